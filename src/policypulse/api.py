@@ -1,0 +1,161 @@
+"""The Python API: ``policypulse.open(store)`` and the results it returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from policypulse import __version__
+from policypulse.corpus.store import Store
+from policypulse.errors import MissingExtraError, UsageError
+from policypulse.kwic import kwic_lines
+from policypulse.query.engines.base import PERIODS, Engine
+from policypulse.query.ideas import Idea, idea_from_query, load_ideas
+from policypulse import timeline
+
+IdeaLike = str | Idea
+
+
+def _as_ideas(ideas: IdeaLike | list[IdeaLike] | None, ideas_file: str | Path | None = None) -> list[Idea]:
+    items: list[IdeaLike] = [] if ideas is None else ([ideas] if isinstance(ideas, (str, Idea)) else list(ideas))
+    out = [i if isinstance(i, Idea) else idea_from_query(i) for i in items]
+    if ideas_file:
+        out.extend(load_ideas(ideas_file))
+    if not out:
+        raise UsageError("name at least one IDEA or give --ideas FILE.yaml")
+    return out
+
+
+def _as_date(value: str | dt.date | None, what: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{what} must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+
+
+def _check_by(by: str) -> str:
+    if by not in PERIODS:
+        raise UsageError(f"unknown period --by {by!r}; choose one of {', '.join(PERIODS)}")
+    return by
+
+
+class Corpus:
+    """An opened store at one version, with an engine; every method returns pandas objects."""
+
+    def __init__(self, path: str | os.PathLike[str], *, version: int | None = None, engine: str = "duckdb",
+                 spark_master: str | None = None) -> None:
+        self.store = Store(path)
+        self.version = self.store.version if version is None else version
+        self.store.version_info(self.version)  # fail early on a version that does not exist
+        self.engine_name = engine
+        self.engine = self._make_engine(engine, spark_master)
+
+    def _make_engine(self, name: str, spark_master: str | None) -> Engine:
+        if name == "duckdb":
+            from policypulse.query.engines.duckdb import DuckDBEngine
+
+            return DuckDBEngine(self.store, self.version)
+        if name == "spark":
+            try:
+                from policypulse.query.engines.spark import SparkEngine  # type: ignore[import-not-found]
+            except ImportError:
+                raise MissingExtraError(
+                    "the Spark engine is not available in this release yet; use --engine duckdb") from None
+            return SparkEngine(self.store, self.version, master=spark_master)  # type: ignore[no-any-return]
+        raise UsageError(f"unknown --engine {name!r}; choose duckdb or spark")
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the engine and the store."""
+        self.engine.close()
+        self.store.close()
+
+    def provenance(self, **params: Any) -> dict[str, Any]:
+        """What produced a result: store, version, engine, parameters, software version."""
+        return {
+            "store": str(self.store.path.resolve()),
+            "store_version": self.version,
+            "engine": self.engine_name,
+            "software": f"policypulse {__version__}",
+            "computed": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "parameters": params,
+        }
+
+    def track(self, ideas: IdeaLike | list[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
+              by: str = "month", per: str = "docs", by_source: bool = False, smooth: int = 0,
+              include_fallback: bool = False, date_from: str | dt.date | None = None,
+              date_to: str | dt.date | None = None) -> pd.DataFrame:
+        """Documents and mentions per period for each idea, zero-filled, with totals, rate and coverage."""
+        idea_list = _as_ideas(ideas, ideas_file)
+        _check_by(by)
+        if per not in ("docs", "words"):
+            raise UsageError(f"unknown --per {per!r}; choose docs or words")
+        d0, d1 = _as_date(date_from, "--from"), _as_date(date_to, "--to")
+        counts = self.engine.counts(idea_list, by, by_source=by_source, include_fallback=include_fallback,
+                                    date_from=d0, date_to=d1)
+        totals = self.engine.totals(by, by_source=by_source, include_fallback=include_fallback,
+                                    date_from=d0, date_to=d1)
+        out = timeline.build(counts, totals, [i.name for i in idea_list], by, by_source=by_source, per=per,
+                             smooth=smooth)
+        out.attrs["provenance"] = self.provenance(
+            command="track", ideas=[i.to_dict() for i in idea_list], by=by, per=per, by_source=by_source,
+            smooth=smooth, include_fallback=include_fallback, date_from=str(d0) if d0 else None,
+            date_to=str(d1) if d1 else None)
+        return out
+
+    def kwic(self, idea: IdeaLike, *, limit: int = 20, width: int = 60, date_from: str | dt.date | None = None,
+             date_to: str | dt.date | None = None) -> pd.DataFrame:
+        """Keyword-in-context lines for an idea, oldest first."""
+        (item,) = _as_ideas(idea)
+        docs = self.engine.matching_documents(item, limit=max(limit, 1), date_from=_as_date(date_from, "--from"),
+                                              date_to=_as_date(date_to, "--to"))
+        out = kwic_lines(docs, item.query, width=width, limit=limit)
+        out.attrs["provenance"] = self.provenance(command="kwic", idea=item.to_dict(), limit=limit)
+        return out
+
+    def stats(self, by: str = "year") -> dict[str, Any]:
+        """Documents and words per period and per source, first and last date, and coverage gaps."""
+        _check_by(by)
+        con = self.store.connection(self.version)
+        overall = con.execute(
+            "SELECT count(*)::BIGINT, coalesce(sum(n_words), 0)::BIGINT, min(date), max(date), "
+            "count(DISTINCT source) FROM docs").fetchone()
+        assert overall is not None
+        by_source = con.execute(
+            "SELECT source, count(*)::BIGINT AS docs, sum(n_words)::BIGINT AS words, min(date) AS first, "
+            "max(date) AS last FROM docs GROUP BY source ORDER BY docs DESC, source").df()
+        dates = con.execute(
+            "SELECT date_precision, date_source, count(*)::BIGINT AS docs FROM docs GROUP BY ALL ORDER BY ALL").df()
+        totals = self.engine.totals(by, include_fallback=False)
+        per_period = timeline.build(pd.DataFrame(columns=["idea", "period", "docs", "mentions"]), totals,
+                                    ["_"], by)[["period", "total_docs", "total_words", "coverage"]]
+        gaps = per_period.loc[per_period["coverage"] == "gap", "period"]
+        return {
+            "store_version": self.version,
+            "documents": int(overall[0]),
+            "words": int(overall[1]),
+            "first_date": overall[2].isoformat() if overall[2] else None,
+            "last_date": overall[3].isoformat() if overall[3] else None,
+            "sources": int(overall[4]),
+            "per_period": per_period,
+            "per_source": by_source,
+            "date_quality": dates,
+            "coverage_gaps": [p.date().isoformat() for p in gaps],
+        }
+
+
+def open(path: str | os.PathLike[str], *, version: int | None = None, engine: str = "duckdb",  # noqa: A001
+         spark_master: str | None = None) -> Corpus:
+    """Open a store for analysis (read-only) at its latest or a given version."""
+    return Corpus(path, version=version, engine=engine, spark_master=spark_master)

@@ -1,0 +1,125 @@
+"""Commands about the corpus itself: ingest, stats, demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from policypulse.cli import app
+from policypulse.cli.options import By, Format, Out, Store
+from policypulse.cli.output import emit, render_table
+from policypulse.errors import UsageError
+
+
+@app.command()
+def ingest(
+    store: Store,
+    paths: Annotated[list[str] | None, typer.Argument(help="Input files or folders.")] = None,
+    format: Annotated[str, typer.Option("--format", help="Input format: auto, jsonl, json, csv, parquet, "
+                                        "textdir, sotu.")] = "auto",
+    date_field: Annotated[str | None, typer.Option("--date-field")] = None,
+    text_field: Annotated[str | None, typer.Option("--text-field")] = None,
+    source_field: Annotated[str | None, typer.Option("--source-field")] = None,
+    id_field: Annotated[str | None, typer.Option("--id-field")] = None,
+    title_field: Annotated[str | None, typer.Option("--title-field")] = None,
+    date_order: Annotated[str | None, typer.Option("--date-order", help="DMY or MDY for dates like 03/04/2014.")] = None,
+    default_date: Annotated[str | None, typer.Option("--default-date", help="Date for records without one "
+                                                     "(marked as a fallback date).")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Source name for records without one.")] = None,
+    report: Annotated[str | None, typer.Option("--report", help="Write the ingest report (JSON) here.")] = None,
+) -> None:
+    """Ingest dated documents into a store (created if missing)."""
+    from policypulse.corpus.ingest import ingest as run_ingest
+    from policypulse.corpus.readers import ReaderOptions
+
+    if date_order is not None and date_order.upper() not in ("DMY", "MDY"):
+        raise UsageError(f"--date-order must be DMY or MDY, got {date_order!r}")
+    fallback = None
+    if default_date:
+        try:
+            fallback = dt.date.fromisoformat(default_date)
+        except ValueError:
+            raise UsageError(f"--default-date must be YYYY-MM-DD, got {default_date!r}") from None
+    options = ReaderOptions(date_field=date_field, text_field=text_field, source_field=source_field,
+                            id_field=id_field, title_field=title_field,
+                            date_order=date_order.upper() if date_order else None,
+                            default_date=fallback, default_source=source)
+    if format != "sotu" and not paths:
+        raise UsageError("ingest needs at least one input PATH (or --format sotu)")
+    result = run_ingest(store, list(paths or []), fmt=format, options=options, progress=True)
+    if report:
+        Path(report).write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for rej in result.rejected[:5]:
+        sys.stderr.write(f"rejected {rej.file}:{rej.record}: {rej.reason}\n")
+    if len(result.rejected) > 5:
+        sys.stderr.write(f"... and {len(result.rejected) - 5} more rejected (see --report)\n")
+    sys.stderr.write(result.summary() + "\n")
+
+
+@app.command()
+def stats(store: Store, by: By = "year", format: Format = "table", out: Out = None) -> None:
+    """Documents and words per period and per source, date quality, and coverage gaps."""
+    import policypulse
+
+    with policypulse.open(store) as corpus:
+        s = corpus.stats(by=by)
+    if format == "table" and not out:
+        print(f"store version {s['store_version']}: {s['documents']} documents, {s['words']} words, "
+              f"{s['sources']} sources, {s['first_date']} to {s['last_date']}")
+        render_table(s["per_source"], title="per source")
+        render_table(s["date_quality"], title="date precision and origin")
+        render_table(s["per_period"], title=f"per {by}")
+        gaps = s["coverage_gaps"]
+        print(f"coverage gaps (no documents at all): {len(gaps)}" + (f": {', '.join(gaps[:20])}" if gaps else ""))
+        return
+    if format == "csv":
+        emit(s["per_period"], format, out)
+    else:
+        emit(s, format, out)
+
+
+def demo_store_default() -> str:
+    """Where `policypulse demo` puts its store when none is given."""
+    return "policypulse-demo"
+
+
+@app.command()
+def demo(store: Annotated[str | None, typer.Argument(help="Store directory (default ./policypulse-demo).")] = None
+         ) -> None:
+    """Ingest the bundled State of the Union corpus and take a short tour."""
+    import policypulse
+    from policypulse.corpus.ingest import ingest as run_ingest
+
+    target = store or demo_store_default()
+    result = run_ingest(target, [], fmt="sotu", progress=True)
+    sys.stderr.write(result.summary() + "\n")
+    watchlist = resources.files("policypulse") / "data" / "sotu-watchlist.yaml"
+    with policypulse.open(target) as corpus:
+        s = corpus.stats(by="decade" if False else "year")
+        print(f"\nCorpus: {s['documents']} State of the Union addresses, {s['words']:,} words, "
+              f"{s['first_date']} to {s['last_date']}; {len(s['coverage_gaps'])} years without an address.")
+        with resources.as_file(watchlist) as wl:
+            track = corpus.track(ideas_file=wl, by="year")
+        table = (track[track["docs"] > 0].groupby("idea", sort=False)
+                 .agg(addresses=("docs", "sum"), mentions=("mentions", "sum"),
+                      first=("period", "min"), last=("period", "max")).reset_index())
+        table["first"] = table["first"].dt.year
+        table["last"] = table["last"].dt.year
+        render_table(table, title="Watchlist: addresses mentioning each idea")
+        _demo_more(corpus, target, wl_path=str(watchlist))
+
+
+def _demo_more(corpus: object, target: str, wl_path: str) -> None:
+    """Later stages of the tour (lifecycles, figures, report) hook in here as they land."""
+    hooks = getattr(sys.modules[__name__], "DEMO_HOOKS", [])
+    for hook in hooks:
+        hook(corpus, target, wl_path)
+
+
+DEMO_HOOKS: list = []

@@ -1,0 +1,1 @@
+"""The store, its schema, and ingest: readers -> normalised documents -> segments."""

@@ -1,0 +1,340 @@
+"""The ingest pipeline: readers -> validated, normalised documents -> atomically committed segments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from policypulse.corpus.dates import DateError, parse_date
+from policypulse.corpus.readers import reader_for
+from policypulse.corpus.readers.base import (
+    DATE_FIELDS,
+    ID_FIELDS,
+    SOURCE_FIELDS,
+    TEXT_FIELDS,
+    TITLE_FIELDS,
+    RawRecord,
+    ReaderOptions,
+    Rejection,
+    pick,
+)
+from policypulse.corpus.schema import DOCUMENT_SCHEMA
+from policypulse.corpus.store import Store
+from policypulse.corpus.text import clean_text
+from policypulse.errors import UsageError
+from policypulse.query.matching import normalise
+
+BATCH_DOCS = 20_000
+BATCH_BYTES = 64 * 1024 * 1024
+_META_MAX = 1000
+
+
+@dataclass
+class IngestReport:
+    """What became of every input record: accepted, duplicate or rejected (with file, record, reason)."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    version: int = 0
+    store: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's ``--report`` JSON."""
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": [{"file": r.file, "record": r.record, "reason": r.reason} for r in self.rejected],
+            "version": self.version,
+        }
+
+    def summary(self) -> str:
+        """A one-line summary for stderr."""
+        return (
+            f"ingested {self.accepted} documents ({self.duplicates} duplicates, {len(self.rejected)} rejected) "
+            f"into {self.store}, now at version {self.version}"
+        )
+
+
+def _describe_type(value: Any) -> str:
+    return {dict: "an object", list: "a list", int: "a number", float: "a number", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def to_document(raw: RawRecord, options: ReaderOptions, today: dt.date) -> dict[str, Any] | Rejection:
+    """Validate and normalise one raw record into a document row, or say why it cannot be one."""
+    data = raw.data
+    text_key, text = pick(data, options.text_field, TEXT_FIELDS)
+    if text_key is None or text is None:
+        tried = options.text_field or ", ".join(TEXT_FIELDS)
+        return Rejection(raw.file, raw.record, f"missing text (no field {tried}; map one with --text-field)")
+    if not isinstance(text, str):
+        return Rejection(raw.file, raw.record, f"text field {text_key!r} is {_describe_type(text)}, expected a string")
+    text = clean_text(text)
+    if not text.strip():
+        return Rejection(raw.file, raw.record, "empty text")
+    norm, n_words = normalise(text)
+    if n_words == 0:
+        return Rejection(raw.file, raw.record, "text has no words (only punctuation or symbols)")
+
+    if raw.date is not None:
+        date, precision, date_source = raw.date, raw.date_precision or "day", raw.date_source
+    else:
+        date_key, value = pick(data, options.date_field, DATE_FIELDS)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if options.default_date is not None:
+                date, precision, date_source = options.default_date, "day", "fallback"
+            else:
+                where = f"field {date_key!r} is empty" if date_key else (
+                    f"no field {options.date_field or ', '.join(DATE_FIELDS[:6])}; map one with --date-field")
+                return Rejection(raw.file, raw.record, f"missing date ({where})")
+        else:
+            try:
+                date, precision = parse_date(value, date_order=options.date_order, today=today)
+            except DateError as exc:
+                return Rejection(raw.file, raw.record, str(exc))
+            date_source = raw.date_source
+
+    source_key, source = pick(data, options.source_field, SOURCE_FIELDS)
+    if source is None or (isinstance(source, str) and not source.strip()):
+        source = options.default_source or "unknown"
+    elif isinstance(source, (dict, list)):
+        return Rejection(raw.file, raw.record, f"source field {source_key!r} is {_describe_type(source)}, expected a string")
+    source = clean_text(str(source)).strip()
+
+    title_key, title = pick(data, options.title_field, TITLE_FIELDS)
+    if title is not None and not isinstance(title, str):
+        title = str(title) if isinstance(title, (int, float)) else None
+    title = clean_text(title).strip() if title else None
+
+    digest = hashlib.blake2b(f"{date.isoformat()}\x1f{source}\x1f{norm}".encode(), digest_size=16).hexdigest()
+    id_key, doc_id = pick(data, options.id_field, ID_FIELDS)
+    doc_id = str(doc_id) if isinstance(doc_id, (str, int)) and str(doc_id).strip() else digest[:16]
+
+    used = {text_key, source_key, title_key, id_key, options.date_field}
+    used.update(DATE_FIELDS)
+    meta = dict(raw.meta)
+    for key, value in data.items():
+        if key not in used and isinstance(value, (str, int, float, bool)) and len(str(value)) <= _META_MAX:
+            meta.setdefault(key, value)
+    return {
+        "doc_id": doc_id,
+        "date": date,
+        "date_precision": precision,
+        "date_source": date_source,
+        "source": source,
+        "title": title,
+        "text": text,
+        "norm": norm,
+        "n_words": n_words,
+        "hash": digest,
+        "origin_file": raw.file,
+        "origin_record": raw.record,
+        "meta": json.dumps(meta, ensure_ascii=False, default=str) if meta else None,
+    }
+
+
+def iter_inputs(paths: Iterable[str | Path], fmt: str, options: ReaderOptions) -> Iterator[RawRecord | Rejection]:
+    """Every raw record or rejection of every input, in order."""
+    for p in paths:
+        path = Path(p)
+        if fmt == "sotu":
+            _, reader = reader_for("sotu", path)
+            yield from reader(path, options)
+            continue
+        if not path.exists():
+            yield Rejection(str(path), 0, "no such file or directory")
+            continue
+        try:
+            _, reader = reader_for(fmt, path)
+            yield from reader(path, options)
+        except UsageError:
+            raise
+        except OSError as exc:
+            yield Rejection(str(path), 0, f"unreadable: {exc.strerror or exc}")
+
+
+class _SegmentWriter:
+    """Buffers documents and commits them as immutable segments, each one atomically."""
+
+    def __init__(self, store: Store, ingest_id: str, batch_docs: int, batch_bytes: int) -> None:
+        self.store, self.ingest_id = store, ingest_id
+        self.batch_docs, self.batch_bytes = batch_docs, batch_bytes
+        self.rows: list[dict[str, Any]] = []
+        self.bytes = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        self.bytes += len(row["text"]) + len(row["norm"])
+        if len(self.rows) >= self.batch_docs or self.bytes >= self.batch_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        table = pa.Table.from_pylist(self.rows, schema=DOCUMENT_SCHEMA)
+        name = f"seg-{uuid.uuid4().hex}.parquet"
+        final = self.store.path / "segments" / name
+        tmp = final.with_name(name + ".tmp")
+        pq.write_table(table, tmp, compression="zstd", row_group_size=16384)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+        manifest = self.store.read_manifest()
+        manifest.segments[name] = {"rows": table.num_rows, "ingest": self.ingest_id}
+        manifest.pending.append(name)
+        self.store.write_manifest(manifest)  # the commit point of this batch
+        self.rows, self.bytes = [], 0
+
+
+def _known_hashes(store: Store) -> set[str]:
+    hashes: set[str] = set()
+    for name in store.manifest.segments:
+        col = pq.read_table(store.path / "segments" / name, columns=["hash"]).column("hash")
+        hashes.update(col.to_pylist())
+    return hashes
+
+
+def _remove_orphans(store: Store) -> None:
+    # Files a killed ingest wrote but never committed to the manifest: invisible to readers, safe to drop.
+    listed = set(store.manifest.segments)
+    for path in (store.path / "segments").iterdir():
+        if path.name not in listed:
+            path.unlink(missing_ok=True)
+
+
+def _finish_version(store: Store, report: IngestReport, inputs: list[str]) -> int:
+    manifest = store.read_manifest()
+    previous = manifest.versions[-1]["segments"] if manifest.versions else []
+    segments = previous + [s for s in manifest.pending if s not in previous]
+    version = (manifest.versions[-1]["version"] if manifest.versions else 0) + 1
+    totals = store.path / "totals" / f"v{version}.parquet"
+    if segments:
+        import duckdb
+
+        files = [str(store.path / "segments" / s) for s in segments]
+        tmp = totals.with_name(totals.name + ".tmp")
+        con = duckdb.connect(":memory:")
+        con.execute(
+            f"COPY (SELECT date, date_precision, date_source, source, count(*)::BIGINT AS docs, "
+            f"sum(n_words)::BIGINT AS words FROM read_parquet({files!r}) GROUP BY ALL ORDER BY ALL) "
+            f"TO '{tmp}' (FORMAT parquet)"
+        )
+        con.close()
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, totals)
+    manifest.versions.append({
+        "version": version,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "segments": segments,
+        "documents": sum(manifest.segments[s]["rows"] for s in segments),
+        "accepted": report.accepted,
+        "duplicates": report.duplicates,
+        "rejected": len(report.rejected),
+        "inputs": inputs,
+    })
+    manifest.pending = []
+    store.write_manifest(manifest)
+    return version
+
+
+def ingest(
+    store_path: str | Path,
+    paths: list[str | Path],
+    *,
+    fmt: str = "auto",
+    options: ReaderOptions | None = None,
+    progress: bool = False,
+    batch_docs: int = BATCH_DOCS,
+    batch_bytes: int = BATCH_BYTES,
+    today: dt.date | None = None,
+) -> IngestReport:
+    """Ingest input files into a store (created if missing); returns what became of every record."""
+    options = options or ReaderOptions()
+    if fmt != "sotu" and not paths:
+        raise UsageError("ingest needs at least one input PATH")
+    today = today or dt.date.today()
+    store = Store(store_path, create=True)
+    report = IngestReport(store=str(store_path))
+    inputs = [str(p) for p in paths] or ["sotu"]
+    with store.writer_lock():
+        store.refresh()
+        _remove_orphans(store)
+        seen = _known_hashes(store)
+        writer = _SegmentWriter(store, uuid.uuid4().hex[:12], batch_docs, batch_bytes)
+        bar = _Progress(paths, enabled=progress)
+        with bar:
+            for item in iter_inputs(paths or [Path("sotu")], fmt, options):
+                if isinstance(item, Rejection):
+                    report.rejected.append(item)
+                    continue
+                doc = to_document(item, options, today)
+                if isinstance(doc, Rejection):
+                    report.rejected.append(doc)
+                    continue
+                bar.advance(len(doc["text"]))
+                if doc["hash"] in seen:
+                    report.duplicates += 1
+                    continue
+                seen.add(doc["hash"])
+                writer.add(doc)
+                report.accepted += 1
+            writer.flush()
+        report.version = _finish_version(store, report, inputs)
+    store.close()
+    return report
+
+
+class _Progress:
+    """A Rich progress bar with documents/s and bytes/s; silent when not writing to a terminal."""
+
+    def __init__(self, paths: list[str | Path], enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.docs = 0
+        self.bytes = 0
+        if not self.enabled:
+            return
+        from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
+                                   TransferSpeedColumn)
+
+        total = 0
+        for p in paths:
+            path = Path(p)
+            if path.is_file():
+                total += path.stat().st_size
+            elif path.is_dir():
+                total += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        self._p = Progress(TextColumn("ingest"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                           TextColumn("{task.fields[docs]} docs, {task.fields[rate]} docs/s"),
+                           TimeRemainingColumn(), transient=True)
+        self._task = self._p.add_task("ingest", total=total or None, docs=0, rate=0)
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self._p.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self._p.__exit__(None, None, None)
+
+    def advance(self, nbytes: int) -> None:
+        self.docs += 1
+        self.bytes += nbytes
+        if self.enabled and self.docs % 200 == 0:
+            elapsed = self._p.tasks[0].elapsed or 1e-9
+            self._p.update(self._task, advance=self.bytes, docs=self.docs, rate=int(self.docs / elapsed))
+            self.bytes = 0

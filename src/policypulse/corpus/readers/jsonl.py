@@ -1,0 +1,72 @@
+"""JSON Lines (one object per line) and JSON array files."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Rejection
+from policypulse.corpus.text import sniff_encoding
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    with open(path, "rb") as fh:
+        enc = sniff_encoding(fh.read(4096))
+        fh.seek(0)
+        if enc in ("utf-8", "utf-8-sig"):
+            for n, raw in enumerate(fh, 1):
+                line = raw.decode("utf-8", errors="policypulse-cp1252")
+                if n == 1:
+                    line = line.removeprefix("\ufeff")
+                yield n, line
+        else:
+            text = io.TextIOWrapper(fh, encoding=enc, errors="replace", newline=None)
+            for n, line in enumerate(text, 1):
+                yield n, line.removeprefix("\ufeff") if n == 1 else line
+
+
+def read_jsonl(path: Path, options: ReaderOptions) -> Iterator[Item]:
+    """Records of a JSON Lines file, numbered by line; blank lines are not records."""
+    name = str(path)
+    for n, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Rejection(name, n, f"invalid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(obj, dict):
+            yield Rejection(name, n, f"expected a JSON object, got {type(obj).__name__}")
+            continue
+        yield RawRecord(name, n, obj)
+
+
+def read_json_array(path: Path, options: ReaderOptions) -> Iterator[Item]:
+    """Records of a file holding one JSON array of objects, numbered from 1."""
+    name = str(path)
+    raw = path.read_bytes()
+    enc = sniff_encoding(raw[:4096])
+    text = raw.decode("utf-8", errors="policypulse-cp1252") if enc == "utf-8" else raw.decode(enc, "replace")
+    try:
+        data = json.loads(text.removeprefix("\ufeff"))
+    except json.JSONDecodeError as exc:
+        yield Rejection(name, 0, f"invalid JSON file: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        return
+    if isinstance(data, dict):
+        for key in ("data", "documents", "records", "items", "stories"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+        else:
+            data = [data]
+    if not isinstance(data, list):
+        yield Rejection(name, 0, f"expected a JSON array of objects, got {type(data).__name__}")
+        return
+    for i, obj in enumerate(data, 1):
+        if isinstance(obj, dict):
+            yield RawRecord(name, i, obj)
+        else:
+            yield Rejection(name, i, f"expected a JSON object, got {type(obj).__name__}")

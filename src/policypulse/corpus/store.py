@@ -1,0 +1,224 @@
+"""A store: a directory of immutable Parquet segments named by an atomically replaced manifest.
+
+Layout (see docs/architecture.md)::
+
+    STORE/manifest.json          versions, segments, pending segments of an unfinished ingest
+    STORE/segments/*.parquet     immutable document batches (schema in corpus/schema.py)
+    STORE/totals/v{N}.parquet    documents and words per day, source, precision and date origin
+    STORE/.lock                  held by the one writer (an ingest)
+
+Readers never take a lock: they read the manifest once and see the segments of one version, so a
+dashboard keeps serving a consistent snapshot while an ingest writes new segments beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from policypulse import __version__
+from policypulse.corpus.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
+from policypulse.errors import StoreError
+
+MANIFEST = "manifest.json"
+FORMAT_NAME = "policypulse-store"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+@dataclass
+class Manifest:
+    """The store's table of contents: every committed segment and every completed version."""
+
+    schema_version: int = SCHEMA_VERSION
+    created: str = field(default_factory=_now)
+    segments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
+    versions: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> bytes:
+        """Serialise for disk."""
+        body = {
+            "format": FORMAT_NAME,
+            "schema_version": self.schema_version,
+            "software": __version__,
+            "created": self.created,
+            "segments": self.segments,
+            "pending": self.pending,
+            "versions": self.versions,
+        }
+        return json.dumps(body, indent=1, sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes, where: Path) -> Manifest:
+        """Parse a manifest, refusing stores this release cannot read."""
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            raise StoreError(f"{where}: manifest is not valid JSON ({exc})") from None
+        if body.get("format") != FORMAT_NAME:
+            raise StoreError(f"{where}: not a policypulse store manifest")
+        version = int(body.get("schema_version", 0))
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{where}: store schema version {version} is newer than this policypulse supports "
+                f"({SCHEMA_VERSION}); upgrade policypulse to open it"
+            )
+        if version < 1:
+            raise StoreError(f"{where}: store schema version {version} is not supported")
+        return cls(
+            schema_version=version,
+            created=body.get("created", ""),
+            segments=body.get("segments", {}),
+            pending=body.get("pending", []),
+            versions=body.get("versions", []),
+        )
+
+
+class Store:
+    """A policypulse store directory, opened for reading (and, by ingest, for writing)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = False) -> None:
+        self.path = Path(path)
+        if not (self.path / MANIFEST).exists():
+            if not create:
+                if self.path.exists() and any(self.path.iterdir()):
+                    raise StoreError(f"{self.path}: not a policypulse store (no {MANIFEST})")
+                raise StoreError(f"{self.path}: no store here; create one with 'policypulse ingest'")
+            self.path.mkdir(parents=True, exist_ok=True)
+            (self.path / "segments").mkdir(exist_ok=True)
+            (self.path / "totals").mkdir(exist_ok=True)
+            atomic_write_bytes(self.path / MANIFEST, Manifest().to_json())
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._con_version: int | None = None
+        self.manifest = self.read_manifest()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the DuckDB connection."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def read_manifest(self) -> Manifest:
+        """Read the manifest from disk (a consistent snapshot)."""
+        path = self.path / MANIFEST
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read manifest ({exc.strerror})") from None
+        return Manifest.from_json(raw, path)
+
+    def refresh(self) -> Store:
+        """Pick up versions committed since this store was opened."""
+        self.manifest = self.read_manifest()
+        self.close()
+        return self
+
+    # -- versions --------------------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        """The latest completed version (0 for an empty store)."""
+        return self.manifest.versions[-1]["version"] if self.manifest.versions else 0
+
+    def version_info(self, version: int | None = None) -> dict[str, Any]:
+        """The manifest entry of ``version`` (default: latest)."""
+        v = self.version if version is None else version
+        if v == 0:
+            return {"version": 0, "segments": [], "created": self.manifest.created}
+        for info in self.manifest.versions:
+            if info["version"] == v:
+                return info
+        raise StoreError(f"{self.path}: no version {v} (versions 1..{self.version} exist)")
+
+    def segment_paths(self, version: int | None = None) -> list[Path]:
+        """Parquet files holding the documents of ``version``."""
+        return [self.path / "segments" / name for name in self.version_info(version)["segments"]]
+
+    # -- reading ---------------------------------------------------------------------------------
+    def connection(self, version: int | None = None) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection with a ``docs`` view over one version's segments."""
+        v = self.version if version is None else version
+        if self._con is not None and self._con_version == v:
+            return self._con
+        self.close()
+        con = duckdb.connect(":memory:")
+        files = [str(p) for p in self.segment_paths(v)]
+        if files:
+            con.execute(f"CREATE VIEW docs AS SELECT * FROM read_parquet({files!r})")
+        else:
+            empty = DOCUMENT_SCHEMA.empty_table()
+            con.register("_empty_docs", empty)
+            con.execute("CREATE VIEW docs AS SELECT * FROM _empty_docs")
+        self._con, self._con_version = con, v
+        return con
+
+    def documents(self, version: int | None = None, columns: list[str] | None = None) -> pa.Table:
+        """All documents of a version as an Arrow table (small stores and tests)."""
+        paths = self.segment_paths(version)
+        if not paths:
+            return DOCUMENT_SCHEMA.empty_table().select(columns or DOCUMENT_SCHEMA.names)
+        return pa.concat_tables(pq.read_table(p, columns=columns) for p in paths)
+
+    def count(self, version: int | None = None) -> int:
+        """Number of documents in a version."""
+        return sum(self.manifest.segments[p.name]["rows"] for p in self.segment_paths(version))
+
+    # -- writing (used by corpus.ingest only) ----------------------------------------------------
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Hold the single-writer lock; fail at once with a clear message if another ingest holds it."""
+        fh = open(self.path / ".lock", "a+")
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(
+                    f"{self.path}: another ingest is writing to this store; wait for it to finish"
+                ) from None
+            yield
+        finally:
+            fh.close()
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        """Atomically replace the manifest (the commit point of every write)."""
+        atomic_write_bytes(self.path / MANIFEST, manifest.to_json())
+        self.manifest = manifest

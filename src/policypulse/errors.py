@@ -1,0 +1,28 @@
+"""The exceptions policypulse raises; each message says what went wrong and what to try."""
+
+from __future__ import annotations
+
+
+class PolicyPulseError(Exception):
+    """Base class: a failure the user can act on (exit code 1 on the command line)."""
+
+
+class UsageError(PolicyPulseError):
+    """The request itself is wrong: a bad option value or argument (exit code 2)."""
+
+
+class StoreError(PolicyPulseError):
+    """The store is missing, locked, damaged or of an unsupported schema version."""
+
+
+class QuerySyntaxError(UsageError):
+    """A query could not be parsed; ``column`` is 1-based."""
+
+    def __init__(self, message: str, query: str, column: int) -> None:
+        super().__init__(f"{message} at column {column} in query {query!r}")
+        self.query = query
+        self.column = column
+
+
+class MissingExtraError(PolicyPulseError):
+    """An optional dependency is not installed; the message names the install command."""

@@ -1,0 +1,69 @@
+"""Keyword in context: the matched words with the text around them, so a user can check the counts."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pandas as pd
+
+from policypulse.query.matching import _CF_RE, TOKEN_RE
+from policypulse.query.parser import Near, Node, Phrase, positive_leaves
+
+
+def _phrases(node: Node) -> list[Phrase]:
+    out: list[Phrase] = []
+    for leaf in positive_leaves(node):
+        out.extend([leaf.a, leaf.b] if isinstance(leaf, Near) else [leaf])
+    return out
+
+
+def _token_spans(text: str) -> list[tuple[str, int, int]]:
+    spans = []
+    for m in TOKEN_RE.finditer(text):
+        tok = m.group(0)
+        if not tok.isascii():
+            tok = unicodedata.normalize("NFC", tok)
+        spans.append((tok.casefold(), m.start(), m.end()))
+    return spans
+
+
+def find_spans(text: str, node: Node) -> list[tuple[int, int]]:
+    """Character spans in ``text`` where the query's positive phrases occur (non-overlapping)."""
+    spans = _token_spans(text)
+    toks = [t for t, _, _ in spans]
+    hits: list[tuple[int, int]] = []
+    for phrase in _phrases(node):
+        want = list(phrase.tokens)
+        n = len(want)
+        i = 0
+        while i + n <= len(toks):
+            ok = toks[i : i + n - 1] == want[:-1] and (
+                toks[i + n - 1].startswith(want[-1]) if phrase.prefix else toks[i + n - 1] == want[-1])
+            if ok:
+                hits.append((spans[i][1], spans[i + n - 1][2]))
+                i += n
+            else:
+                i += 1
+    return sorted(set(hits))
+
+
+def kwic_lines(docs: pd.DataFrame, node: Node, *, width: int = 60, limit: int = 50) -> pd.DataFrame:
+    """One row per occurrence: doc_id, date, source, left, match, right."""
+    rows = []
+    for doc in docs.itertuples(index=False):
+        text = _CF_RE.sub("", doc.text)
+        for start, end in find_spans(text, node):
+            left = " ".join(text[max(0, start - width) : start].split())
+            right = " ".join(text[end : end + width].split())
+            rows.append({
+                "doc_id": doc.doc_id,
+                "date": pd.Timestamp(doc.date).date().isoformat(),
+                "source": doc.source,
+                "title": doc.title,
+                "left": left,
+                "match": " ".join(text[start:end].split()),
+                "right": right,
+            })
+            if len(rows) >= limit:
+                return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["doc_id", "date", "source", "title", "left", "match", "right"])

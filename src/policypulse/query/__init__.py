@@ -1,0 +1,1 @@
+"""Ideas, the query language, the matching rule, and the counting engines."""

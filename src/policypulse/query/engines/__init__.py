@@ -1,0 +1,1 @@
+"""Counting engines: DuckDB (embedded) and, later, Spark; same interface, same results."""

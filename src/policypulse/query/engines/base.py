@@ -1,0 +1,72 @@
+"""The engine interface: what a counting engine (DuckDB embedded, Spark at scale) must answer.
+
+Engines return raw per-period counts only; zero-filling, rates and analyses happen in one place above
+them (``timeline.py``), so every engine's results go through identical code from there on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+import pandas as pd
+
+from policypulse.query.ideas import Idea
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+
+# Which date precisions are fine enough to place a document in a period of each size: a document
+# known only to its month is never put on a day or in a week (the tool never invents a day).
+PRECISIONS_FOR = {
+    "day": ("day",),
+    "week": ("day",),
+    "month": ("day", "month"),
+    "quarter": ("day", "month"),
+    "year": ("day", "month", "year"),
+}
+
+
+class Engine(Protocol):
+    """Counts documents matching ideas per period, and the corpus totals they are normalised by."""
+
+    name: str
+
+    def counts(
+        self,
+        ideas: list[Idea],
+        by: str,
+        *,
+        by_source: bool = False,
+        include_fallback: bool = False,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+    ) -> pd.DataFrame:
+        """Columns ``idea, period, [source,] docs, mentions`` for periods with at least one match."""
+        ...
+
+    def totals(
+        self,
+        by: str,
+        *,
+        by_source: bool = False,
+        include_fallback: bool = False,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+    ) -> pd.DataFrame:
+        """Columns ``period, [source,] total_docs, total_words`` for periods with documents."""
+        ...
+
+    def matching_documents(
+        self,
+        idea: Idea,
+        *,
+        limit: int,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+    ) -> pd.DataFrame:
+        """Up to ``limit`` matching documents (``doc_id, date, source, title, text``), oldest first."""
+        ...
+
+    def close(self) -> None:
+        """Release resources."""
+        ...

@@ -1,0 +1,54 @@
+"""The matching rule of DESIGN.md, written once: tokens, the stored normalised string, phrase patterns.
+
+Text is casefolded; tokens are maximal runs of Unicode letters/digits, a leading ``#`` kept. The stored
+normalised string wraps every token in its own pair of spaces (``" big  society "``) so that a phrase is
+a plain substring (``" big  society "``) and adjacent occurrences of a one-token alias never share a
+delimiter: substring counting then equals token counting, in DuckDB, Spark and Python alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# [^\W_] is "a Unicode letter or digit" in Python's re (\w minus the underscore).
+TOKEN_RE = re.compile(r"#?[^\W_]+")
+
+# Format characters (soft hyphen, zero-width joiners, bidi marks, BOM) are invisible in print: a word with a
+# soft hyphen inside is still one word, so they are removed before tokenising. The zero-width space is a
+# word break by intent and is left to split tokens like any other non-letter.
+_CF_RE = re.compile("[\u00ad\u200c-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u061c\u180e]")
+
+
+def prepare(text: str) -> str:
+    """Casefold and NFC-normalise text and drop invisible format characters (the matching view)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", _CF_RE.sub("", text))
+    return text.casefold()
+
+
+def tokens(text: str) -> list[str]:
+    """Tokens of ``text`` under the matching rule."""
+    return TOKEN_RE.findall(prepare(text))
+
+
+def normalise(text: str) -> tuple[str, int]:
+    """The stored normalised token string of ``text`` and its number of tokens."""
+    toks = TOKEN_RE.findall(prepare(text))
+    if not toks:
+        return "", 0
+    return " " + "  ".join(toks) + " ", len(toks)
+
+
+def phrase_pattern(phrase_tokens: list[str], prefix: bool = False) -> str:
+    """The substring that marks an occurrence of a phrase in a normalised string.
+
+    With ``prefix`` the last token is a prefix (a trailing ``*``): its closing space is left off.
+    """
+    body = " " + "  ".join(phrase_tokens)
+    return body if prefix else body + " "
+
+
+def count_occurrences(norm: str, pattern: str) -> int:
+    """Non-overlapping occurrences of a phrase pattern in a normalised string."""
+    return norm.count(pattern)
