@@ -124,6 +124,25 @@ class Corpus:
         out.attrs["provenance"] = self.provenance(command="kwic", idea=item.to_dict(), limit=limit)
         return out
 
+    def lifecycle(self, ideas: IdeaLike | list[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
+                  by: str = "month", alpha: float = 0.05, as_of: str | dt.date | None = None,
+                  include_fallback: bool = False, n_boot: int = 200, seed: int = 0) -> Any:
+        """Each idea's lifecycle (birth, peak, death verdict, forecast, phases) as a LifecycleResult."""
+        from policypulse.lifecycle import analyse_many
+
+        if not 0 < alpha < 1:
+            raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")
+        cut = _as_date(as_of, "--as-of")
+        idea_list = _as_ideas(ideas, ideas_file)
+        track = self.track(idea_list, by=by, include_fallback=include_fallback, date_to=cut)
+        cols = ["period", "docs", "mentions", "total_docs"]
+        series = {i.name: track.loc[track["idea"] == i.name, cols].reset_index(drop=True) for i in idea_list}
+        result = analyse_many(series, by, alpha=alpha, as_of=cut, n_boot=n_boot, seed=seed)
+        result.provenance = self.provenance(command="lifecycle", ideas=[i.to_dict() for i in idea_list], by=by,
+                                            alpha=alpha, as_of=str(cut) if cut else None, n_boot=n_boot, seed=seed,
+                                            include_fallback=include_fallback)
+        return result
+
     def stats(self, by: str = "year") -> dict[str, Any]:
         """Documents and words per period and per source, first and last date, and coverage gaps."""
         _check_by(by)

@@ -100,26 +100,38 @@ def demo(store: Annotated[str | None, typer.Argument(help="Store directory (defa
     result = run_ingest(target, [], fmt="sotu", progress=True)
     sys.stderr.write(result.summary() + "\n")
     watchlist = resources.files("policypulse") / "data" / "sotu-watchlist.yaml"
-    with policypulse.open(target) as corpus:
-        s = corpus.stats(by="decade" if False else "year")
+    with policypulse.open(target) as corpus, resources.as_file(watchlist) as wl:
+        s = corpus.stats(by="year")
         print(f"\nCorpus: {s['documents']} State of the Union addresses, {s['words']:,} words, "
               f"{s['first_date']} to {s['last_date']}; {len(s['coverage_gaps'])} years without an address.")
-        with resources.as_file(watchlist) as wl:
-            track = corpus.track(ideas_file=wl, by="year")
+        track = corpus.track(ideas_file=wl, by="year")
         table = (track[track["docs"] > 0].groupby("idea", sort=False)
                  .agg(addresses=("docs", "sum"), mentions=("mentions", "sum"),
                       first=("period", "min"), last=("period", "max")).reset_index())
         table["first"] = table["first"].dt.year
         table["last"] = table["last"].dt.year
         render_table(table, title="Watchlist: addresses mentioning each idea")
-        _demo_more(corpus, target, wl_path=str(watchlist))
+        _demo_more(corpus, target, wl_path=str(wl))
 
 
 def _demo_more(corpus: object, target: str, wl_path: str) -> None:
-    """Later stages of the tour (lifecycles, figures, report) hook in here as they land."""
-    hooks = getattr(sys.modules[__name__], "DEMO_HOOKS", [])
-    for hook in hooks:
-        hook(corpus, target, wl_path)
+    """The lifecycle table, figures and the HTML report for the watchlist."""
+    import matplotlib
 
+    matplotlib.use("Agg")
+    from policypulse.cli.lifecycle_cmds import _render
+    from policypulse.lifecycle.plot import save_figure
+    from policypulse.query.ideas import load_ideas
+    from policypulse.report.html import write_report
 
-DEMO_HOOKS: list = []
+    ideas = load_ideas(wl_path)
+    result = corpus.lifecycle(ideas, by="year")  # type: ignore[attr-defined]
+    _render(result, "table", None)
+    figures = Path(target) / "figures"
+    figures.mkdir(exist_ok=True)
+    for lc in result:
+        save_figure(lc, figures / f"{lc.idea.lower().replace(' ', '-')}.png")
+    save_figure(result, figures / "compare.png", compare=True)
+    report_path = write_report(corpus, ideas, Path(target) / "report.html", by="year")  # type: ignore[arg-type]
+    print(f"\nFigures: {figures}/  Report: {report_path}\n"
+          f"Next: policypulse serve {target}   (the dashboard on http://127.0.0.1:8000/)")

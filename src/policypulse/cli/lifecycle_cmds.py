@@ -1,0 +1,120 @@
+"""Commands about ideas' lives: lifecycle and compare."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from policypulse.cli import app
+from policypulse.cli.options import By, Engine, Format, IdeasFile, Out, SparkMaster, Version
+from policypulse.cli.output import emit
+from policypulse.errors import UsageError
+
+TABLE_FIELDS = ["idea", "status", "first_mention", "emergence", "peak", "half_life_days", "last_mention",
+                "lifespan_days", "death_p_value", "forecast_last_mention", "relaunches", "resurrections"]
+
+
+def _save_plot(result: Any, path: str, compare: bool = False) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from policypulse.lifecycle.plot import save_figure
+
+    try:
+        save_figure(result, path, compare=compare)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _render(result: Any, format: str, out: str | None) -> None:
+    records = result.to_dicts()
+    if format == "table" and not out:
+        import pandas as pd
+
+        from policypulse.describe import verdict_text
+
+        frame = pd.DataFrame(records)
+        frame.insert(1, "verdict", [verdict_text(r) for r in records])
+        emit(frame[["idea", "verdict"] + [c for c in TABLE_FIELDS[1:] if c in frame.columns]], "table", None,
+             title="lifecycle")
+        for r in records:
+            if r.get("coverage_warning"):
+                typer.echo(f"note ({r['idea']}): {r['coverage_warning']}", err=True)
+        return
+    emit(records, format, out, provenance=getattr(result, "provenance", None))
+
+
+@app.command()
+def lifecycle(
+    store: Annotated[str | None, typer.Argument(help="The store directory (omit with --counts).")] = None,
+    ideas: Annotated[list[str] | None, typer.Argument(help="Ideas (queries).")] = None,
+    ideas_file: IdeasFile = None,
+    counts: Annotated[str | None, typer.Option("--counts", help="Analyse a pre-aggregated CSV "
+                                               "(date,count[,total]) instead of a store.")] = None,
+    by: By = "month",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Analyse the corpus as it stood on this date.")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Level of the death test.")] = 0.05,
+    plot: Annotated[str | None, typer.Option("--plot", help="Write a figure (PNG or SVG).")] = None,
+    format: Format = "table",
+    out: Out = None,
+    engine: Engine = "duckdb",
+    spark_master: SparkMaster = None,
+    version: Version = None,
+) -> None:
+    """Birth, peak, half-life, relaunches, death verdict with p-value, forecast of the last mention, phases."""
+    import policypulse
+    from policypulse.lifecycle import analyse_many, read_counts
+
+    if counts:
+        if store is not None or ideas:
+            # With --counts the positional arguments would be ambiguous: the file is the data.
+            raise UsageError("--counts takes the place of STORE and IDEA: give one or the other")
+        try:
+            series, freq = read_counts(counts)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        import pathlib
+
+        result = analyse_many({pathlib.Path(counts).stem: series}, freq, alpha=alpha,
+                              as_of=as_of)
+        result.provenance = {"counts_file": counts, "by": freq, "alpha": alpha, "as_of": as_of,
+                             "software": f"policypulse {policypulse.__version__}"}
+    else:
+        if store is None:
+            raise UsageError("give a STORE (or --counts FILE.csv)")
+        with policypulse.open(store, version=version, engine=engine, spark_master=spark_master) as corpus:
+            result = corpus.lifecycle(ideas, ideas_file=ideas_file, by=by, alpha=alpha, as_of=as_of)
+    if plot:
+        _save_plot(result, plot)
+    _render(result, format, out)
+
+
+@app.command()
+def compare(
+    store: Annotated[str, typer.Argument(help="The store directory.")],
+    ideas: Annotated[list[str] | None, typer.Argument(help="Two or more ideas.")] = None,
+    ideas_file: IdeasFile = None,
+    by: By = "month",
+    plot: Annotated[str | None, typer.Option("--plot", help="Write a comparison figure (PNG or SVG).")] = None,
+    format: Format = "table",
+    out: Out = None,
+    engine: Engine = "duckdb",
+    spark_master: SparkMaster = None,
+    version: Version = None,
+) -> None:
+    """Ideas side by side: time to peak, half-life, lifespan, status."""
+    import policypulse
+    from policypulse.lifecycle import compare as compare_table
+
+    with policypulse.open(store, version=version, engine=engine, spark_master=spark_master) as corpus:
+        result = corpus.lifecycle(ideas, ideas_file=ideas_file, by=by)
+    if len(result) < 2:
+        raise UsageError("compare needs at least two ideas")
+    if plot:
+        _save_plot(result, plot, compare=True)
+    table = compare_table(list(result))
+    if format == "table" and not out:
+        emit(table, "table", None, title="compare")
+        return
+    emit(table, format, out, provenance=getattr(result, "provenance", None))

@@ -1,0 +1,45 @@
+"""Results in plain words: the sentences the dashboard, the report and the demo print."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _month(date: str | None) -> str:
+    return date[:7] if date else "?"
+
+
+def verdict_text(lc: dict[str, Any]) -> str:
+    """A lifecycle's status in words, e.g. 'dead since 2014-09, p = 0.001'."""
+    status = lc.get("status")
+    p = lc.get("death_p_value")
+    p_text = "" if p is None else (f", p = {p:.2g}" if p >= 0.001 else ", p < 0.001")
+    if status == "unborn":
+        return "never mentioned"
+    if status == "dead":
+        return f"dead since {_month(lc.get('last_mention'))}{p_text}"
+    if status == "dormant":
+        return f"dormant: silent since {_month(lc.get('last_mention'))}, not yet significantly dead{p_text}"
+    if status == "declining":
+        return f"declining since its peak in {_month(lc.get('peak'))}"
+    if status == "emerging":
+        return f"emerging since {_month(lc.get('emergence') or lc.get('first_mention'))}"
+    if status == "alive":
+        return f"alive: last mentioned {_month(lc.get('last_mention'))}"
+    return str(status)
+
+
+def lifespan_sentence(lc: dict[str, Any]) -> str:
+    """'X lasted about N days' style summary."""
+    days = lc.get("lifespan_days")
+    if days is None:
+        return f"{lc.get('idea')}: never mentioned."
+    alive = lc.get("status") not in ("dead",)
+    verb = "has been talked about for" if alive else "lasted"
+    if days >= 730:
+        span = f"about {days / 365.25:.0f} years ({days:,.0f} days)"
+    elif days >= 60:
+        span = f"about {days / 30.44:.0f} months ({days:,.0f} days)"
+    else:
+        span = f"{days:.0f} days"
+    return f"{lc.get('idea')} {verb} {span}."

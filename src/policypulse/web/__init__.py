@@ -1,0 +1,1 @@
+"""The local web dashboard (FastAPI, Jinja2, bundled Chart.js)."""
