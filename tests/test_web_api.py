@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from fastapi.testclient import TestClient
 
-import policypulse
 from policypulse.web.app import create_app
 
-# docs per year mentioning "big society" (10 documents every year, 2000-2015)
-PLANTED = {2009: 2, 2010: 6, 2011: 8, 2012: 3}
-HOSTILE_TEXT = 'Big society <script>alert("pwn")</script> <img src=x onerror=alert(1)>'
-HOSTILE_SOURCE = '<script>evil()</script>'
-
-
-def _records() -> list[dict]:
-    rows = []
-    for year in range(2000, 2016):
-        for i in range(10):
-            planted = i < PLANTED.get(year, 0)
-            text = f"Report {year} {i} about budgets and housing."
-            if planted:
-                text += " The Big Society's volunteers met again; big-society ideas spread."
-            rows.append({"id": f"d{year}-{i}", "date": f"{year}-0{1 + i % 9}-15", "source": f"paper{i % 3}",
-                         "text": text})
-    rows.append({"id": "hostile", "date": "2015-06-01", "source": HOSTILE_SOURCE, "text": HOSTILE_TEXT})
-    return rows
+from webdata import HOSTILE_SOURCE, PLANTED, build_store  # noqa: F401
 
 
 @pytest.fixture(scope="module")
 def web_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    root = tmp_path_factory.mktemp("web")
-    src = root / "docs.jsonl"
-    src.write_text("\n".join(json.dumps(r) for r in _records()) + "\n", encoding="utf-8")
-    store = root / "store"
-    report = policypulse.ingest(store, [src])
-    assert report.accepted == 161 and not report.rejected
-    return str(store)
+    return build_store(tmp_path_factory.mktemp("web"))
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import policypulse
 from policypulse import __version__
 from policypulse.cli.output import frame_records, jsonable
+from policypulse.describe import verdict_text
 from policypulse.errors import PolicyPulseError, QuerySyntaxError, UsageError
 
 WEB_DIR = Path(str(resources.files("policypulse") / "web"))
@@ -67,7 +68,9 @@ class Dashboard:
     @functools.lru_cache(maxsize=CACHE_SIZE)  # noqa: B019
     def lifecycle(self, version: int, q: str, by: str) -> dict[str, Any]:
         with policypulse.open(self.store, version=version) as c:
-            return c.lifecycle(q, by=by).to_dicts()[0]
+            lc = c.lifecycle(q, by=by).to_dicts()[0]
+        lc["verdict_text"] = verdict_text(lc)
+        return lc
 
     @functools.lru_cache(maxsize=CACHE_SIZE)  # noqa: B019
     def kwic(self, version: int, q: str, limit: int) -> pd.DataFrame:
