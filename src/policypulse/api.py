@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +129,7 @@ class Corpus:
                   by: str = "month", alpha: float = 0.05, as_of: str | dt.date | None = None,
                   include_fallback: bool = False, n_boot: int = 200, seed: int = 0) -> Any:
         """Each idea's lifecycle (birth, peak, death verdict, forecast, phases) as a LifecycleResult."""
-        from policypulse.lifecycle import analyse_many
+        from policypulse.lifecycle import StatisticalWarning, analyse_many
 
         if not 0 < alpha < 1:
             raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")
@@ -137,7 +138,10 @@ class Corpus:
         track = self.track(idea_list, by=by, include_fallback=include_fallback, date_to=cut)
         cols = ["period", "docs", "mentions", "total_docs"]
         series = {i.name: track.loc[track["idea"] == i.name, cols].reset_index(drop=True) for i in idea_list}
-        result = analyse_many(series, by, alpha=alpha, as_of=cut, n_boot=n_boot, seed=seed)
+        with warnings.catch_warnings():
+            # Coverage caveats are kept in each result's coverage_warning field and shown by the faces.
+            warnings.simplefilter("ignore", StatisticalWarning)
+            result = analyse_many(series, by, alpha=alpha, as_of=cut, n_boot=n_boot, seed=seed)
         result.provenance = self.provenance(command="lifecycle", ideas=[i.to_dict() for i in idea_list], by=by,
                                             alpha=alpha, as_of=str(cut) if cut else None, n_boot=n_boot, seed=seed,
                                             include_fallback=include_fallback)

@@ -19,13 +19,13 @@ def verdict_text(lc: dict[str, Any]) -> str:
     if status == "dead":
         return f"dead since {_month(lc.get('last_mention'))}{p_text}"
     if status == "dormant":
-        return f"dormant: silent since {_month(lc.get('last_mention'))}, not yet significantly dead{p_text}"
+        return f"dormant since {_month(lc.get('last_mention'))}{p_text}"
     if status == "declining":
         return f"declining since its peak in {_month(lc.get('peak'))}"
     if status == "emerging":
         return f"emerging since {_month(lc.get('emergence') or lc.get('first_mention'))}"
     if status == "alive":
-        return f"alive: last mentioned {_month(lc.get('last_mention'))}"
+        return f"alive, last mentioned {_month(lc.get('last_mention'))}"
     return str(status)
 
 

@@ -119,8 +119,7 @@ def _demo_more(corpus: object, target: str, wl_path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from policypulse.cli.lifecycle_cmds import _render
-    from policypulse.lifecycle.plot import save_figure
+    from policypulse.cli.lifecycle_cmds import _render, save_plot
     from policypulse.query.ideas import load_ideas
     from policypulse.report.html import write_report
 
@@ -130,8 +129,8 @@ def _demo_more(corpus: object, target: str, wl_path: str) -> None:
     figures = Path(target) / "figures"
     figures.mkdir(exist_ok=True)
     for lc in result:
-        save_figure(lc, figures / f"{lc.idea.lower().replace(' ', '-')}.png")
-    save_figure(result, figures / "compare.png", compare=True)
+        save_plot([lc], figures / f"{lc.idea.lower().replace(' ', '-')}.png")
+    save_plot(result, figures / "compare.png", compare=True)
     report_path = write_report(corpus, ideas, Path(target) / "report.html", by="year")  # type: ignore[arg-type]
     print(f"\nFigures: {figures}/  Report: {report_path}\n"
           f"Next: policypulse serve {target}   (the dashboard on http://127.0.0.1:8000/)")

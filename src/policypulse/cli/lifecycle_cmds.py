@@ -11,20 +11,34 @@ from policypulse.cli.options import By, Engine, Format, IdeasFile, Out, SparkMas
 from policypulse.cli.output import emit
 from policypulse.errors import UsageError
 
-TABLE_FIELDS = ["idea", "status", "first_mention", "emergence", "peak", "half_life_days", "last_mention",
-                "lifespan_days", "death_p_value", "forecast_last_mention", "relaunches", "resurrections"]
+TABLE_FIELDS = ["idea", "first_mention", "emergence", "peak", "half_life_days", "last_mention", "lifespan_days",
+                "death_p_value", "forecast_last_mention"]
 
 
-def _save_plot(result: Any, path: str, compare: bool = False) -> None:
+def save_plot(result: Any, path: str | Any, compare: bool = False) -> None:
+    """A figure of a lifecycle result: one panel per idea, or all ideas on one axes with ``compare``."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from policypulse.lifecycle.plot import save_figure
+    import matplotlib.pyplot as plt
 
+    from policypulse.lifecycle import plot_compare, plot_lifecycle, save_figure
+
+    items = list(result)
+    if compare:
+        fig, ax = plt.subplots(figsize=(9, 5))
+        plot_compare(items, ax=ax)
+    else:
+        fig, axes = plt.subplots(len(items), 1, figsize=(9, 4.2 * len(items)), squeeze=False)
+        for lc, ax in zip(items, axes[:, 0]):
+            plot_lifecycle(lc, ax=ax)
+    fig.tight_layout()
     try:
-        save_figure(result, path, compare=compare)
+        save_figure(fig, path)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    finally:
+        plt.close(fig)
 
 
 def _render(result: Any, format: str, out: str | None) -> None:
@@ -86,7 +100,7 @@ def lifecycle(
         with policypulse.open(store, version=version, engine=engine, spark_master=spark_master) as corpus:
             result = corpus.lifecycle(ideas, ideas_file=ideas_file, by=by, alpha=alpha, as_of=as_of)
     if plot:
-        _save_plot(result, plot)
+        save_plot(result, plot)
     _render(result, format, out)
 
 
@@ -112,7 +126,7 @@ def compare(
     if len(result) < 2:
         raise UsageError("compare needs at least two ideas")
     if plot:
-        _save_plot(result, plot, compare=True)
+        save_plot(result, plot, compare=True)
     table = compare_table(list(result))
     if format == "table" and not out:
         emit(table, "table", None, title="compare")

@@ -1,0 +1,168 @@
+"""Read pre-aggregated `date,count[,total]` CSVs (Nexis, Google Trends, Ngram exports) into a count series."""
+
+from __future__ import annotations
+
+import csv
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import CountsFileError, StatisticalWarning
+from .series import FREQUENCIES, period_start
+
+_DATE_RE = re.compile(r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$")
+# Median spacing (days) -> frequency.
+_SPACING: tuple[tuple[float, float, str], ...] = (
+    (0.5, 1.5, "day"),
+    (6.0, 8.0, "week"),
+    (27.0, 32.0, "month"),
+    (88.0, 93.0, "quarter"),
+    (360.0, 367.0, "year"),
+)
+CONSTANT_EXPOSURE_MIN = 1000  # documents per period assumed when the file has no total column
+
+
+def _parse_date(text: str, path: str, line: int) -> pd.Timestamp:
+    """ISO date, year-month or year; anything else is a CountsFileError naming the line."""
+    t = text.strip()
+    if not _DATE_RE.match(t):
+        raise CountsFileError(path, line, f"cannot read date {text!r}; use YYYY-MM-DD, YYYY-MM or YYYY")
+    try:
+        return pd.Timestamp(t if len(t) > 4 else f"{t}-01-01")
+    except ValueError as exc:
+        raise CountsFileError(path, line, f"invalid date {text!r} ({exc})") from None
+
+
+def _parse_int(text: str, what: str, path: str, line: int) -> int:
+    """A non-negative whole number (a trailing '.0' is accepted)."""
+    t = text.strip().replace(",", "")
+    try:
+        value = float(t)
+    except ValueError:
+        raise CountsFileError(path, line, f"{what} {text!r} is not a number") from None
+    if not np.isfinite(value) or value < 0 or value != int(value):
+        raise CountsFileError(
+            path,
+            line,
+            f"{what} {text!r} must be a whole number >= 0 (for relative "
+            "frequencies such as Ngram shares, export match and volume counts instead)",
+        )
+    return int(value)
+
+
+def infer_frequency(dates: pd.DatetimeIndex) -> str:
+    """Frequency from the spacing of sorted dates; ValueError when no frequency fits."""
+    if len(dates) < 2:
+        raise ValueError("need at least two dates to infer the frequency")
+    # The smallest positive spacing, not the median: missing rows (gaps) only ever widen spacings.
+    diffs = np.diff(dates.sort_values().values).astype("timedelta64[D]").astype(float)
+    diffs = diffs[diffs > 0]
+    if diffs.size == 0:
+        raise ValueError("all rows have the same date")
+    spacing = float(diffs.min())
+    for lo, hi, by in _SPACING:
+        if lo <= spacing <= hi:
+            return by
+    raise ValueError(
+        f"the closest dates are {spacing:g} days apart; expected the spacing of one of "
+        f"{', '.join(FREQUENCIES)}"
+    )
+
+
+def read_counts(path: str | Path, by: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Read a `date,count[,total]` CSV into (series DataFrame, frequency).
+
+    The header may use other names (e.g. Google Trends' "Week,term: (Worldwide)"); single-column
+    preamble lines before it are skipped. The frequency is inferred from the date spacing unless `by`
+    is given. Dates missing between the first and last row become coverage gaps (total_docs = 0).
+    Without a total column exposure is taken as constant — rates are then relative and the death test
+    treats every period as equally searched; a note in `frame.attrs["notes"]` and a StatisticalWarning
+    say so. Bad rows raise CountsFileError (a ValueError) naming the file and line.
+    """
+    p = str(path)
+    try:
+        handle = open(path, newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise CountsFileError(p, None, f"cannot open ({exc.strerror})") from None
+    with handle:
+        rows = list(enumerate(csv.reader(handle), start=1))
+    rows = [(n, r) for n, r in rows if any(c.strip() for c in r)]
+    while rows and len(rows[0][1]) < 2:  # preamble such as "Category: All categories"
+        rows.pop(0)
+    if not rows:
+        raise CountsFileError(p, None, "no rows with at least two columns (expected date,count[,total])")
+    header_line, header = rows[0]
+    if _DATE_RE.match(header[0].strip()):
+        data, has_total = rows, len(header) >= 3
+    else:
+        if not header[0].strip():
+            raise CountsFileError(
+                p, header_line, f"unrecognised header {header!r}; expected date,count[,total]"
+            )
+        data, has_total = rows[1:], len(header) >= 3
+    if not data:
+        raise CountsFileError(p, None, "the file has a header but no data rows")
+    dates, counts, totals, lines = [], [], [], []
+    for line, row in data:
+        if len(row) < 2 or (has_total and len(row) < 3):
+            raise CountsFileError(p, line, f"expected {'3' if has_total else '2'} columns, got {len(row)}")
+        dates.append(_parse_date(row[0], p, line))
+        counts.append(_parse_int(row[1], "count", p, line))
+        if has_total:
+            total = _parse_int(row[2], "total", p, line)
+            if total < counts[-1]:
+                raise CountsFileError(p, line, f"count {counts[-1]} exceeds total {total}")
+            totals.append(total)
+        lines.append(line)
+    idx = pd.DatetimeIndex(dates)
+    try:
+        freq = by or infer_frequency(idx)
+    except ValueError as exc:
+        raise CountsFileError(p, None, str(exc)) from None
+    notes: list[str] = []
+    if freq == "week" and (idx.dayofweek == 6).all():  # Google Trends weeks run Sunday-Saturday
+        idx = idx + pd.Timedelta(days=1)
+        notes.append("weeks dated by their Sunday were moved to the Monday that starts policypulse weeks")
+    starts = pd.DatetimeIndex([period_start(d, freq) for d in idx])
+    seen: dict[pd.Timestamp, int] = {}
+    for s, line in zip(starts, lines):
+        if s in seen:
+            raise CountsFileError(
+                p, line, f"second row for the {freq} starting {s:%Y-%m-%d} (first on line {seen[s]})"
+            )
+        seen[s] = line
+    full = pd.date_range(
+        starts.min(),
+        starts.max(),
+        freq={"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS-JAN", "year": "YS-JAN"}[freq],
+    )
+    docs = pd.Series(counts, index=starts).reindex(full)
+    if has_total:
+        total_s = pd.Series(totals, index=starts).reindex(full)
+    else:
+        constant = max(CONSTANT_EXPOSURE_MIN, 100 * max(counts))
+        total_s = pd.Series(constant, index=starts).reindex(full)
+        notes.append(
+            f"no total column: exposure taken as constant ({constant} documents per period); rates "
+            "are relative and periods without data cannot be told from silence"
+        )
+    missing = int(docs.isna().sum())
+    if missing:
+        notes.append(f"{missing} period(s) missing from the file were treated as coverage gaps")
+    frame = pd.DataFrame(
+        {
+            "period": full,
+            "docs": docs.fillna(0).astype(np.int64).to_numpy(),
+            "mentions": docs.fillna(0).astype(np.int64).to_numpy(),
+            "total_docs": total_s.fillna(0).astype(np.int64).to_numpy(),
+        }
+    )
+    frame.attrs["notes"] = notes
+    frame.attrs["source"] = p
+    for note in notes:
+        if note.startswith("no total"):
+            warnings.warn(f"{p}: {note}", StatisticalWarning, stacklevel=2)
+    return frame, freq

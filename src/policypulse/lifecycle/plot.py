@@ -1,0 +1,176 @@
+"""Figures: one idea's life (rate, phases, peak, last mention, verdict, forecast) and ideas compared."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .result import IdeaLifecycle
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+PHASE_COLOURS: dict[str, str] = {
+    "latent": "#f2f2f2",
+    "rise": "#fde0c5",
+    "peak": "#f9b487",
+    "decline": "#d6e6f4",
+    "sustained": "#e3f1dc",
+    "relaunch": "#fbd0e0",
+    "resurrection": "#e5d4f2",
+    "dormant": "#ececec",
+    "dead": "#d9d9d9",
+}
+SAVE_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (8.0, 4.5)) -> Axes:
+    """The given axes, or new ones on a new figure (works under the Agg backend)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, new = plt.subplots(figsize=size, layout="constrained")
+    return new
+
+
+def plot_lifecycle(lc: IdeaLifecycle, ax: Axes | None = None) -> Axes:
+    """Rate per 1,000 documents over time (points raw, line smoothed), phases shaded, coverage gaps hatched,
+    peak with its interval, last mention, forecast with its interval, and the verdict in a text box.
+
+    Artists carry labels ("rate", "smoothed rate", "peak", "last mention", "forecast") so tests and
+    users can find them.
+    """
+    ax = _axes(ax)
+    s = lc.series
+    if s is None or s.n == 0:
+        ax.set_title(f"{lc.idea}: no data")
+        return ax
+    x = s.periods
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(s.covered, 1000.0 * s.docs / np.where(s.covered, s.exposure, 1), np.nan)
+    sm = 1000.0 * (lc.smoothed_rate if lc.smoothed_rate is not None else rate / 1000.0)
+    for ph in lc.phases:
+        a, b = pd.Timestamp(ph["start"]), pd.Timestamp(ph["end"])
+        b_end = s.end_of(int(x.get_loc(b))) if b in x else b
+        ax.axvspan(
+            a,
+            b_end,
+            color=PHASE_COLOURS.get(ph["phase"], "#eeeeee"),
+            alpha=0.6,
+            lw=0,
+            label=f"phase: {ph['phase']}",
+        )
+    gaps = np.flatnonzero(~s.covered)
+    for i in gaps:
+        ax.axvspan(
+            x[i],
+            s.end_of(int(i)),
+            facecolor="none",
+            hatch="///",
+            edgecolor="#999999",
+            lw=0,
+            label="coverage gap",
+        )
+    ax.plot(x, rate, ".", color="#7f7f7f", ms=3, label="rate")
+    ax.plot(x, sm, "-", color="#1f4e79", lw=1.8, label="smoothed rate")
+    if lc.peak is not None and lc.peak_rate is not None:
+        pk = pd.Timestamp(lc.peak)
+        ax.plot([pk], [1000.0 * lc.peak_rate], "v", color="#c00000", ms=8, label="peak")
+        if lc.peak_interval and None not in lc.peak_interval:
+            lo, hi = (pd.Timestamp(d) for d in lc.peak_interval)
+            ax.hlines(1000.0 * lc.peak_rate * 1.06, lo, hi, color="#c00000", lw=2, label="peak interval")
+    if lc.last_mention is not None:
+        ax.axvline(pd.Timestamp(lc.last_mention), color="#404040", ls="--", lw=1, label="last mention")
+    if lc.forecast_last_mention is not None:
+        fc = pd.Timestamp(lc.forecast_last_mention)
+        ax.axvline(fc, color="#7030a0", ls=":", lw=1.5, label="forecast")
+        if lc.forecast_interval and None not in lc.forecast_interval:
+            lo, hi = (pd.Timestamp(d) for d in lc.forecast_interval)
+            ax.axvspan(lo, hi, color="#7030a0", alpha=0.08, lw=0, label="forecast interval")
+    ax.set_ylabel("documents mentioning it per 1,000")
+    ax.set_ylim(bottom=0)
+    ax.set_title(lc.idea, loc="left", fontweight="bold")
+    ax.text(
+        0.99,
+        0.97,
+        verdict_text(lc),
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=8.5,
+        bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#bbbbbb", "alpha": 0.9},
+    )
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def verdict_text(lc: IdeaLifecycle) -> str:
+    """The lines written on the figure: status with p-value, peak, half-life, last mention, forecast."""
+    lines = [
+        f"status: {lc.status}"
+        + (f" (p = {lc.death_p_value:.2g})" if lc.death_p_value is not None and lc.death_p_value < 1 else "")
+    ]
+    if lc.peak:
+        lines.append(f"peak: {lc.peak:%b %Y}")
+    if lc.half_life_days:
+        lines.append(f"half-life: {lc.half_life_days:.0f} days")
+    if lc.last_mention:
+        lines.append(f"last mention: {lc.last_mention:%b %Y}")
+    if lc.forecast_last_mention:
+        iv = ""
+        if lc.forecast_interval and None not in lc.forecast_interval:
+            iv = f" [{lc.forecast_interval[0]:%b %Y} – {lc.forecast_interval[1]:%b %Y}]"
+        lines.append(f"forecast last mention: {lc.forecast_last_mention:%b %Y}{iv}")
+    if lc.coverage_warning:
+        lines.append("coverage: see warning")
+    return "\n".join(lines)
+
+
+def plot_compare(
+    lifecycles: Sequence[IdeaLifecycle], ax: Axes | None = None, align: str = "birth", normalise: bool = True
+) -> Axes:
+    """Smoothed rates of several ideas on one axes, one line per idea labelled with its name.
+
+    align="birth": x is years since each idea's birth (emergence or first mention), so lives compare;
+    align="date": calendar time. normalise=True divides each curve by its peak.
+    """
+    if align not in ("birth", "date"):
+        raise ValueError(f"align must be 'birth' or 'date', got {align!r}")
+    ax = _axes(ax)
+    for lc in lifecycles:
+        s, sm = lc.series, lc.smoothed_rate
+        if s is None or sm is None or lc.peak_rate is None:
+            continue
+        y = sm / lc.peak_rate if normalise else 1000.0 * sm
+        born = lc.emergence or lc.first_mention
+        if align == "birth" and born is not None:
+            xs = np.asarray((s.periods - pd.Timestamp(born)).days, dtype=float) / 365.25
+            keep = xs >= 0
+            ax.plot(xs[keep], y[keep], lw=1.6, label=lc.idea)
+        else:
+            ax.plot(s.periods, y, lw=1.6, label=lc.idea)
+    ax.set_xlabel("years since birth" if align == "birth" else "")
+    ax.set_ylabel("share of peak attention" if normalise else "documents mentioning it per 1,000")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 200) -> Path:
+    """Save a figure as PNG, SVG or PDF, chosen by the file suffix."""
+    out = Path(path)
+    if out.suffix.lower() not in SAVE_FORMATS:
+        raise ValueError(
+            f"cannot save a figure as {out.suffix or 'no suffix'!r}; use one of {', '.join(SAVE_FORMATS)}"
+        )
+    fig.savefig(out, dpi=dpi, bbox_inches="tight")
+    return out

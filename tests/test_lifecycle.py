@@ -1,0 +1,443 @@
+"""Lifecycle library: planted lifecycles, calibration of the death test, coverage gaps, models, I/O."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import policypulse.lifecycle as lifecycle
+from lifecycle_sim import N_PERIODS, alive_ideas, frame, planted_set, random_lives, wave
+from policypulse.lifecycle import (
+    CountsFileError,
+    IdeaLifecycle,
+    LifecycleInputError,
+    LifecycleResult,
+    StatisticalWarning,
+    analyse,
+    analyse_many,
+    backtest,
+    compare,
+    read_counts,
+    survival,
+)
+from policypulse.lifecycle.forecast import _design
+from policypulse.lifecycle.glm import fit_poisson
+from policypulse.lifecycle.ole import optimal_linear_estimate
+from policypulse.lifecycle.result import CONTRACT_FIELDS
+
+# Coverage notes are asserted explicitly where they matter; elsewhere they are expected noise.
+pytestmark = pytest.mark.filterwarnings("ignore::policypulse.lifecycle.StatisticalWarning")
+
+MONTH = 31  # "within one period" of a monthly truth, in days
+
+
+@pytest.fixture(scope="module")
+def planted() -> dict:
+    """The planted set (seed 0) and each idea's lifecycle."""
+    ps = planted_set(seed=0)
+    return {name: (p, analyse(p.series, "month", idea=name)) for name, p in ps.items()}
+
+
+def _date(p, i: int):
+    return p.series["period"].iloc[i].date()
+
+
+def _close(got, want, tol_days: float = MONTH) -> bool:
+    return got is not None and abs((got - want).days) <= tol_days
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "flash",
+        "slow decline",
+        "still alive",
+        "relaunched twice",
+        "resurrected",
+        "generic burst",
+        "emerging",
+        "unborn",
+        "alive, gap at end",
+        "flash across a gap",
+    ],
+)
+def test_planted_fields_within_one_period(planted, name):
+    p, lc = planted[name]
+    t = p.truth
+    assert lc.status == t["status"]
+    for key in ("emergence", "peak", "first_mention", "last_mention"):
+        if key in t and t[key] is not None:
+            assert _close(getattr(lc, key), _date(p, t[key])), (key, getattr(lc, key), _date(p, t[key]))
+    if t["status"] == "unborn":
+        assert lc.first_mention is None and lc.death_p_value is None and lc.lifespan_days is None
+        return
+    assert lc.relaunches == t["relaunches"] and len(lc.relaunch_dates) == t["relaunches"]
+    assert lc.resurrections == t["resurrections"] and len(lc.resurrection_dates) == t["resurrections"]
+    for got, want in zip(lc.relaunch_dates, t.get("relaunch_dates", [])):
+        assert _close(got, _date(p, want)), ("relaunch", got, _date(p, want))
+    for got, want in zip(lc.resurrection_dates, t.get("resurrection_dates", [])):
+        assert _close(got, _date(p, want)), ("resurrection", got, _date(p, want))
+    if "half_life_months" in t:
+        assert lc.half_life_days == pytest.approx(t["half_life_months"] * 30.44, abs=MONTH)
+    # Lifespan: from the planted birth to the end of the last-mention period.
+    born = _date(p, t["emergence"])
+    end = (pd.Timestamp(_date(p, t["last_mention"])) + pd.offsets.MonthBegin(1)).date()
+    assert lc.lifespan_days == pytest.approx((end - born).days, abs=MONTH)
+
+
+def test_planted_alive_ideas_are_never_called_dead(planted):
+    alive_kinds = {"alive", "alive-gap", "emerging", "slow decline", "relaunched", "generic"}
+    for name, (p, lc) in planted.items():
+        if p.kind in alive_kinds:
+            assert lc.status not in ("dead", "dormant"), name
+            assert lc.death_p_value is None or lc.death_p_value >= 0.05, name
+
+
+def test_planted_peak_interval_contains_peak_and_dead_ideas_are_significant(planted):
+    for name, (p, lc) in planted.items():
+        if lc.peak is not None:
+            lo, hi = lc.peak_interval
+            assert lo <= lc.peak <= hi, name
+    for name in ("flash", "resurrected", "flash across a gap"):
+        lc = planted[name][1]
+        assert lc.death_p_value < 1e-6
+        assert lc.forecast_last_mention is not None and lc.forecast_last_mention >= lc.last_mention
+        assert lc.ole_extinction is not None and lc.ole_extinction >= lc.last_mention
+
+
+def test_phases_and_downs_stages_follow_the_curve(planted):
+    _, flash = planted["flash"]
+    labels = [ph["phase"] for ph in flash.phases]
+    assert labels == ["latent", "rise", "peak", "decline", "dead"]
+    stages = [st["stage"] for st in flash.downs_stages]
+    assert stages == [
+        "pre-problem",
+        "alarmed discovery",
+        "realising the cost",
+        "gradual decline",
+        "post-problem",
+    ]
+    assert flash.downs_stage == "post-problem"
+    # Phases tile the series: each starts the period after the previous one ends.
+    starts = [pd.Timestamp(ph["start"]) for ph in flash.phases]
+    ends = [pd.Timestamp(ph["end"]) for ph in flash.phases]
+    assert all(b + pd.offsets.MonthBegin(1) == a for a, b in zip(starts[1:], ends[:-1]))
+    _, res = planted["resurrected"]
+    assert [ph["phase"] for ph in res.phases].count("dead") == 2
+    assert "resurrection" in [ph["phase"] for ph in res.phases]
+    _, emerging = planted["emerging"]
+    assert emerging.downs_stage == "alarmed discovery"
+
+
+def test_calibration_of_death_verdicts_on_alive_ideas(capsys):
+    ideas = alive_ideas(400, seed=1)
+    dead = [
+        analyse(f, "month", idea=f"alive {i}", n_boot=0).status == "dead" for i, (f, _) in enumerate(ideas)
+    ]
+    rate = float(np.mean(dead))
+    bound = 0.05 + 2 * math.sqrt(0.05 * 0.95 / len(ideas))
+    with capsys.disabled():
+        print(
+            f"\ncalibration: {sum(dead)} of {len(ideas)} still-alive ideas called dead at alpha=0.05 "
+            f"(rate {rate:.4f}; bound {bound:.4f})"
+        )
+    assert rate <= bound
+
+
+def test_gap_silence_is_never_death():
+    rng = np.random.default_rng(5)
+    total = rng.poisson(2000, N_PERIODS)
+    total[150:] = 0  # nothing collected for the last 90 months
+    docs = rng.binomial(total, np.where(np.arange(N_PERIODS) >= 20, 0.005, 0.0))
+    with pytest.warns(StatisticalWarning, match="no coverage"):
+        lc = analyse(frame(docs, total), "month", idea="hidden by a gap")
+    assert lc.status not in ("dead", "dormant")
+    assert lc.death_p_value == 1.0
+    assert "no coverage" in lc.coverage_warning
+    # A gap in the middle of a life is not a silence either: no resurrection when talk resumes.
+    total2 = rng.poisson(2000, N_PERIODS)
+    total2[60:120] = 0
+    docs2 = rng.binomial(total2, np.where(np.arange(N_PERIODS) >= 20, 0.005, 0.0))
+    lc2 = analyse(frame(docs2, total2), "month", idea="gap mid-life")
+    assert lc2.resurrections == 0 and lc2.status == "alive"
+
+
+def test_as_of_gives_the_verdict_of_the_time():
+    p = planted_set(seed=0)["flash"]
+    before = analyse(p.series, "month", idea="flash", as_of="2004-06-30")
+    assert before.status == "unborn" and before.to_dict()["first_mention"] is None
+    during = analyse(p.series, "month", idea="flash", as_of="2005-03-15")
+    assert during.status == "emerging" and during.series_end.isoformat() == "2005-03-01"
+    after = analyse(p.series, "month", idea="flash", as_of="2009-01-01")
+    assert after.status == "dead" and after.death_p_value < 1e-6
+
+
+def test_to_dict_is_the_json_contract(planted):
+    d = planted["flash"][1].to_dict()
+    assert list(d)[: len(CONTRACT_FIELDS)] == list(CONTRACT_FIELDS)
+    assert d["peak"] == "2005-02-01" and d["status"] == "dead"
+    assert isinstance(d["peak_interval"], list) and len(d["peak_interval"]) == 2
+    assert isinstance(d["forecast_interval"], list) and len(d["forecast_interval"]) == 2
+    assert all(set(ph) == {"phase", "start", "end"} for ph in d["phases"])
+    json.dumps(d)  # JSON-ready: no dates, numpy scalars or NaN left
+    alive = planted["still alive"][1].to_dict()
+    assert alive["forecast_last_mention"] is None and alive["forecast_interval"] is None
+    unborn = planted["unborn"][1].to_dict()
+    assert unborn["peak"] is None and unborn["half_life_days"] is None and unborn["relaunches"] == 0
+
+
+def test_results_are_seeded_and_independent_of_order():
+    lives = random_lives(6, seed=4)
+    a = analyse_many(lives, "month").to_dicts()
+    b = analyse_many(dict(reversed(list(lives.items()))), "month").to_dicts()
+    assert a == list(reversed(b))
+
+
+def test_numpy_glm_matches_statsmodels():
+    rng = np.random.default_rng(3)
+    for seed in range(5):
+        k = np.arange(80.0)
+        n = rng.poisson(1500, k.size) + 1
+        y = rng.poisson(n * 0.02 * np.exp(-k / rng.uniform(5, 40))).astype(float)
+        for form in ("exponential", "power"):
+            x = _design(k, form)
+            ours = fit_poisson(x, y, np.log(n))
+            ref = fit_poisson(x, y, np.log(n), engine="statsmodels")
+            np.testing.assert_allclose(ours.params, ref.params, rtol=1e-6, atol=1e-8)
+            np.testing.assert_allclose(ours.cov, ref.cov, rtol=1e-4)
+            assert ours.aic == pytest.approx(ref.aic, rel=1e-8)
+
+
+def test_engines_agree_on_a_whole_lifecycle():
+    p = planted_set(seed=0)["slow decline"]
+    a = analyse(p.series, "month", idea="x", engine="numpy", n_boot=0)
+    b = analyse(p.series, "month", idea="x", engine="statsmodels", n_boot=0)
+    assert a.half_life_days == pytest.approx(b.half_life_days, rel=1e-5)
+    assert a.forecast_last_mention == b.forecast_last_mention and a.status == b.status
+
+
+def test_ole_reproduces_roberts_and_solow_dodo():
+    # Roberts & Solow (2003): the ten last dodo sightings give an extinction date of 1690.
+    dodo = [1662, 1638, 1631, 1628, 1628, 1611, 1607, 1602, 1601, 1598]
+    est = optimal_linear_estimate(np.array(dodo, dtype=float), test_time=2002)
+    assert est.estimate == pytest.approx(1690, abs=1)
+    assert est.lo < est.estimate < est.hi and est.p_value < 0.01
+
+
+def test_forecast_interval_covers_the_last_mention():
+    rng = np.random.default_rng(11)
+    covered, scored = 0, 0
+    for i in range(30):
+        total = rng.poisson(2000, N_PERIODS)
+        r = wave(N_PERIODS, 20, 22, float(rng.uniform(0.01, 0.05)), float(rng.uniform(3, 8)))
+        f = frame(rng.binomial(total, r), total)
+        truth = f["period"][f["docs"] > 0].iloc[-1].date()
+        lc = analyse(f, "month", idea=f"fade {i}", as_of="2003-06-01", n_boot=200)
+        if lc.forecast_interval is None or None in lc.forecast_interval:
+            continue
+        scored += 1
+        covered += lc.forecast_interval[0] <= truth <= lc.forecast_interval[1]
+    assert scored >= 25
+    assert covered / scored >= 0.8
+
+
+def test_compare_sentences_and_columns(planted):
+    table = compare([planted["flash"][1], planted["still alive"][1]])
+    assert list(table["idea"]) == ["flash", "still alive"]
+    assert {"time_to_peak_days", "half_life_days", "lifespan_days", "sentence"} <= set(table.columns)
+    assert table.loc[0, "sentence"].startswith("flash lasted about")
+    assert "still alive" in table.loc[1, "sentence"] and "so far" in table.loc[1, "sentence"]
+
+
+def test_survival_by_era_with_censoring():
+    rng = np.random.default_rng(8)
+    lcs = []
+    for i in range(40):
+        old = i < 20
+        lc = IdeaLifecycle(
+            idea=f"i{i}",
+            by="month",
+            status="dead" if (i % 5) else "alive",
+            emergence=pd.Timestamp("1985-01-01" if old else "2005-01-01").date(),
+            lifespan_days=float(rng.exponential(4000 if old else 800)),
+        )
+        lcs.append(lc)
+    res = survival(lcs)
+    assert set(res.medians["era"]) == {"1980s", "2000s"}
+    assert res.lifespans["died"].sum() == 32  # alive ideas are right-censored
+    assert res.logrank_p < 0.01
+    by_era = res.medians.set_index("era")["median_days"]
+    assert by_era["2000s"] < by_era["1980s"]
+
+
+def test_backtest_counts_false_deaths_and_calibration():
+    ps = planted_set(seed=0)
+    series = {k: ps[k].series for k in ("flash", "resurrected", "still alive")}
+    bt = backtest(series, "month", cut_dates=["2004-01-01", "2006-06-01", "2008-01-01", "2015-01-01"])
+    v = bt.verdicts.set_index(["idea", "cut"])
+    # Called dead in 2008 and then resurrected in 2010: a false death, counted.
+    row = v.loc[("resurrected", pd.Timestamp("2008-01-01"))]
+    assert row["status"] == "dead" and bool(row["mentioned_again"])
+    assert v.loc[("flash", pd.Timestamp("2008-01-01")), "status"] == "dead"
+    assert not v.loc[("flash", pd.Timestamp("2008-01-01")), "mentioned_again"]
+    dead = bt.verdicts[bt.verdicts["status"] == "dead"]
+    assert bt.false_death_rate == pytest.approx(dead["mentioned_again"].mean())
+    assert bt.calibration["verdicts"].sum() == bt.verdicts["silent"].sum()
+    assert {"death_p_value", "verdicts", "mentioned_again", "share_mentioned_again"} <= set(
+        bt.calibration.columns
+    )
+    assert int(bt.summary["false_deaths"].iloc[0]) >= 1
+
+
+def test_read_counts_with_totals(tmp_path):
+    path = tmp_path / "nexis.csv"
+    path.write_text("date,count,total\n2010-01-01,3,100\n2010-02-01,5,120\n2010-04-01,0,90\n")
+    f, by = read_counts(path)
+    assert by == "month"
+    assert list(f["docs"]) == [3, 5, 0, 0] and list(f["total_docs"]) == [100, 120, 0, 90]  # March is a gap
+    assert "coverage gaps" in f.attrs["notes"][0]
+    lc = analyse(f, by, idea="x", n_boot=0)
+    # Leave-last-out rate (3 + 5 - 1) / 220 over April's 90 documents; the March gap adds nothing.
+    assert lc.death_p_value == pytest.approx(math.exp(-7 / 220 * 90))
+    assert lc.status == "dormant"
+
+
+def test_read_counts_without_totals_warns_and_infers_frequency(tmp_path):
+    path = tmp_path / "ngram.csv"
+    path.write_text(
+        "year,count\n"
+        + "".join(f"{y},{c}\n" for y, c in zip(range(1990, 2000), [0, 1, 4, 9, 7, 3, 1, 0, 0, 0]))
+    )
+    with pytest.warns(StatisticalWarning, match="no total column"):
+        f, by = read_counts(path)
+    assert by == "year" and f["total_docs"].nunique() == 1
+    trends = tmp_path / "trends.csv"
+    trends.write_text(
+        "Category: All categories\n\nWeek,big society: (United Kingdom)\n2020-01-05,10\n"
+        "2020-01-12,12\n2020-01-19,8\n"
+    )
+    with pytest.warns(StatisticalWarning):
+        f2, by2 = read_counts(trends)
+    assert by2 == "week" and f2["period"].dt.dayofweek.eq(0).all()
+
+
+@pytest.mark.parametrize(
+    "body, line, reason",
+    [
+        ("date,count\n2010-01-01,3\n2010-02-01,three\n", 3, "not a number"),
+        ("date,count\n2010-01-01,3\nJan 2010,4\n", 3, "cannot read date"),
+        ("date,count,total\n2010-01-01,30,10\n2010-02-01,1,10\n", 2, "exceeds total"),
+        ("date,count\n2010-01-01,3\n2010-01-01,4\n2010-02-01,4\n", 3, "second row"),
+        ("date,count\n2010-01-01,-1\n2010-02-01,4\n", 2, "whole number"),
+    ],
+)
+def test_read_counts_bad_rows_name_file_and_line(tmp_path, body, line, reason):
+    path = tmp_path / "bad.csv"
+    path.write_text(body)
+    with pytest.raises(CountsFileError, match=reason) as err:
+        read_counts(path)
+    assert isinstance(err.value, ValueError)
+    assert err.value.line == line and f"bad.csv, line {line}" in str(err.value)
+
+
+def test_invalid_series_are_rejected_with_advice():
+    good = frame(np.array([0, 1, 2]), np.array([10, 10, 10]))
+    with pytest.raises(LifecycleInputError, match="consecutive"):
+        analyse(good.drop(index=1), "month", idea="x")
+    with pytest.raises(LifecycleInputError, match="exceed total_docs"):
+        analyse(good.assign(docs=[0, 11, 2]), "month", idea="x")
+    with pytest.raises(LifecycleInputError, match="unknown frequency"):
+        analyse(good, "fortnight", idea="x")
+    with pytest.raises(LifecycleInputError, match="missing column"):
+        analyse(good.drop(columns="total_docs"), "month", idea="x")
+
+
+def test_weekly_and_yearly_series():
+    rng = np.random.default_rng(2)
+    n = 150
+    total = rng.poisson(500, n)
+    docs = rng.binomial(total, np.where((np.arange(n) >= 30) & (np.arange(n) < 60), 0.05, 0.0))
+    weeks = pd.DataFrame(
+        {
+            "period": pd.date_range("2020-01-06", periods=n, freq="W-MON"),
+            "docs": docs,
+            "mentions": docs,
+            "total_docs": total,
+        }
+    )
+    lc = analyse(weeks, "week", idea="weekly flash")
+    assert lc.emergence == weeks["period"][30].date() and lc.status == "dead"
+    # SOTU-like: one address a year since 1790, the phrase in 1965-1969 only.
+    years = pd.DataFrame(
+        {
+            "period": pd.date_range("1790-01-01", periods=237, freq="YS"),
+            "docs": [0] * 175 + [1] * 5 + [0] * 57,
+            "total_docs": [1] * 237,
+        }
+    )
+    ly = analyse(years, "year", idea="great society")
+    assert ly.emergence.year == 1965 and ly.status == "dead"
+
+
+def test_result_collection(planted):
+    res = LifecycleResult([lc for _, lc in planted.values()])
+    assert len(res.summary) == len(planted) and res.summary["idea"].tolist() == list(planted)
+    assert res["flash"].status == "dead"
+    with pytest.raises(KeyError, match="no idea named"):
+        res["nope"]
+    assert "flash" in res._repr_html_() and "<table" in res._repr_html_()
+    assert res.to_dicts()[0] == res[0].to_dict()
+
+
+def test_public_surface_is_complete_and_sorted():
+    public = {name for name in dir(lifecycle) if not name.startswith("_")}
+    exported = set(lifecycle.__all__)
+    assert lifecycle.__all__ == sorted(lifecycle.__all__)
+    assert {
+        "analyse",
+        "LifecycleResult",
+        "IdeaLifecycle",
+        "compare",
+        "read_counts",
+        "backtest",
+        "survival",
+        "StatisticalWarning",
+    } <= exported
+    modules = {
+        "analysis",
+        "backtest",
+        "compare",
+        "counts_csv",
+        "death",
+        "emergence",
+        "errors",
+        "forecast",
+        "glm",
+        "ole",
+        "peak",
+        "phases",
+        "plot",
+        "result",
+        "series",
+        "status",
+        "survival",
+        "waves",
+    }
+    assert public - (modules - exported) == exported
+
+
+def test_warnings_are_statistical_not_errors():
+    rng = np.random.default_rng(9)
+    total = rng.poisson(1000, 60)
+    total[::3] = 0  # a third of the periods uncollected
+    docs = rng.binomial(total, 0.01)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lc = analyse(frame(docs, total), "month", idea="patchy")
+    assert lc.coverage_warning and "coverage gaps" in lc.coverage_warning
+    assert any(issubclass(w.category, StatisticalWarning) for w in caught)
