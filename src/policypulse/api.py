@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from policypulse import __version__
@@ -145,6 +146,30 @@ class Corpus:
         result.provenance = self.provenance(command="lifecycle", ideas=[i.to_dict() for i in idea_list], by=by,
                                             alpha=alpha, as_of=str(cut) if cut else None, n_boot=n_boot, seed=seed,
                                             include_fallback=include_fallback)
+        return result
+
+    def backtest(self, ideas: IdeaLike | list[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
+                 by: str = "month", cuts: int = 20, alpha: float = 0.05, seed: int = 0) -> Any:
+        """Verdicts at ``cuts`` evenly spaced cut dates, scored against what happened after each cut."""
+        from policypulse.lifecycle import StatisticalWarning, backtest
+
+        if cuts < 1:
+            raise UsageError(f"--cuts must be at least 1, got {cuts}")
+        idea_list = _as_ideas(ideas, ideas_file)
+        track = self.track(idea_list, by=by)
+        periods = sorted(track["period"].unique())
+        if len(periods) < 4:
+            raise UsageError(f"too few {by} periods ({len(periods)}) to backtest; try a finer --by")
+        # Cuts run from a quarter of the way in (some history to judge from) to just before the end.
+        idx = np.unique(np.linspace(len(periods) // 4, len(periods) - 2, cuts).astype(int))
+        cut_dates = [pd.Timestamp(periods[i]).date() for i in idx]
+        cols = ["period", "docs", "mentions", "total_docs"]
+        series = {i.name: track.loc[track["idea"] == i.name, cols].reset_index(drop=True) for i in idea_list}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StatisticalWarning)
+            result = backtest(series, by, cut_dates, alpha=alpha, seed=seed)
+        result.provenance = self.provenance(command="backtest", ideas=[i.to_dict() for i in idea_list], by=by,
+                                            cuts=[str(c) for c in cut_dates], alpha=alpha, seed=seed)
         return result
 
     def stats(self, by: str = "year") -> dict[str, Any]:

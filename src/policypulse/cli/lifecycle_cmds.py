@@ -132,3 +132,37 @@ def compare(
         emit(table, "table", None, title="compare")
         return
     emit(table, format, out, provenance=getattr(result, "provenance", None))
+
+
+@app.command()
+def backtest(
+    store: Annotated[str, typer.Argument(help="The store directory.")],
+    ideas: Annotated[list[str] | None, typer.Argument(help="Ideas (queries).")] = None,
+    ideas_file: IdeasFile = None,
+    by: By = "month",
+    cuts: Annotated[int, typer.Option("--cuts", help="Number of cut dates.")] = 20,
+    alpha: Annotated[float, typer.Option("--alpha", help="Level of the death test.")] = 0.05,
+    verdicts: Annotated[bool, typer.Option("--verdicts", help="Output every (idea, cut) verdict instead of the "
+                                           "summary and calibration.")] = False,
+    format: Format = "table",
+    out: Out = None,
+    engine: Engine = "duckdb",
+    spark_master: SparkMaster = None,
+    version: Version = None,
+) -> None:
+    """Cut history at many dates, issue verdicts, and count how often a 'dead' idea spoke again."""
+    import policypulse
+
+    with policypulse.open(store, version=version, engine=engine, spark_master=spark_master) as corpus:
+        result = corpus.backtest(ideas, ideas_file=ideas_file, by=by, cuts=cuts, alpha=alpha)
+    prov = getattr(result, "provenance", None)
+    if verdicts:
+        emit(result.verdicts, format, out, title="backtest verdicts", provenance=prov)
+    elif format == "table" and not out:
+        emit(result.summary, "table", None, title="backtest")
+        emit(result.calibration, "table", None, title="calibration: share of verdicts later contradicted, by p-value")
+    elif format == "json":
+        emit({"summary": result.summary.to_dict(orient="records")[0],
+              "calibration": result.calibration}, format, out, provenance=prov)
+    else:
+        emit(result.summary, format, out, provenance=prov)
