@@ -95,6 +95,11 @@ def plot_lifecycle(lc: IdeaLifecycle, ax: Axes | None = None) -> Axes:
             ax.axvspan(lo, hi, color="#7030a0", alpha=0.08, lw=0, label="forecast interval")
     ax.set_ylabel("documents mentioning it per 1,000")
     ax.set_ylim(bottom=0)
+    if lc.first_mention is not None:
+        # Zoom on the idea's life: a long quiet prehistory (1790 for a 1965 idea) would squash it flat.
+        born = pd.Timestamp(lc.first_mention)
+        span = max(x[-1] - born, pd.Timedelta(days=365))
+        ax.set_xlim(max(x[0], born - 0.25 * span), s.end_of(s.n - 1))
     ax.set_title(lc.idea, loc="left", fontweight="bold")
     ax.text(
         0.99,
