@@ -77,6 +77,8 @@ def to_document(raw: RawRecord, options: ReaderOptions, today: dt.date) -> dict[
     """Validate and normalise one raw record into a document row, or say why it cannot be one."""
     data = raw.data
     text_key, text = pick(data, options.text_field, TEXT_FIELDS)
+    if text is None and text_key in data:
+        return Rejection(raw.file, raw.record, f"missing text (field {text_key!r} is null)")
     if text_key is None or text is None:
         tried = options.text_field or ", ".join(TEXT_FIELDS)
         return Rejection(raw.file, raw.record, f"missing text (no field {tried}; map one with --text-field)")
@@ -266,6 +268,8 @@ def ingest(
     options = options or ReaderOptions()
     if fmt != "sotu" and not paths:
         raise UsageError("ingest needs at least one input PATH")
+    if fmt != "auto":
+        reader_for(fmt, Path())  # an unknown --format is a usage error before the store is touched
     today = today or dt.date.today()
     store = Store(store_path, create=True)
     report = IngestReport(store=str(store_path))

@@ -113,9 +113,14 @@ class Store:
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False) -> None:
         self.path = Path(path)
         if not (self.path / MANIFEST).exists():
+            # What a store creation killed half-way leaves behind; anything else is someone's folder.
+            foreign = self.path.is_dir() and any(
+                p.name not in ("segments", "totals", MANIFEST + ".tmp", ".lock")
+                or (p.is_dir() and any(p.iterdir())) for p in self.path.iterdir())
+            if foreign or self.path.exists() and not self.path.is_dir():
+                raise StoreError(f"{self.path}: not a policypulse store (no {MANIFEST}); "
+                                 "give a new or empty directory to create one")
             if not create:
-                if self.path.exists() and any(self.path.iterdir()):
-                    raise StoreError(f"{self.path}: not a policypulse store (no {MANIFEST})")
                 raise StoreError(f"{self.path}: no store here; create one with 'policypulse ingest'")
             self.path.mkdir(parents=True, exist_ok=True)
             (self.path / "segments").mkdir(exist_ok=True)

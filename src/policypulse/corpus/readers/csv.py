@@ -30,7 +30,8 @@ def read_csv(path: Path, options: ReaderOptions) -> Iterator[Item]:
             ";" if header_line.count(";") > header_line.count(",") else ",")
         header = next(csv.reader([header_line], delimiter=delimiter))
         header = [h.strip().removeprefix("\ufeff") for h in header]
-        reader = csv.reader(text, delimiter=delimiter)
+        # strict: a quote left open must not silently swallow the rest of the file into one field
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
         line = 2
         while True:
             start = line
@@ -39,6 +40,10 @@ def read_csv(path: Path, options: ReaderOptions) -> Iterator[Item]:
             except StopIteration:
                 return
             except csv.Error as exc:
+                if str(exc) == "unexpected end of data":
+                    yield Rejection(name, start, "malformed CSV: a quoted field opened here is never closed "
+                                    "(the rest of the file could not be read)")
+                    return
                 yield Rejection(name, start, f"malformed CSV: {exc}")
                 line = reader.line_num + 2
                 continue

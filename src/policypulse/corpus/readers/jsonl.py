@@ -10,6 +10,13 @@ from pathlib import Path
 from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Rejection
 from policypulse.corpus.text import sniff_encoding
 
+_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean",
+               type(None): "null"}
+
+
+def _json_type(value: object) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     with open(path, "rb") as fh:
@@ -34,12 +41,12 @@ def read_jsonl(path: Path, options: ReaderOptions) -> Iterator[Item]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, strict=False)  # raw control characters in strings: kept, then stripped
         except json.JSONDecodeError as exc:
-            yield Rejection(name, n, f"invalid JSON: {exc.msg} at column {exc.colno}")
+            yield Rejection(name, n, f"invalid JSON at column {exc.pos + 1}: {exc.msg}")
             continue
         if not isinstance(obj, dict):
-            yield Rejection(name, n, f"expected a JSON object, got {type(obj).__name__}")
+            yield Rejection(name, n, f"expected a JSON object, got {_json_type(obj)}")
             continue
         yield RawRecord(name, n, obj)
 
@@ -51,9 +58,9 @@ def read_json_array(path: Path, options: ReaderOptions) -> Iterator[Item]:
     enc = sniff_encoding(raw[:4096])
     text = raw.decode("utf-8", errors="policypulse-cp1252") if enc == "utf-8" else raw.decode(enc, "replace")
     try:
-        data = json.loads(text.removeprefix("\ufeff"))
+        data = json.loads(text.removeprefix("\ufeff"), strict=False)
     except json.JSONDecodeError as exc:
-        yield Rejection(name, 0, f"invalid JSON file: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        yield Rejection(name, 0, f"invalid JSON file at line {exc.lineno} column {exc.colno}: {exc.msg}")
         return
     if isinstance(data, dict):
         for key in ("data", "documents", "records", "items", "stories"):
@@ -63,10 +70,10 @@ def read_json_array(path: Path, options: ReaderOptions) -> Iterator[Item]:
         else:
             data = [data]
     if not isinstance(data, list):
-        yield Rejection(name, 0, f"expected a JSON array of objects, got {type(data).__name__}")
+        yield Rejection(name, 0, f"expected a JSON array of objects, got {_json_type(data)}")
         return
     for i, obj in enumerate(data, 1):
         if isinstance(obj, dict):
             yield RawRecord(name, i, obj)
         else:
-            yield Rejection(name, i, f"expected a JSON object, got {type(obj).__name__}")
+            yield Rejection(name, i, f"expected a JSON object, got {_json_type(obj)}")

@@ -14,8 +14,9 @@ from policypulse.corpus.text import decode
 
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 _HEADER_LINE = re.compile(r"^(date|source|title|id|author|byline)\s*:\s*(.*)$", re.I)
-_MAGIC = {b"PK\x03\x04": "a ZIP/DOCX container", b"%PDF": "a PDF file", b"{\\rtf": "an RTF file",
-          b"PAR1": "a Parquet file"}
+BINARY_MAGIC = {b"PK\x03\x04": "a ZIP/DOCX container", b"%PDF": "a PDF file", b"{\\rtf": "an RTF file",
+                b"PAR1": "a Parquet file", b"\xd0\xcf\x11\xe0": "a legacy Office (OLE2) file",
+                b"\x1f\x8b": "a gzip-compressed file"}
 
 
 def _ignored(part: str) -> bool:
@@ -69,7 +70,7 @@ def read_textfile(path: Path, options: ReaderOptions, record: int = 1, folder: P
     except OSError as exc:
         yield Rejection(name, record, f"unreadable file: {exc.strerror}")
         return
-    for magic, what in _MAGIC.items():
+    for magic, what in BINARY_MAGIC.items():
         if data.startswith(magic):
             yield Rejection(name, record, f"file is {what}, not plain text")
             return
@@ -88,4 +89,8 @@ def read_textfile(path: Path, options: ReaderOptions, record: int = 1, folder: P
         if found is not None:
             rec.date, rec.date_precision = found
             rec.date_source = "filename"
+        elif options.default_date is None:
+            yield Rejection(name, record,
+                            "missing date (no date header, front matter date or date in the file name)")
+            return
     yield rec
