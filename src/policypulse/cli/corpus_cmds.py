@@ -52,6 +52,9 @@ def ingest(
                             default_date=fallback, default_source=source)
     if format != "sotu" and not paths:
         raise UsageError("ingest needs at least one input PATH (or --format sotu)")
+    missing = [p for p in paths or [] if not Path(p).exists()]
+    if missing and len(missing) == len(paths or []):
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
     result = run_ingest(store, list(paths or []), fmt=format, options=options, progress=True)
     if report:
         Path(report).write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -6,17 +6,20 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from policypulse.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OUTPUT_FORMATS = ("table", "csv", "json")
 
 
 def jsonable(value: Any) -> Any:
     """Plain JSON values: ISO dates, None for missing numbers."""
+    import pandas as pd
+
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -38,10 +41,14 @@ def jsonable(value: Any) -> Any:
 
 def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A DataFrame as a list of JSON-ready row objects."""
+    import pandas as pd
+
     return [jsonable(row) for row in df.to_dict(orient="records")]
 
 
 def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
@@ -52,6 +59,8 @@ def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
 def emit(data: pd.DataFrame | list[dict[str, Any]] | dict[str, Any], fmt: str, out: str | None,
          *, title: str | None = None, provenance: dict[str, Any] | None = None) -> None:
     """Write a result in the chosen format to ``out`` (or stdout); a provenance sidecar goes beside files."""
+    import pandas as pd
+
     if fmt not in OUTPUT_FORMATS:
         raise UsageError(f"unknown --format {fmt!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
     if fmt == "json":
@@ -82,6 +91,8 @@ def emit(data: pd.DataFrame | list[dict[str, Any]] | dict[str, Any], fmt: str, o
 
 def render_table(frame: pd.DataFrame, *, title: str | None = None, max_rows: int = 200) -> None:
     """A Rich table on stdout (first ``max_rows`` rows)."""
+    import pandas as pd
+
     from rich.console import Console
     from rich.table import Table
 
