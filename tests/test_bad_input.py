@@ -204,7 +204,8 @@ CASES: dict[str, Case] = {
         {"in.jsonl": jl(rec(text="Big\u0000 Soc\u0007iety\u001b is back."))[:-1]
          + b'\n{"date": "2014-06-02", "source": "raw", "text": "Raw\x00 NUL\x01 bytes\x1f."}\n'},
         [],
-        [ACC_A, ("Big Society is back.", "2014-06-01", "day"), ACC_B, ("Raw NUL bytes.", "2014-06-02", "day")],
+        [ACC_A, ("Big Society is back.", "2014-06-01", "day"), ACC_B,
+         ("Raw NUL bytes .", "2014-06-02", "day")],  # \x1f separates (becomes a space), NUL and \x01 vanish
         records=4),
     "html_and_script_kept_as_text": Case(
         {"in.jsonl": jl(rec(text=HOSTILE))}, [], [ACC_A, (HOSTILE, "2014-06-01", "day"), ACC_B], records=3),

@@ -123,7 +123,9 @@ class Corpus:
         docs = self.engine.matching_documents(item, limit=max(limit, 1), date_from=_as_date(date_from, "--from"),
                                               date_to=_as_date(date_to, "--to"))
         out = kwic_lines(docs, item.query, width=width, limit=limit)
-        out.attrs["provenance"] = self.provenance(command="kwic", idea=item.to_dict(), limit=limit)
+        out.attrs["provenance"] = self.provenance(command="kwic", idea=item.to_dict(), limit=limit, width=width,
+                                                  date_from=str(date_from) if date_from else None,
+                                                  date_to=str(date_to) if date_to else None)
         return out
 
     def lifecycle(self, ideas: IdeaLike | list[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,

@@ -17,18 +17,28 @@ def _phrases(node: Node) -> list[Phrase]:
     return out
 
 
+def display_text(text: str) -> str:
+    """The text as KWIC shows it: invisible format characters dropped, NFC (as the matching rule reads it)."""
+    text = _CF_RE.sub("", text)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def _token_spans(text: str) -> list[tuple[str, int, int]]:
-    spans = []
-    for m in TOKEN_RE.finditer(text):
-        tok = m.group(0)
-        if not tok.isascii():
-            tok = unicodedata.normalize("NFC", tok)
-        spans.append((tok.casefold(), m.start(), m.end()))
-    return spans
+    # Tokens of a display text with their character spans. The rule tokenises the casefolded text, and
+    # casefolding may lengthen a character ("ß" -> "ss", "İ" -> "i" + combining dot), so spans found in
+    # the folded text are mapped back to the characters they came from.
+    folded = text.casefold()
+    if len(folded) == len(text):  # casefold never shortens a character: here each maps to exactly one
+        return [(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(folded)]
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        origin.extend([i] * len(ch.casefold()))
+    return [(m.group(0), origin[m.start()], origin[m.end() - 1] + 1) for m in TOKEN_RE.finditer(folded)]
 
 
 def find_spans(text: str, node: Node) -> list[tuple[int, int]]:
-    """Character spans in ``text`` where the query's positive phrases occur (non-overlapping)."""
+    """Character spans in ``text`` (a ``display_text``) where the query's positive phrases occur
+    (non-overlapping)."""
     spans = _token_spans(text)
     toks = [t for t, _, _ in spans]
     hits: list[tuple[int, int]] = []
@@ -51,7 +61,7 @@ def kwic_lines(docs: pd.DataFrame, node: Node, *, width: int = 60, limit: int = 
     """One row per occurrence: doc_id, date, source, left, match, right."""
     rows = []
     for doc in docs.itertuples(index=False):
-        text = _CF_RE.sub("", doc.text)
+        text = display_text(doc.text)
         for start, end in find_spans(text, node):
             left = " ".join(text[max(0, start - width) : start].split())
             right = " ".join(text[end : end + width].split())

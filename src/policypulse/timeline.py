@@ -84,17 +84,29 @@ def build(
         group = ["idea", "source"] if by_source else ["idea"]
         out["rate_smoothed"] = out.groupby(group, sort=False)["rate"].transform(
             lambda s: s.rolling(smooth, center=True, min_periods=1).mean())
+        # A period without documents has no rate, smoothed or not: a line drawn across it would hide the gap.
+        out.loc[out["coverage"] == "gap", "rate_smoothed"] = float("nan")
         cols.append("rate_smoothed")
     return out[cols]
 
 
 def wide(long: pd.DataFrame, value: str = "rate") -> pd.DataFrame:
-    """The tidy combined export: a row per period, a column per idea, plus the period's totals."""
+    """The tidy combined export: a row per period, a column per idea, plus the period's totals.
+
+    With a source breakdown the columns are per idea and source (``"idea [source]"``) and the totals are
+    the period's totals over all sources.
+    """
     if long.empty:
         return pd.DataFrame(columns=["period", "total_docs"])
-    table = long.pivot_table(index="period", columns="idea", values=value, aggfunc="first", dropna=False)
-    table = table[list(dict.fromkeys(long["idea"]))]
-    totals = long.drop_duplicates("period").set_index("period")[["total_docs", "coverage"]]
+    if "source" in long.columns:
+        long = long.assign(column=long["idea"].astype(str) + " [" + long["source"].astype(str) + "]")
+    else:
+        long = long.assign(column=long["idea"])
+    table = long.pivot_table(index="period", columns="column", values=value, aggfunc="first", dropna=False)
+    table = table[list(dict.fromkeys(long["column"]))]
+    one_idea = long[long["idea"] == long["idea"].iloc[0]]
+    totals = one_idea.groupby("period")[["total_docs"]].sum()
+    totals["coverage"] = (totals["total_docs"] > 0).map({True: "ok", False: "gap"})
     out = totals.join(table).reset_index()
     out.columns.name = None
     return out

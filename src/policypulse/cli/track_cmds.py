@@ -46,8 +46,8 @@ def track(
         df = timeline.wide(df)
     else:
         extra = [c for c in df.columns if c not in TRACK_COLUMNS]
-        df = df[TRACK_COLUMNS[:2] + (["source"] if sources else []) + TRACK_COLUMNS[2:]
-                + [c for c in extra if c != "source"]]
+        # The contract's six columns come first, in order; source and the rest follow.
+        df = df[TRACK_COLUMNS + extra]
     if format == "table" and not out and not wide:
         df = df[df["docs"] > 0] if len(df) > 200 else df
     emit(df, format, out, title="track", provenance=prov)

@@ -11,40 +11,77 @@ from policypulse.query.matching import phrase_pattern
 from policypulse.query.parser import And, Near, Node, Not, Or, Phrase, positive_leaves
 
 
-def _sql_str(s: str) -> str:
+DIALECTS = ("duckdb", "spark")
+
+
+def _check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown SQL dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
+
+
+def _sql_str(s: str, dialect: str = "duckdb") -> str:
+    if dialect == "spark":
+        # Spark SQL string literals take C-style backslash escapes (spark.sql.parser.escapedStringLiterals
+        # is false by default); patterns never hold a backslash or a quote, but escape them all the same.
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
     return "'" + s.replace("'", "''") + "'"
 
 
-def near_regex(node: Near) -> str:
-    """A regular expression (RE2 and Java compatible) for a NEAR/k pair in a normalised string."""
-    a = re.escape(phrase_pattern(list(node.a.tokens), node.a.prefix))
-    b = re.escape(phrase_pattern(list(node.b.tokens), node.b.prefix))
+# Java's java.util.regex (Spark's rlike and regexp_extract_all) treats ' ' and '#' as literals, as do RE2 and
+# Python; letters and digits never need escaping. Escaping nothing else keeps the Spark pattern free of
+# backslashes, so it reads the same whatever a cluster sets for escapedStringLiterals.
+_JAVA_META = set("\\.[]{}()<>*+-=!?^$|&~:")
+
+
+def _java_escape(s: str) -> str:
+    return "".join("\\" + c if c in _JAVA_META else c for c in s)
+
+
+def near_regex(node: Near, dialect: str = "duckdb") -> str:
+    """A regular expression (RE2 and Java compatible) for a NEAR/k pair in a normalised string.
+
+    ``dialect='duckdb'`` (and Python) escape with ``re.escape``; ``'spark'`` escapes for Java without
+    the needless backslashes before spaces and ``#``: the two match the same strings.
+    """
+    _check_dialect(dialect)
+    escape = re.escape if dialect == "duckdb" else _java_escape
+    a = escape(phrase_pattern(list(node.a.tokens), node.a.prefix))
+    b = escape(phrase_pattern(list(node.b.tokens), node.b.prefix))
     # A prefix phrase's last token continues with non-space characters before its closing space.
     a_end = "[^ ]* " if node.a.prefix else ""
     b_end = "[^ ]* " if node.b.prefix else ""
-    gap = f"(?: [^ ]+ ){{0,{node.k}}}"
+    # Lazy: each mention is a pair with the nearest partner, so "a b a b" holds two pairs, not one long match.
+    gap = f"(?: [^ ]+ ){{0,{node.k}}}?"
     return f"(?:{a}{a_end}{gap}{b}{b_end}|{b}{b_end}{gap}{a}{a_end})"
 
 
-def to_sql(node: Node, col: str = "norm") -> str:
-    """A boolean SQL expression over the normalised-token column (DuckDB and Spark SQL)."""
+def to_sql(node: Node, col: str = "norm", dialect: str = "duckdb") -> str:
+    """A boolean SQL expression over the normalised-token column, in DuckDB or Spark SQL (3.3+)."""
+    _check_dialect(dialect)
     if isinstance(node, Phrase):
-        return f"contains({col}, {_sql_str(phrase_pattern(list(node.tokens), node.prefix))})"
+        return f"contains({col}, {_sql_str(phrase_pattern(list(node.tokens), node.prefix), dialect)})"
     if isinstance(node, Near):
+        if dialect == "spark":
+            return f"({col} RLIKE {_sql_str(near_regex(node, dialect), dialect)})"
         return f"regexp_matches({col}, {_sql_str(near_regex(node))})"
     if isinstance(node, Not):
-        return f"(NOT {to_sql(node.item, col)})"
+        return f"(NOT {to_sql(node.item, col, dialect)})"
     joiner = " AND " if isinstance(node, And) else " OR "
-    return "(" + joiner.join(to_sql(i, col) for i in node.items) + ")"
+    return "(" + joiner.join(to_sql(i, col, dialect) for i in node.items) + ")"
 
 
-def mentions_sql(node: Node, col: str = "norm") -> str:
+def mentions_sql(node: Node, col: str = "norm", dialect: str = "duckdb") -> str:
     """An integer SQL expression: occurrences of the query's positive phrases in a document."""
+    _check_dialect(dialect)
+    div = " div " if dialect == "spark" else " // "
     parts = []
     for leaf in positive_leaves(node):
         if isinstance(leaf, Phrase):
-            pat = _sql_str(phrase_pattern(list(leaf.tokens), leaf.prefix))
-            parts.append(f"((length({col}) - length(replace({col}, {pat}, ''))) // length({pat}))")
+            pat = _sql_str(phrase_pattern(list(leaf.tokens), leaf.prefix), dialect)
+            parts.append(f"((length({col}) - length(replace({col}, {pat}, ''))){div}length({pat}))")
+        elif dialect == "spark":
+            # Spark's third argument defaults to group 1: ask for the whole match (group 0).
+            parts.append(f"size(regexp_extract_all({col}, {_sql_str(near_regex(leaf, dialect), dialect)}, 0))")
         else:
             parts.append(f"len(regexp_extract_all({col}, {_sql_str(near_regex(leaf))}))")
     return " + ".join(parts) if parts else "0"

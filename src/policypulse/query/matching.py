@@ -11,19 +11,26 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# [^\W_] is "a Unicode letter or digit" in Python's re (\w minus the underscore).
-TOKEN_RE = re.compile(r"#?[^\W_]+")
+from policypulse.query._marks import MARK_RANGES
 
-# Format characters (soft hyphen, zero-width joiners, bidi marks, BOM) are invisible in print: a word with a
-# soft hyphen inside is still one word, so they are removed before tokenising. The zero-width space is a
-# word break by intent and is left to split tokens like any other non-letter.
-_CF_RE = re.compile("[\u00ad\u200c-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u061c\u180e]")
+# [^\W_] is "a Unicode letter or digit" in Python's re (\w minus the underscore). Combining marks (Arabic
+# harakat, Indic vowel signs, Hebrew points) are not letters, but a mark after a letter belongs to its word,
+# as in Unicode's word-boundary rules (UAX #29): "नीति" is one token, not three.
+_MARKS = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in MARK_RANGES)
+TOKEN_RE = re.compile(r"#?[^\W_](?:[^\W_]|[" + _MARKS + r"])*")
+
+# Format characters (soft hyphen, zero-width joiners, bidi marks and isolates, BOM) are invisible in print: a
+# word with a soft hyphen inside is still one word, so they are removed before tokenising. The zero-width
+# space is a word break by intent and is left to split tokens like any other non-letter.
+_CF_RE = re.compile("[\u00ad\u200c-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u061c\u180e]")
 
 
 def prepare(text: str) -> str:
     """Casefold and NFC-normalise text and drop invisible format characters (the matching view)."""
     if not text.isascii():
-        text = unicodedata.normalize("NFC", _CF_RE.sub("", text))
+        # casefold turns the Turkish capital I with dot into "i" plus a combining dot: drop the dot so that
+        # "İstanbul" and "Istanbul" fold alike.
+        return unicodedata.normalize("NFC", _CF_RE.sub("", text)).casefold().replace("i\u0307", "i")
     return text.casefold()
 
 

@@ -71,7 +71,7 @@ Node = Phrase | And | Or | Not | Near
 
 _LEX = re.compile(
     r'(?P<ws>\s+)|(?P<quote>")|(?P<lpar>\()|(?P<rpar>\))|(?P<comma>,)'
-    r"|(?P<near>NEAR/(?P<k>\d+)(?=\s*\())|(?P<op>(?:OR|AND|NOT)(?![^\s()\",]))|(?P<word>[^\s()\",]+)"
+    r"|(?P<near>NEAR/(?P<k>\d+)(?![^\s()\",]))|(?P<op>(?:OR|AND|NOT)(?![^\s()\",]))|(?P<word>[^\s()\",]+)"
 )
 
 
@@ -132,6 +132,8 @@ class _Parser:
         if self.peek() is not None:
             tok = self.peek()
             assert tok is not None
+            if tok.kind == "near":
+                raise self.error(f"unexpected {tok.text!r} (write {tok.text}(a, b))")
             raise self.error(f"unexpected {tok.text!r}")
         return node
 
@@ -184,22 +186,23 @@ class _Parser:
             raise self.error("expected a phrase")
         if tok.kind == "phrase":
             self.i += 1
-            return self._phrase(tok.text, tok.col)
-        start = tok
-        words = []
+            return self._phrase(tok.text, tok.col + 1, tok.col)  # the text starts after the opening quote
+        start = end = tok
         while (t := self.peek()) is not None and t.kind == "word":
-            words.append(t.text)
+            end = t
             self.i += 1
-        return self._phrase(" ".join(words), start.col)
+        # The words as typed (not re-joined), so that columns inside the phrase stay right.
+        return self._phrase(self.query[start.col - 1 : end.col - 1 + len(end.text)], start.col, start.col)
 
-    def _phrase(self, text: str, col: int) -> Phrase:
+    def _phrase(self, text: str, col: int, at: int) -> Phrase:
+        """A phrase from ``text``, which starts at column ``col``; ``at`` is the phrase's column in errors."""
         stripped = text.rstrip()
         prefix = stripped.endswith("*")
         if "*" in stripped[:-1] if prefix else "*" in stripped:
             raise self.error("'*' is allowed only at the end of the last word", col + text.index("*"))
         toks = match_tokens(stripped[:-1] if prefix else stripped)
         if not toks:
-            raise self.error("expected words in the phrase", col)
+            raise self.error("expected words in the phrase", at)
         if prefix and not re.search(r"[^\W_]\*$", stripped):
             raise self.error("'*' must follow a word", col + len(stripped) - 1)
         return Phrase(tuple(toks), prefix)

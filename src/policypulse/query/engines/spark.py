@@ -1,0 +1,332 @@
+"""The scale-out engine: Apache Spark (PySpark) scanning the same Parquet segments as DuckDB.
+
+The matching rule runs inside Spark's JVM with built-in functions only (``contains``, ``replace``,
+``length``, ``rlike``, ``regexp_extract_all``), compiled from the same AST and the same phrase patterns as
+the DuckDB engine (``query.compile`` with ``dialect='spark'``). No Python UDF touches a document: the
+executors scan, filter and aggregate, and only the per-period counts (a few thousand rows) come back to
+the driver, where ``timeline`` and the lifecycle analyses run unchanged. See docs/scaling.md.
+
+PySpark is optional (``pip install 'policypulse[spark]'``) and needs a Java runtime (17 or newer for
+Spark 4); both are checked when the engine starts, with the install command in the error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from policypulse.corpus.store import Store
+from policypulse.errors import MissingExtraError, PolicyPulseError
+from policypulse.query.compile import mentions_sql, to_sql
+from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR
+from policypulse.query.ideas import Idea
+
+DEFAULT_MASTER = "local[*]"
+INSTALL_PYSPARK = "pip install 'policypulse[spark]'"
+INSTALL_JAVA = "apt-get install openjdk-17-jre-headless (or set JAVA_HOME to a Java 17+ runtime)"
+
+# Ideas per scan. Each idea adds two expressions to one projection; Spark splits large generated
+# methods, and a few hundred ideas per pass keep the JVM's code cache and the plan small. A watchlist
+# of N ideas reads the columns ceil(N / CHUNK) times.
+CHUNK = 200
+
+# The only columns a count needs; Parquet column pruning keeps ``text`` on disk.
+_COUNT_COLUMNS = ("date", "date_precision", "date_source", "source", "norm")
+_TOTAL_COLUMNS = ("date", "date_precision", "date_source", "source", "n_words")
+
+# Spark's JVM logs at INFO/WARN to stderr; the CLI promises one clear line on stderr, so the engine's own
+# session logs errors only.
+_LOG4J2 = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = spark: %p %c{1}: %m%n
+"""
+
+
+def _import_pyspark() -> Any:
+    try:
+        import pyspark  # noqa: F401
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise MissingExtraError(f"the Spark engine needs PySpark: {INSTALL_PYSPARK}") from None
+    return SparkSession
+
+
+def java_available() -> str | None:
+    """The java executable Spark would start (JAVA_HOME first, then PATH), or None."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        exe = Path(home) / "bin" / "java"
+        return str(exe) if exe.exists() else None
+    return shutil.which("java")
+
+
+def _check_java() -> None:
+    if java_available() is None:
+        where = f"JAVA_HOME={os.environ['JAVA_HOME']} has no bin/java" if os.environ.get("JAVA_HOME") else (
+            "no 'java' on PATH")
+        raise MissingExtraError(f"the Spark engine needs a Java runtime ({where}): {INSTALL_JAVA}")
+
+
+def spark_session(master: str | None = None, *, app_name: str = "policypulse",
+                  conf: dict[str, str] | None = None) -> tuple[Any, bool]:
+    """The active SparkSession, or a new one on ``master`` (default ``local[*]``).
+
+    Returns ``(session, created)``; a session that was already running (a notebook's, a test's, a
+    ``spark-submit`` job's) is reused as it is, and only a session created here is stopped by the engine.
+    """
+    SparkSession = _import_pyspark()
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    _check_java()
+    log_conf = Path(tempfile.gettempdir()) / "policypulse-spark-log4j2.properties"
+    if not log_conf.exists():
+        log_conf.write_text(_LOG4J2, encoding="utf-8")
+    builder = (
+        SparkSession.builder.master(master or DEFAULT_MASTER)
+        .appName(app_name)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log_conf}")
+        .config("spark.ui.showConsoleProgress", "false")
+    )
+    if (master or DEFAULT_MASTER).startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
+        # Local Python workers (the ingest's one pandas UDF) run this interpreter, with its packages;
+        # PySpark reads the variable when the context starts.
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start: PySparkRuntimeError, Py4JError, OSError
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MissingExtraError(
+            f"Spark could not start on master {master or DEFAULT_MASTER!r} ({first}); it needs Java 17+: "
+            f"{INSTALL_JAVA}") from None
+    session.sparkContext.setLogLevel("ERROR")
+    return session, True
+
+
+def _period_col(by: str) -> str:
+    """Spark SQL truncating ``date`` to the first day of its period (weeks start on Monday, as in DuckDB)."""
+    if by not in PERIODS:
+        raise ValueError(f"unknown period {by!r}")
+    return "date" if by == "day" else f"trunc(date, '{by.upper()}')"
+
+
+def _where(by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None) -> str:
+    precisions = ", ".join(f"'{p}'" for p in PRECISIONS_FOR[by])
+    parts = [f"date_precision IN ({precisions})"]
+    if not include_fallback:
+        parts.append("date_source <> 'fallback'")
+    if date_from is not None:
+        parts.append(f"date >= DATE '{date_from.isoformat()}'")
+    if date_to is not None:
+        parts.append(f"date <= DATE '{date_to.isoformat()}'")
+    return " AND ".join(parts)
+
+
+def _dates(frame: pd.DataFrame, col: str) -> pd.DataFrame:
+    # The same dtype as DuckDB's DATE -> pandas (microseconds), so both engines' frames compare equal.
+    frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
+    return frame
+
+
+class SparkEngine:
+    """Counts with Spark over one store version's segments (or any Parquet corpus Spark can read).
+
+    ``SparkEngine(store, version, master=...)`` reads the segments the store's manifest names for that
+    version. ``data_uri`` (or the environment variable ``POLICYPULSE_SPARK_DATA_URI``) replaces the store
+    directory in those paths, for executors that reach the same files under another name (a copy of the
+    store on HDFS, S3 or DBFS): ``s3a://bucket/stores/news`` + ``/segments/seg-....parquet``.
+    ``SparkEngine.from_parquet(paths)`` reads a Parquet corpus with the store's columns, no store needed.
+    """
+
+    name = "spark"
+
+    def __init__(self, store: Store | None, version: int | None = None, *, master: str | None = None,
+                 data_uri: str | None = None, paths: list[str] | None = None,
+                 session: Any = None) -> None:
+        self.store = store
+        if paths is None:
+            if store is None:
+                raise ValueError("SparkEngine needs a store or paths")
+            self.version = store.version if version is None else version
+            base = data_uri or os.environ.get("POLICYPULSE_SPARK_DATA_URI")
+            local = store.segment_paths(self.version)
+            if base:
+                paths = [f"{base.rstrip('/')}/segments/{p.name}" for p in local]
+            else:
+                paths = [p.resolve().as_uri() for p in local]
+        else:
+            self.version = version if version is not None else 0
+        self.paths = list(paths)
+        if session is not None:
+            self.spark, self._owns_session = session, False
+        else:
+            self.spark, self._owns_session = spark_session(master)
+        self._docs: Any = None
+
+    @classmethod
+    def from_parquet(cls, paths: str | list[str], *, master: str | None = None, session: Any = None) -> SparkEngine:
+        """An engine over Parquet files or folders at any path Spark reads (local, HDFS, S3, GCS, DBFS)."""
+        return cls(None, master=master, paths=[paths] if isinstance(paths, str) else list(paths), session=session)
+
+    # -- the documents -------------------------------------------------------------------------------
+    def _frame(self) -> Any:
+        if self._docs is None:
+            if self.paths:
+                self._docs = self.spark.read.parquet(*self.paths)
+            else:
+                from policypulse.corpus.schema import DOCUMENT_SCHEMA
+
+                empty = DOCUMENT_SCHEMA.empty_table().to_pandas()
+                schema = ("doc_id string, date date, date_precision string, date_source string, source string, "
+                          "title string, text string, norm string, n_words int, hash string, origin_file string, "
+                          "origin_record bigint, meta string")
+                self._docs = self.spark.createDataFrame(empty, schema=schema)
+        return self._docs
+
+    def _run(self, df: Any) -> pd.DataFrame:
+        try:
+            return df.toPandas()
+        except Exception as exc:
+            text = str(exc)
+            if "PATH_NOT_FOUND" in text or "FileNotFoundException" in text or "does not exist" in text:
+                raise PolicyPulseError(
+                    "Spark cannot read the store's segments (a path does not exist for the executors); "
+                    "on a cluster, put the store where every node reads it and set POLICYPULSE_SPARK_DATA_URI"
+                ) from None
+            raise
+
+    # -- the Engine protocol -------------------------------------------------------------------------
+    def counts(self, ideas: list[Idea], by: str, *, by_source: bool = False, include_fallback: bool = False,
+               date_from: dt.date | None = None, date_to: dt.date | None = None) -> pd.DataFrame:
+        from pyspark.sql import functions as F
+
+        keys = ["period", "source"] if by_source else ["period"]
+        cols = ["idea"] + keys + ["docs", "mentions"]
+        if not ideas or not self.paths:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("docs", "mentions") else "object")
+                                 for c in cols}).pipe(_dates, "period")
+        base = (self._frame().select(*_COUNT_COLUMNS)
+                .where(_where(by, include_fallback, date_from, date_to))
+                .selectExpr(f"{_period_col(by)} AS period", *(["source"] if by_source else []), "norm"))
+        frames = []
+        for start in range(0, len(ideas), CHUNK):
+            chunk = ideas[start : start + CHUNK]
+            # One struct per matching idea: (index, mentions); the mentions expression (a replace over the
+            # whole string) is evaluated only where the match condition holds. array_compact drops the
+            # non-matching ideas and explode gives one row per (document, matching idea).
+            hits = [
+                F.expr(f"CASE WHEN {to_sql(idea.query, dialect='spark')} "
+                       f"THEN named_struct('i', {start + i}, 'm', CAST({mentions_sql(idea.query, dialect='spark')} "
+                       "AS BIGINT)) END")
+                for i, idea in enumerate(chunk)
+            ]
+            long = (base.select(*keys, F.explode(F.array_compact(F.array(*hits))).alias("h"))
+                    .groupBy(*keys, F.col("h.i").alias("i"))
+                    .agg(F.count(F.lit(1)).alias("docs"), F.sum("h.m").alias("mentions")))
+            frames.append(self._run(long))
+        out = pd.concat(frames, ignore_index=True)
+        names = [idea.name for idea in ideas]
+        out.insert(0, "idea", [names[int(i)] for i in out["i"]])
+        out["docs"] = out["docs"].astype("int64")
+        out["mentions"] = out["mentions"].astype("int64")
+        out = _dates(out, "period")
+        out = out.sort_values(["i"] + keys, kind="stable").reset_index(drop=True)
+        return out[cols]
+
+    def totals(self, by: str, *, by_source: bool = False, include_fallback: bool = False,
+               date_from: dt.date | None = None, date_to: dt.date | None = None) -> pd.DataFrame:
+        keys = ["period", "source"] if by_source else ["period"]
+        if not self.paths:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c.startswith("total") else "object")
+                                 for c in keys + ["total_docs", "total_words"]}).pipe(_dates, "period")
+        small = self._totals_file()
+        if small is not None:
+            return self._totals_from_file(small, by, keys, include_fallback, date_from, date_to)
+        df = (self._frame().select(*_TOTAL_COLUMNS)
+              .where(_where(by, include_fallback, date_from, date_to))
+              .selectExpr(f"{_period_col(by)} AS period", *(["source"] if by_source else []), "n_words")
+              .groupBy(*keys)
+              .agg({"*": "count", "n_words": "sum"})
+              .withColumnsRenamed({"count(1)": "total_docs", "sum(n_words)": "total_words"}))
+        out = self._run(df)
+        out["total_docs"] = out["total_docs"].astype("int64")
+        out["total_words"] = out["total_words"].astype("int64")
+        out = _dates(out, "period").sort_values(keys).reset_index(drop=True)
+        return out[keys + ["total_docs", "total_words"]]
+
+    def _totals_file(self) -> Path | None:
+        # Every completed store version has its corpus totals per day, source, precision and date origin
+        # (written by the ingest, a few thousand rows): the driver aggregates them without a Spark job.
+        if self.store is None or self.version == 0:
+            return None
+        path = self.store.path / "totals" / f"v{self.version}.parquet"
+        return path if path.exists() else None
+
+    @staticmethod
+    def _totals_from_file(path: Path, by: str, keys: list[str], include_fallback: bool,
+                          date_from: dt.date | None, date_to: dt.date | None) -> pd.DataFrame:
+        import pyarrow.parquet as pq
+
+        t = pq.read_table(path).to_pandas()
+        keep = t["date_precision"].isin(PRECISIONS_FOR[by])
+        if not include_fallback:
+            keep &= t["date_source"] != "fallback"
+        if date_from is not None:
+            keep &= t["date"] >= date_from
+        if date_to is not None:
+            keep &= t["date"] <= date_to
+        t = t[keep]
+        day = pd.to_datetime(t["date"])
+        if by == "day":
+            period = day
+        elif by == "week":
+            period = day - pd.to_timedelta(day.dt.weekday, unit="D")
+        elif by == "month":
+            period = day.dt.to_period("M").dt.start_time
+        elif by == "quarter":
+            period = day.dt.to_period("Q").dt.start_time
+        else:
+            period = day.dt.to_period("Y").dt.start_time
+        frame = pd.DataFrame({"period": period, "source": t["source"], "docs": t["docs"], "words": t["words"]})
+        out = (frame.groupby(keys, sort=True).agg(total_docs=("docs", "sum"), total_words=("words", "sum"))
+               .reset_index())
+        out["total_docs"] = out["total_docs"].astype("int64")
+        out["total_words"] = out["total_words"].astype("int64")
+        return _dates(out, "period")[keys + ["total_docs", "total_words"]]
+
+    def matching_documents(self, idea: Idea, *, limit: int, date_from: dt.date | None = None,
+                           date_to: dt.date | None = None) -> pd.DataFrame:
+        parts = [to_sql(idea.query, dialect="spark")]
+        if date_from is not None:
+            parts.append(f"date >= DATE '{date_from.isoformat()}'")
+        if date_to is not None:
+            parts.append(f"date <= DATE '{date_to.isoformat()}'")
+        cols = ["doc_id", "date", "date_precision", "source", "title", "text", "norm"]
+        if not self.paths:
+            return pd.DataFrame(columns=cols)
+        df = (self._frame().where(" AND ".join(parts)).select(*cols)
+              .orderBy("date", "doc_id").limit(int(limit)))
+        return _dates(self._run(df), "date")
+
+    def close(self) -> None:
+        """Stop the Spark session if this engine started it; a session it found running is left running."""
+        self._docs = None
+        if self._owns_session and self.spark is not None:
+            self.spark.stop()
+            self._owns_session = False
