@@ -11,6 +11,7 @@ import ftfy
 # they become spaces. Other control characters carry nothing and are dropped.
 _SEPARATOR_RE = re.compile("[\x0b\x0c\x1c-\x1f]")
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1b\x7f]")
+_ANY_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -60,10 +61,8 @@ def decode(data: bytes, encoding: str | None = None) -> str:
 
 def clean_text(text: str) -> str:
     """Strip NUL and control characters and repair mojibake; plain ASCII passes untouched."""
-    if _SEPARATOR_RE.search(text):
-        text = _SEPARATOR_RE.sub(" ", text)
-    if _CONTROL_RE.search(text):
-        text = _CONTROL_RE.sub("", text)
+    if _ANY_CONTROL_RE.search(text):  # one scan for the common case of clean text
+        text = _CONTROL_RE.sub("", _SEPARATOR_RE.sub(" ", text))
     if not text.isascii() and ftfy.is_bad(text):
         # Only the encoding repair: quotes, ligatures and width stay as the author wrote them, so
         # the text we store and the idea dictionaries see the same characters (explicit policy).
