@@ -1,0 +1,126 @@
+"""Emerging phrases: born in a window (burst onset inside it, little use before), strongest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from policypulse.discover.common import (
+    FRAGMENT_SHARE,
+    LIFECYCLE_FIELDS,
+    as_date,
+    burst,
+    check_limit,
+    emergence_of,
+    greedy_distinct,
+    lifecycle_fields,
+    period_index,
+    phrase_index,
+    series_of,
+)
+from policypulse.errors import UsageError
+from policypulse.lifecycle.series import RECENT_WINDOW, RUN_LENGTH
+
+PRESELECT = 300  # candidates (at least; 15 per requested row) whose onset is dated exactly
+PRESELECT_ALPHA = 0.01  # window-level burst test a candidate must pass (the emergence test's level)
+
+COLUMNS = ["phrase", "score", "onset", "burst_ratio", "significance", "p_value", "docs_before", "docs_since_onset",
+           "rate_before", "rate_since_onset", "docs_in_window", "n_tokens"]
+
+
+def window(grid: Any, date_from: dt.date | None, date_to: dt.date | None, by: str) -> tuple[int, int]:
+    """Period indices [ia, ib] of a window; default: the last RECENT_WINDOW periods of the corpus."""
+    n = len(grid.periods)
+    ib = n - 1 if date_to is None else period_index(grid.periods, date_to, by, side="right")
+    if date_from is None:
+        ia = max(0, ib - RECENT_WINDOW[by] + 1)
+    else:
+        ia = period_index(grid.periods, date_from, by, side="left")
+    if date_to is not None and pd.Timestamp(date_to) < grid.periods[0]:
+        raise UsageError(f"--to {date_to} is before the corpus starts ({grid.periods[0].date()})")
+    if ia > ib:
+        raise UsageError("the window is empty: --from must not be after --to, and both inside the corpus")
+    if grid.exposure[:ia].sum() == 0:
+        raise UsageError("no documents before the window: emergence is judged against earlier use, so "
+                         "--from must leave some of the corpus before it")
+    return ia, ib
+
+
+def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: str | dt.date | None = None,
+             by: str = "month", limit: int = 20, min_docs: int = 3, n_boot: int = 50, seed: int = 0,
+             progress: Any = None) -> pd.DataFrame:
+    """Phrases born in [date_from, date_to], ranked by burst strength x significance, with lifecycle fields.
+
+    Born means: the phrase's emergence (the lifecycle definition: first sustained run significantly
+    above its own earlier rate, dated on the whole corpus) falls in the window and is not left-censored.
+    ``score`` = log2(burst_ratio) x significance, where burst_ratio is the rate from the onset to the
+    window's end (at least the emergence test's run of periods, which may reach past the window) over the
+    upper 97.5% bound of the rate before the onset, and significance is -log10 of the Poisson
+    probability of that many documents at the earlier rate. ``docs_in_window`` counts the window and the
+    run after it (the screen's count).
+    """
+    limit = check_limit(limit)
+    d0, d1 = as_date(date_from, "--from"), as_date(date_to, "--to")
+    ix = phrase_index(corpus, progress)
+    g = ix.grid(by)
+    ia, ib = window(g, d0, d1, by)
+    E = g.exposure.astype(float)
+    # A phrase born near the window's end is judged on its run (the periods the emergence test looks
+    # at), which may reach past the window: births are dated with the whole corpus in view.
+    ic = min(len(g.periods) - 1, ib + RUN_LENGTH[by] - 1)
+    e0, e1 = E[:ia].sum(), E[ia : ic + 1].sum()
+    D = g.docs
+    before = np.asarray(D[:, :ia].sum(axis=1)).ravel()
+    inside = np.asarray(D[:, ia : ic + 1].sum(axis=1)).ravel()
+    pre = burst(before, e0, inside, e1)
+    ok = (inside >= min_docs) & (pre["score"] > 0) & (pre["p_value"] < PRESELECT_ALPHA)
+    cand = np.flatnonzero(ok)
+    cand = cand[np.argsort(-pre["score"][cand], kind="stable")][: max(PRESELECT, 15 * limit)]
+    docs, occ = g.dense(cand)
+    rows = []
+    for k, pid in enumerate(cand):
+        s = series_of(by, g.periods, docs[k], occ[k], g.exposure)
+        onset, censored = emergence_of(s)
+        if onset is None or censored or not ia <= onset <= ib:
+            continue
+        end = max(ib, min(len(g.periods) - 1, onset + RUN_LENGTH[by] - 1))
+        st = burst(docs[k, :onset].sum(), E[:onset].sum(), docs[k, onset : end + 1].sum(), E[onset : end + 1].sum())
+        rows.append({
+            "phrase_id": int(pid),
+            "phrase": ix.phrases["phrase"].iat[pid],
+            "score": float(st["score"]),
+            "onset": g.periods[onset].date(),
+            "burst_ratio": float(st["ratio"]),
+            "significance": float(st["significance"]),
+            "p_value": float(st["p_value"]),
+            "docs_before": int(docs[k, :onset].sum()),
+            "docs_since_onset": int(docs[k, onset : end + 1].sum()),
+            "rate_before": float(docs[k, :onset].sum() / max(E[:onset].sum(), 1.0)),
+            "rate_since_onset": float(st["rate"]),
+            "docs_in_window": int(inside[pid]),
+            "n_tokens": int(ix.phrases["n"].iat[pid]),
+        })
+    out = pd.DataFrame(rows)
+    if out.empty:
+        result = pd.DataFrame(columns=COLUMNS + list(LIFECYCLE_FIELDS))
+    else:
+        out = out[out["score"] > 0].reset_index(drop=True)
+        keep = [not ix.is_fragment(pid, inside, FRAGMENT_SHARE) for pid in out["phrase_id"]]
+        out = out[keep].sort_values(["score", "phrase"], ascending=[False, True]).reset_index(drop=True)
+        take = greedy_distinct(range(len(out)), list(out["phrase"]), limit)
+        out = out.iloc[take].reset_index(drop=True)
+        life = [lifecycle_fields(g.series(pid), by, ph, n_boot=n_boot, seed=seed)
+                for pid, ph in zip(out["phrase_id"], out["phrase"])]
+        result = pd.concat([out[COLUMNS], pd.DataFrame(life, columns=list(LIFECYCLE_FIELDS))], axis=1)
+    result.attrs["provenance"] = corpus.provenance(
+        command="emerging", by=by, date_from=str(g.periods[ia].date()), date_to=str(g.periods[ib].date()),
+        limit=limit, min_docs=min_docs, n_boot=n_boot, seed=seed, phrase_statistics=_stats_meta(ix))
+    return result
+
+
+def _stats_meta(ix: Any) -> dict[str, Any]:
+    m = ix.meta
+    return {k: m[k] for k in ("method", "documents", "phrases", "min_docs", "min_pmi", "min_g2", "epsilon", "max_n")}

@@ -1,0 +1,192 @@
+"""Obituaries: phrases (or watchlist ideas) the lifecycle analysis declares dead, most notable first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from policypulse.discover.common import (
+    FRAGMENT_SHARE,
+    LIFECYCLE_FIELDS,
+    MAX_SIGNIFICANCE,
+    as_date,
+    check_limit,
+    greedy_distinct,
+    lifecycle_fields,
+    period_index,
+    phrase_index,
+)
+from policypulse.errors import UsageError
+from policypulse.lifecycle.series import MIN_SILENCE, RECENT_WINDOW, SMOOTH_WIDTH
+from policypulse.query.matching import tokens as match_tokens
+
+PRESELECT = 150  # phrases (at least; 5 per requested row) given the full lifecycle analysis
+CERTAIN = 10.0  # in the ranking, a death p-value below 1e-10 counts as certain: size decides among them
+
+COLUMNS = ["phrase", "score", "peak_docs", "significance", "death_p_value", "last_mention", "total_docs"]
+
+
+def _notability(peak_docs: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(significance, score): -log10 p (capped at MAX_SIGNIFICANCE); score = peak documents x
+    significance, with significance capped at CERTAIN in the product."""
+    p = np.asarray(p, dtype=float)
+    with np.errstate(divide="ignore"):
+        sig = np.clip(-np.log10(np.maximum(p, 0.0)), 0.0, MAX_SIGNIFICANCE)
+    return sig, np.asarray(peak_docs, dtype=float) * np.minimum(sig, CERTAIN)
+
+
+def _bh_threshold(p: np.ndarray, alpha: float, m: int | None = None) -> float:
+    """Benjamini-Hochberg: the largest p-value p_(k) with p_(k) <= alpha k / m (0 when none).
+
+    ``m`` (default: the number of p-values) may exceed it: the missing tests count as p = 1.
+    """
+    if p.size == 0:
+        return 0.0
+    ps = np.sort(p)
+    m = max(m or ps.size, ps.size)
+    ok = np.flatnonzero(ps <= alpha * np.arange(1, ps.size + 1) / m)
+    return float(ps[ok[-1]]) if ok.size else 0.0
+
+
+def peak_volume(docs: np.ndarray, width: int) -> np.ndarray:
+    """Documents in the busiest window of ``width`` consecutive periods (the smoothing window), per row."""
+    from policypulse.lifecycle.series import window_sums
+
+    return window_sums(np.atleast_2d(docs).astype(float), width).max(axis=-1)
+
+
+def obituaries(corpus: Any, ideas: Any = None, *, ideas_file: str | Path | None = None,
+               as_of: str | dt.date | None = None, by: str = "month", limit: int = 20, alpha: float = 0.05,
+               min_docs: int = 5, n_boot: int = 50, seed: int = 0, progress: Any = None) -> pd.DataFrame:
+    """Dead phrases (or dead ideas of ``ideas``/``ideas_file``), ranked by peak documents x significance.
+
+    ``score`` = documents in the peak window (the 3 busiest consecutive periods) x -log10(death
+    p-value), the latter capped at 10 in the product: a big idea that fell silent is more notable than a
+    small one or one whose silence is only just significant, and beyond p = 1e-10 size alone decides. ``as_of``
+    judges the corpus as it stood on that date. Without ideas every phrase of the phrase statistics is
+    screened: those whose silence after the last mention is unlikely at their rate in the year before it
+    (the death test's leave-last-out rate, at least 2 earlier mentions) get the full lifecycle analysis,
+    and a phrase is listed when it is dead with a p-value under the Benjamini-Hochberg threshold that
+    holds the false discovery rate at ``alpha`` over all phrases screened.
+    """
+    limit = check_limit(limit)
+    if not 0 < alpha < 1:
+        raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")
+    cut = as_date(as_of, "--as-of")
+    if ideas is not None or ideas_file is not None:
+        out = _idea_obituaries(corpus, ideas, ideas_file, cut, by, alpha, n_boot, seed)
+    else:
+        out = _phrase_obituaries(corpus, cut, by, alpha, min_docs, limit, n_boot, seed, progress)
+    out = out.head(limit).reset_index(drop=True)
+    out.attrs["provenance"] = corpus.provenance(
+        command="obituaries", by=by, as_of=str(cut) if cut else None, alpha=alpha, limit=limit,
+        min_docs=min_docs, n_boot=n_boot, seed=seed,
+        ideas_file=str(ideas_file) if ideas_file else None)
+    return out
+
+
+def _idea_obituaries(corpus: Any, ideas: Any, ideas_file: Any, cut: dt.date | None, by: str, alpha: float,
+                     n_boot: int, seed: int) -> pd.DataFrame:
+    result = corpus.lifecycle(ideas, ideas_file=ideas_file, by=by, alpha=alpha, as_of=cut, n_boot=n_boot, seed=seed)
+    rows = []
+    for lc in result:
+        if lc.status != "dead":
+            continue
+        d = lc.to_dict()
+        peak_docs = int(peak_volume(lc.series.docs, SMOOTH_WIDTH[by])[0]) if lc.series is not None and lc.series.n else 0
+        sig, score = _notability(peak_docs, lc.death_p_value)
+        rows.append({"phrase": " ".join(match_tokens(lc.idea)), "idea": lc.idea, "score": float(score),
+                     "peak_docs": peak_docs, "significance": float(sig), "total_docs": lc.total_docs_mentioning,
+                     **{f: d[f] for f in LIFECYCLE_FIELDS}})
+    cols = ["phrase", "idea"] + COLUMNS[1:] + [f for f in LIFECYCLE_FIELDS if f not in COLUMNS]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame(rows).sort_values(["score", "phrase"], ascending=[False, True])[cols]
+
+
+def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, min_docs: int, limit: int,
+                       n_boot: int, seed: int, progress: Any) -> pd.DataFrame:
+    ix = phrase_index(corpus, progress)
+    g = ix.grid(by)
+    ic = len(g.periods) - 1 if cut is None else period_index(g.periods, cut, by, side="right")
+    if cut is not None and pd.Timestamp(cut) < g.periods[0]:
+        raise UsageError(f"--as-of {cut} is before the corpus starts ({g.periods[0].date()})")
+    E = g.exposure[: ic + 1].astype(float)
+    covered = E > 0
+    cumE = np.concatenate([[0.0], np.cumsum(E)])
+    cc = np.cumsum(covered)  # covered periods up to and including each index
+    cov_idx = np.flatnonzero(covered)
+    from scipy import sparse
+
+    M = g.docs[:, : ic + 1].tocsr()
+    M.sort_indices()
+    nnz = np.diff(M.indptr)
+    has = nnz > 0
+    rows_all = np.repeat(np.arange(M.shape[0]), nnz)
+    last = np.full(M.shape[0], -1, dtype=np.int64)
+    last[has] = M.indices[M.indptr[1:][has] - 1]
+    total = np.asarray(M.sum(axis=1)).ravel()
+    # Volume at the peak: documents in the busiest smoothing window (3 periods), from the sparse rows.
+    w = SMOOTH_WIDTH[by]
+    peak = np.zeros(M.shape[0], dtype=np.int64)
+    for shift in range(-(w // 2), w // 2 + 1):
+        cols_s = M.indices + shift
+        okc = (cols_s >= 0) & (cols_s <= ic)
+        S = sparse.csr_matrix((M.data[okc], (rows_all[okc], cols_s[okc])), shape=M.shape)
+        peak = S if isinstance(peak, np.ndarray) and shift == -(w // 2) else peak + S
+    peak = np.asarray(peak.max(axis=1).toarray()).ravel().astype(np.int64) if M.nnz else np.zeros(M.shape[0], np.int64)
+    # Recent window: the RECENT_WINDOW covered periods ending at the last mention (the death test's).
+    R = RECENT_WINDOW[by]
+    pos = np.searchsorted(cov_idx, np.maximum(last, 0))
+    start = cov_idx[np.maximum(pos - R + 1, 0)] if cov_idx.size else np.zeros_like(last)
+    cols = M.indices
+    in_win = (cols >= start[rows_all]) & (cols <= last[rows_all])
+    d_win = np.bincount(rows_all[in_win], weights=M.data[in_win], minlength=M.shape[0])
+    e_win = cumE[last + 1] - cumE[start]
+    e_after = cumE[ic + 1] - cumE[last + 1]
+    silent = cc[-1] - cc[np.maximum(last, 0)] if cc.size else np.zeros_like(last)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam = np.where(e_win > 0, np.maximum(d_win - 1.0, 0.0) / e_win, 0.0)
+    expected = lam * e_after
+    # Screening thousands of phrases, a 5% test would declare dozens of rare words dead by chance: the
+    # false discovery rate is held at alpha over every phrase that could be declared dead (Benjamini &
+    # Hochberg 1995). The screen uses p = exp(-expected) at the leave-last-out recent rate; the phrases it
+    # passes get the full lifecycle analysis, and the final Benjamini-Hochberg step runs on their lifecycle
+    # p-values with every other eligible phrase counted as p = 1 (conservative).
+    eligible = has & (total >= min_docs) & (silent >= MIN_SILENCE[by]) & (d_win >= 3)
+    m_tests = int(eligible.sum())
+    p_screen = np.exp(-expected)
+    ok = eligible & (p_screen <= _bh_threshold(p_screen[eligible], alpha))
+    cand = np.flatnonzero(ok)
+    proxy = peak[cand] * np.minimum(expected[cand] / np.log(10.0), CERTAIN)
+    cand = cand[np.argsort(-proxy, kind="stable")][: max(PRESELECT, 5 * limit)]
+    rows = []
+    for pid in cand:
+        phrase = ix.phrases["phrase"].iat[pid]
+        life = lifecycle_fields(g.series(int(pid)), by, phrase, n_boot=0, seed=seed, as_of=cut, alpha=alpha)
+        if life["status"] != "dead":
+            continue
+        sig, score = _notability(peak[pid], life["death_p_value"])
+        rows.append({"phrase_id": int(pid), "phrase": phrase, "score": float(score), "peak_docs": int(peak[pid]),
+                     "significance": float(sig), "total_docs": int(total[pid]), **life})
+    if rows:
+        threshold = _bh_threshold(np.array([r["death_p_value"] for r in rows]), alpha, m=m_tests)
+        rows = [r for r in rows if r["death_p_value"] <= threshold]
+    cols_out = COLUMNS + [f for f in LIFECYCLE_FIELDS if f not in COLUMNS]
+    if not rows:
+        return pd.DataFrame(columns=cols_out)
+    out = pd.DataFrame(rows)
+    keep = [not ix.is_fragment(pid, total, FRAGMENT_SHARE) for pid in out["phrase_id"]]
+    out = out[keep].sort_values(["score", "phrase"], ascending=[False, True]).reset_index(drop=True)
+    take = greedy_distinct(range(len(out)), list(out["phrase"]), limit)
+    out = out.iloc[take].reset_index(drop=True)
+    if n_boot:  # intervals (peak, forecast) only for the phrases shown
+        lives = [lifecycle_fields(g.series(int(pid)), by, ph, n_boot=n_boot, seed=seed, as_of=cut, alpha=alpha)
+                 for pid, ph in zip(out["phrase_id"], out["phrase"])]
+        out = pd.concat([out.drop(columns=list(LIFECYCLE_FIELDS)),
+                         pd.DataFrame(lives, columns=list(LIFECYCLE_FIELDS))], axis=1)
+    return out[cols_out]
