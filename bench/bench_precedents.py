@@ -1,0 +1,263 @@
+"""Benchmark of precedents (issue 6): passage index build time and size, query latency.
+
+Runs on a store ingested from the seeded benchmark corpus (bench/corpus.py, seed 20140101), by default
+``bench/data/store-100k``. The store is not modified: a shadow store (its manifest copied, its files
+hard-linked, so that it survives the original being re-ingested meanwhile) receives the passage index.
+
+Queries are of two kinds, 50 of each, drawn with a fixed seed:
+
+- *descriptions*: a paragraph of the corpus with half its words dropped at random (40-60 words, the
+  length of a news item describing a "new" initiative), with ``--before`` a random date;
+- *short*: a planted idea's alias from the corpus truth file (2-3 words), with a random ``--before``.
+
+Each query runs ``find_precedents`` end to end through the public API (index reconcile check, BM25 with the
+date and version filters, best passage per document, strength, earliest strong match, timeline with its
+per-year denominators from DuckDB, episodes), lexical only. Reported: wall time of the index build,
+passages, bytes on disk, and per-query latency (median, p95, max) after one warm-up query.
+
+    python bench/bench_precedents.py [--store bench/data/store-100k] [--label 100k] [--out bench/results]
+    python bench/bench_precedents.py --compare-engines 10000   # why tantivy: vs SQLite FTS5 and bm25s
+
+``--compare-engines N`` indexes the passages of the first N documents with tantivy, SQLite FTS5 and (when
+installed) bm25s, and times 20 description queries with a date filter on each: the measurement behind the
+choice of tantivy in docs/methods.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def shadow_store(src: Path, dst: Path) -> Path:
+    """A copy of ``src`` made of hard links (no data copied; immune to ``src`` being re-ingested meanwhile)
+    that gets its own passage index directory."""
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.mkdir(parents=True)
+    shutil.copy2(src / "manifest.json", dst / "manifest.json")
+    for name in ("segments", "totals", "dups"):
+        if not (src / name).is_dir():
+            continue
+        (dst / name).mkdir()
+        for f in (src / name).iterdir():
+            try:
+                os.link(f, dst / name / f.name)
+            except OSError:
+                shutil.copy2(f, dst / name / f.name)
+    return dst
+
+
+def make_queries(store: Path, truth: Path | None, n: int, seed: int) -> list[tuple[str, str, str]]:
+    """(kind, text, before) triples."""
+    import duckdb
+
+    rng = random.Random(seed)
+    from policypulse.corpus.store import Store
+
+    files = [str(p) for p in Store(store).segment_paths()]
+    con = duckdb.connect()
+    texts = [r[0] for r in con.execute(
+        f"SELECT text FROM read_parquet({files!r}) USING SAMPLE reservoir({n} ROWS) REPEATABLE ({seed})").fetchall()]
+    out = []
+    for text in texts:
+        paras = [p for p in text.split("\n\n") if 60 <= len(p.split()) <= 140] or [text]
+        words = rng.choice(paras).split()
+        kept = [w for w in words if rng.random() < 0.5][:60]
+        out.append(("description", " ".join(kept), _random_date(rng)))
+    if truth and truth.exists():
+        aliases = sorted(json.loads(truth.read_text())["ideas"])
+        for _ in range(n):
+            out.append(("short", rng.choice(aliases), _random_date(rng)))
+    return out
+
+
+def _random_date(rng: random.Random) -> str:
+    return dt.date(rng.randint(2001, 2026), rng.randint(1, 12), rng.randint(1, 28)).isoformat()
+
+
+def compare_engines(store: Path, n_docs: int, seed: int) -> dict[str, dict[str, float]]:
+    """Build time, size and median query time of tantivy, SQLite FTS5 and bm25s on the same passages."""
+    import sqlite3
+    import tempfile
+
+    import duckdb
+
+    from policypulse.corpus.store import Store
+    from policypulse.precedents.index import STOPWORDS
+    from policypulse.precedents.passages import split_passages
+    from policypulse.query.matching import tokens
+
+    files = [str(p) for p in Store(store).segment_paths()]
+    rows = duckdb.connect().execute(
+        f"SELECT doc_id, date, text FROM read_parquet({files!r}) LIMIT {int(n_docs)}").fetchall()
+    passages = [(d, date, text[p.start:p.end]) for d, date, text in rows for p in split_passages(text)]
+    rng = random.Random(seed)
+    queries = [" ".join(w for w in rng.choice(passages)[2].split() if rng.random() < 0.5) for _ in range(20)]
+    cut = dt.date(2015, 1, 1)
+    out: dict[str, dict[str, float]] = {}
+
+    def med(fn) -> float:
+        ts = []
+        for q in queries:
+            t = time.perf_counter()
+            fn(q)
+            ts.append(time.perf_counter() - t)
+        return round(1000 * statistics.median(ts), 1)
+
+    def terms(q: str) -> list[str]:
+        return list(dict.fromkeys(t for t in tokens(q) if t not in STOPWORDS))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        import tantivy
+
+        sb = tantivy.SchemaBuilder()
+        sb.add_text_field("text", stored=True, tokenizer_name="en_stem", index_option="freq")
+        sb.add_text_field("doc_id", stored=True, tokenizer_name="raw")
+        sb.add_date_field("date", stored=True, fast=True, indexed=True)
+        schema = sb.build()
+        path = Path(tmp) / "tantivy"
+        path.mkdir()
+        index = tantivy.Index(schema, str(path))
+        t = time.perf_counter()
+        w = index.writer(heap_size=256_000_000, num_threads=2)
+        for d, date, text in passages:
+            w.add_document(tantivy.Document(text=text, doc_id=d, date=dt.datetime(date.year, date.month, date.day)))
+        w.commit()
+        w.wait_merging_threads()
+        build = time.perf_counter() - t
+        index.reload()
+        searcher = index.searcher()
+        date_q = tantivy.Query.range_query(schema, "date", tantivy.FieldType.Date, None,
+                                           dt.datetime(cut.year, cut.month, cut.day), include_upper=False)
+
+        def tq(q: str) -> None:
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, index.parse_query(" ".join(terms(q)), ["text"])),
+                                                 (tantivy.Occur.Must, date_q)])
+            [searcher.doc(a)["doc_id"] for _s, a in searcher.search(query, 50, count=False).hits]
+
+        out["tantivy"] = {"build_s": round(build, 2), "mb": round(sum(f.stat().st_size for f in path.iterdir()) / 1e6, 1),
+                          "query_median_ms": med(tq)}
+
+        db = Path(tmp) / "fts.db"
+        con = sqlite3.connect(db)
+        con.execute("CREATE VIRTUAL TABLE p USING fts5(text, doc_id UNINDEXED, date UNINDEXED, "
+                    "tokenize='porter unicode61', detail=column)")
+        t = time.perf_counter()
+        con.executemany("INSERT INTO p(text, doc_id, date) VALUES (?, ?, ?)",
+                        ((x[2], x[0], x[1].isoformat()) for x in passages))
+        con.commit()
+        con.execute("INSERT INTO p(p) VALUES('optimize')")
+        con.commit()
+        build = time.perf_counter() - t
+
+        def fq(q: str) -> None:
+            match = " OR ".join(f'"{x}"' for x in terms(q))
+            con.execute("SELECT doc_id, bm25(p) AS s FROM p WHERE p MATCH ? AND date < ? ORDER BY s LIMIT 50",
+                        (match, cut.isoformat())).fetchall()
+
+        out["sqlite_fts5"] = {"build_s": round(build, 2), "mb": round(db.stat().st_size / 1e6, 1),
+                              "query_median_ms": med(fq)}
+        try:
+            import bm25s
+            import numpy as np
+        except ImportError:
+            return out
+        t = time.perf_counter()
+        retriever = bm25s.BM25()
+        retriever.index(bm25s.tokenize([x[2] for x in passages], stopwords="en", show_progress=False),
+                        show_progress=False)
+        build = time.perf_counter() - t
+        mask = np.array([x[1] < cut for x in passages], dtype=np.float32)
+
+        def bq(q: str) -> None:
+            retriever.retrieve(bm25s.tokenize([q], stopwords="en", show_progress=False), k=50, weight_mask=mask,
+                               show_progress=False)
+
+        out["bm25s"] = {"build_s": round(build, 2), "mb": None, "query_median_ms": med(bq)}  # type: ignore[dict-item]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="precedents benchmark")
+    ap.add_argument("--store", default=str(HERE / "data" / "store-100k"))
+    ap.add_argument("--truth", default=str(HERE / "data" / "corpus-100000.jsonl.truth.json"))
+    ap.add_argument("--label", default="100k")
+    ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--out", default=str(HERE / "results"))
+    ap.add_argument("--keep", action="store_true", help="reuse an existing shadow store and its index")
+    ap.add_argument("--shadow-dir", default=str(HERE / "data"), help="where the shadow store goes")
+    ap.add_argument("--compare-engines", type=int, metavar="N", help="compare tantivy, FTS5 and bm25s on the "
+                    "passages of N documents, then stop")
+    args = ap.parse_args(argv)
+    if args.compare_engines:
+        res = compare_engines(Path(args.store), args.compare_engines, args.seed)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"precedents-engines-{args.compare_engines}.json").write_text(json.dumps(res, indent=1) + "\n")
+        print(json.dumps(res, indent=1))
+        return 0
+
+    import policypulse
+    from policypulse import __version__
+    from policypulse.precedents import build_index, find_precedents
+
+    src = Path(args.store)
+    shadow = Path(args.shadow_dir) / f"precedents-{args.label}"
+    if not (args.keep and shadow.exists()):
+        shadow_store(src, shadow)
+    load0 = os.getloadavg()
+    with policypulse.open(shadow) as corpus:
+        n_docs = corpus.store.count()
+        t0 = time.perf_counter()
+        info = build_index(corpus)
+        build_s = time.perf_counter() - t0
+        queries = make_queries(shadow, Path(args.truth), args.queries, args.seed)
+        find_precedents(corpus, queries[0][1], before=queries[0][2])  # warm-up: open the index, DuckDB
+        lat: dict[str, list[float]] = {}
+        found = 0
+        for kind, text, before in queries:
+            t = time.perf_counter()
+            res = find_precedents(corpus, text, before=before, limit=10)
+            lat.setdefault(kind, []).append(time.perf_counter() - t)
+            found += not res.results.empty
+    load1 = os.getloadavg()
+
+    def stats(xs: list[float]) -> dict[str, float]:
+        xs = sorted(xs)
+        return {"n": len(xs), "median_ms": round(1000 * statistics.median(xs), 1),
+                "p95_ms": round(1000 * xs[min(len(xs) - 1, int(0.95 * len(xs)))], 1),
+                "max_ms": round(1000 * xs[-1], 1)}
+
+    result = {
+        "date": dt.datetime.now().isoformat(timespec="minutes"),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(), "policypulse": __version__,
+        "load_average_start_end": [round(x, 2) for x in load0] + [round(x, 2) for x in load1],
+        "store": str(src), "documents": n_docs, "passages": info["passages"],
+        "build_seconds": round(build_s, 1 if build_s > 10 else 3), "index_bytes": info["index_bytes"],
+        "index_mb": round(info["index_bytes"] / 1e6, 1),
+        "queries_with_results": found, "latency": {k: stats(v) for k, v in lat.items()},
+        "latency_all": stats([x for v in lat.values() for x in v]),
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"precedents-{args.label}.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,324 @@
+"""Finding precedents: the earlier passages that describe the same thing as a "new" initiative.
+
+Ranking is BM25 over passages (tantivy); when the store has dense vectors (``index-passages --dense``) and
+the model is installed, the BM25 list and the dense (cosine) list are fused by reciprocal rank fusion
+(Cormack, Clarke & Buettcher 2009): ``score = sum over lists of 1 / (RRF_K + rank)``. A document is ranked
+by its best passage. Only documents whose date *cannot* fall on or after ``before`` are considered (a
+month-dated article is before 2014-02-01 only if the month ended before it), and with ``before`` given,
+documents with a fallback (invented) date are left out.
+
+Strength of a match is absolute, not relative to the other hits: the share of the query's term weight
+(idf x query weight, over the terms the query is searched with) that the passage contains, from 0 to 1.
+A strong match is one with strength >= ``STRONG`` (more for a short query: 1.5 / its number of terms, up
+to 0.75, so that one word of a three-word description is not a match) or, when dense vectors are used, cosine similarity >=
+``STRONG_COSINE``; both thresholds were read off the evaluation set (tests/precedents_eval.py), where they
+separate precedents from the hardest distractors (see docs/methods.md). The earliest strong match, the
+timeline of strong matches per year and the episodes of re-announcement come from a pool of the best
+``POOL`` passages, and the result says when that pool may have cut the count short.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from policypulse.errors import MissingExtraError, UsageError
+from policypulse.precedents.index import Hit, PassageIndex
+
+if TYPE_CHECKING:
+    from policypulse.api import Corpus
+
+RRF_K = 60
+POOL = 500
+STRONG = 0.25
+STRONG_COSINE = 0.55
+SNIPPET_CHARS = 400
+RESULT_COLUMNS = ["doc_id", "date", "source", "score", "snippet"]
+
+
+def _as_date(value: str | dt.date | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise UsageError(f"--before must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+
+
+def snippet(text: str, width: int = SNIPPET_CHARS) -> str:
+    """The passage on one line, cut at a word boundary near ``width`` characters."""
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    cut = flat.rfind(" ", 0, width)
+    return flat[:cut if cut > width // 2 else width].rstrip(" ,;:") + " ..."
+
+
+@dataclass
+class PrecedentsResult:
+    """Precedents of a description: ranked documents, the earliest strong match, and a timeline."""
+
+    query: str
+    before: dt.date | None
+    results: pd.DataFrame
+    earliest: dict[str, Any] | None
+    timeline: pd.DataFrame
+    episodes: pd.DataFrame
+    method: str
+    pool_truncated: bool = False
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def re_announcements(self) -> int:
+        """Times the thing was described again after a silence (episodes after the first)."""
+        return max(len(self.episodes) - 1, 0)
+
+    def records(self) -> list[dict[str, Any]]:
+        """The contract's JSON form: ``[{doc_id, date, source, score, snippet}]``, best first."""
+        out = []
+        for row in self.results[RESULT_COLUMNS].itertuples(index=False):
+            out.append({"doc_id": row.doc_id, "date": row.date.isoformat(), "source": row.source,
+                        "score": round(float(row.score), 6), "snippet": row.snippet})
+        return out
+
+    @property
+    def summary(self) -> str:
+        """The result in words."""
+        cut = f" before {self.before.isoformat()}" if self.before else ""
+        if self.results.empty:
+            return f"No earlier passage{cut} shares this description's distinctive words."
+        lines = []
+        if self.earliest:
+            e = self.earliest
+            lines.append(f"Earliest strong match{cut}: {e['date']} ({e['source']}, document {e['doc_id']}).")
+            n_docs = int(self.timeline["documents"].sum()) if not self.timeline.empty else 0
+            more = "at least " if self.pool_truncated else ""
+            if len(self.episodes) > 1:
+                years = ", ".join(f"{r.start.year}" + (f"-{r.end.year}" if r.end.year != r.start.year else "")
+                                  for r in self.episodes.itertuples())
+                lines.append(f"Described in {more}{n_docs} documents in {len(self.episodes)} separate episodes "
+                             f"({years}): re-announced {self.re_announcements} times.")
+            else:
+                lines.append(f"Described in {more}{n_docs} documents, in one episode.")
+        else:
+            lines.append(f"No strong match{cut}; the closest passages share only some of its words.")
+        lines.append(f"Ranking: {self.method}.")
+        return " ".join(lines)
+
+    def plot(self, path: str | None = None) -> Any:
+        """A bar chart of strong matches per year (documents), saved to ``path`` if given."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(8, 3))
+        if not self.timeline.empty:
+            ax.bar(self.timeline["year"], self.timeline["documents"], color="#4c72b0", width=0.8)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("year")
+        ax.set_ylabel("documents describing it")
+        ax.set_title("Precedents: " + (self.query[:60] + ("..." if len(self.query) > 60 else "")), fontsize=10)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        if path:
+            fig.savefig(path, dpi=150)
+            plt.close(fig)
+        return fig
+
+
+def _use_dense(index: PassageIndex, version: int, dense: bool | str) -> bool:
+    from policypulse.precedents import dense as dense_mod
+
+    if dense in (False, "no", "off", "never"):
+        return False
+    ready = index.has_dense(version)
+    if dense in (True, "yes", "on", "always"):
+        if not dense_mod.available():
+            raise MissingExtraError(dense_mod.INSTALL_HINT)
+        if not ready:
+            raise UsageError("this store has no dense vectors yet; build them with "
+                             "'policypulse index-passages STORE --dense'")
+        return True
+    if dense != "auto":
+        raise UsageError(f"dense must be auto, True or False, got {dense!r}")
+    return ready and dense_mod.available()
+
+
+def fuse(lists: list[list[tuple[str, int]]], k: int = RRF_K) -> dict[tuple[str, int], float]:
+    """Reciprocal rank fusion of ranked lists of passage keys."""
+    scores: dict[tuple[str, int], float] = {}
+    for ranked in lists:
+        for rank, key in enumerate(ranked, start=1):
+            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = None, limit: int = 10, *,
+                    dense: bool | str = "auto", gap_days: int = 365, strong: float | None = None,
+                    include_fallback: bool = False, pool: int = POOL) -> PrecedentsResult:
+    """The earlier documents whose passages best describe ``text``; see the module docstring."""
+    if not isinstance(text, str) or not text.strip():
+        raise UsageError("give the description of an initiative to look for (TEXT is empty)")
+    if limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {limit}")
+    cut = _as_date(before)
+    index = PassageIndex(corpus.store)
+    index.ensure(corpus.version)  # reconcile: index the version's segments the index lacks
+    use_dense = _use_dense(index, corpus.version, dense)
+    pool = max(pool, limit * 10)
+    lex = index.lexical(text, version=corpus.version, before=cut, limit=pool, include_fallback=include_fallback)
+    weighted = index.weighted_terms(text)
+    if strong is None:  # a short query must be matched almost whole: one word of three is no match
+        strong = max(STRONG, min(0.75, 1.5 / max(len(weighted), 1)))
+    hits: dict[tuple[str, int], Hit] = {(h.seg, h.pid): h for h in lex}
+    if use_dense:
+        from policypulse.precedents import dense as dense_mod
+
+        qv = dense_mod.encoder().encode([text])[0]
+        dn = index.dense_search(qv, version=corpus.version, before=cut, limit=pool,
+                                include_fallback=include_fallback)
+        cos = {(s, p): c for s, p, c in dn}
+        missing = [k for k in cos if k not in hits]
+        hits.update(index.fetch(missing))
+        fused = fuse([[(h.seg, h.pid) for h in lex], [(s, p) for s, p, _ in dn]])
+        for key, h in hits.items():
+            h.cosine = cos.get(key)
+            h.score = fused.get(key, 0.0)
+        method = f"BM25 (tantivy) fused with all-MiniLM-L6-v2 cosine by reciprocal rank fusion (k={RRF_K})"
+    else:
+        method = "BM25 over passages (tantivy)"
+    ranked = sorted(hits.values(), key=lambda h: (-h.score, h.date, h.doc_id, h.pid))
+
+    strengths: dict[tuple[str, int], float] = {}
+
+    def strength(h: Hit) -> float:
+        key = (h.seg, h.pid)
+        if key not in strengths:
+            strengths[key] = index.coverage(weighted, h.text)
+        return strengths[key]
+
+    def is_strong(h: Hit) -> bool:
+        return strength(h) >= strong or (h.cosine is not None and h.cosine >= STRONG_COSINE)
+
+    best: dict[str, Hit] = {}
+    for h in ranked:  # a document is ranked by its best passage
+        best.setdefault(h.doc_id, h)
+    rows = [{"doc_id": h.doc_id, "date": h.date, "source": h.source, "score": h.score,
+             "snippet": snippet(h.text), "title": h.title, "passage": h.ordinal, "strength": strength(h),
+             "bm25": h.bm25, "cosine": h.cosine, "strong": is_strong(h), "date_precision": h.date_precision}
+            for h in list(best.values())[:limit]]
+    results = pd.DataFrame(rows, columns=RESULT_COLUMNS + ["title", "passage", "strength", "bm25", "cosine",
+                                                           "strong", "date_precision"])
+    results = results.astype({"score": "float64", "strength": "float64", "bm25": "float64", "cosine": "float64",
+                              "strong": "bool", "passage": "int64"})
+    strong_docs = sorted((h for h in best.values() if is_strong(h)), key=lambda h: (h.date, h.doc_id))
+    earliest = None
+    if strong_docs:
+        e = strong_docs[0]
+        earliest = {"doc_id": e.doc_id, "date": e.date.isoformat(), "source": e.source, "title": e.title,
+                    "strength": round(strength(e), 4), "snippet": snippet(e.text)}
+    # The lexical pool ran out while still strong: there may be more matches than counted.
+    truncated = len(lex) >= pool and bool(lex) and strength(lex[-1]) >= strong
+    timeline = _timeline(corpus, strong_docs, cut)
+    episodes = _episodes(strong_docs, gap_days)
+    result = PrecedentsResult(query=text, before=cut, results=results, earliest=earliest, timeline=timeline,
+                              episodes=episodes, method=method, pool_truncated=truncated)
+    result.provenance = corpus.provenance(
+        command="precedents", text=text, before=cut.isoformat() if cut else None, limit=limit,
+        dense=use_dense, strong=strong, gap_days=gap_days, include_fallback=include_fallback, pool=pool,
+        rrf_k=RRF_K if use_dense else None,
+        # BM25 statistics (idf, average length) are those of every passage in the index, which may hold a
+        # later version's segments too: recorded so that a rerun can tell whether they were the same.
+        passage_index={"segments": len(index.state()["segments"]), "passages": index.num_passages()})
+    return result
+
+
+def _timeline(corpus: Corpus, strong_docs: list[Hit], before: dt.date | None) -> pd.DataFrame:
+    """Strong-match documents per year with the corpus's documents that year (the denominator)."""
+    cols = ["year", "documents", "total_docs", "rate"]
+    totals = _year_totals(corpus, before)
+    if totals.empty:
+        return pd.DataFrame(columns=cols)
+    counts: dict[int, int] = {}
+    for h in strong_docs:
+        counts[h.date.year] = counts.get(h.date.year, 0) + 1
+    years = pd.DataFrame({"year": range(int(totals["year"].min()), int(totals["year"].max()) + 1)})
+    out = years.merge(totals, on="year", how="left").fillna({"total_docs": 0})
+    out["documents"] = out["year"].map(counts).fillna(0).astype("int64")
+    out["total_docs"] = out["total_docs"].astype("int64")
+    out["rate"] = out["documents"] / out["total_docs"].where(out["total_docs"] > 0)
+    return out[cols]
+
+
+_DATE_TOTALS: dict[tuple[str, int, str], pd.DataFrame] = {}
+
+
+def _year_totals(corpus: Corpus, before: dt.date | None) -> pd.DataFrame:
+    """The corpus's documents per year dated before the cut: the denominators of the timeline.
+
+    Counted as ``track`` counts its totals (fallback dates out, a near-duplicate once), from documents per
+    distinct date, computed once per store version and process (one scan; the 1M-document corpus's scan
+    costs more than the search itself) and then cut at ``before`` in memory.
+    """
+    # A version never changes; the creation time tells a store re-created at the same path apart.
+    key = (str(corpus.store.path.resolve()), corpus.version,
+           str(corpus.store.version_info(corpus.version).get("created", "")))
+    per_date = _DATE_TOTALS.get(key)
+    if per_date is None:
+        import duckdb
+
+        con = corpus.store.connection(corpus.version)
+        sql = ("SELECT date, count(*)::BIGINT AS docs FROM docs WHERE date_source <> 'fallback' {} "
+               "GROUP BY date ORDER BY date")
+        try:
+            per_date = con.execute(sql.format("AND dup_of IS NULL")).df()
+        except duckdb.Error:  # a store view without near-duplicate marks
+            per_date = con.execute(sql.format("")).df()
+        per_date["date"] = pd.to_datetime(per_date["date"])
+        _DATE_TOTALS[key] = per_date
+    rows = per_date if before is None else per_date[per_date["date"] < pd.Timestamp(before)]
+    out = rows.groupby(rows["date"].dt.year)["docs"].sum()
+    return pd.DataFrame({"year": out.index.astype("int64"), "total_docs": out.to_numpy().astype("int64")})
+
+
+def _episodes(strong_docs: list[Hit], gap_days: int) -> pd.DataFrame:
+    """Runs of strong matches separated by more than ``gap_days`` of silence: each is one (re-)announcement."""
+    cols = ["episode", "start", "end", "documents", "first_doc_id", "first_source"]
+    rows: list[dict[str, Any]] = []
+    for h in strong_docs:
+        if rows and (h.date - rows[-1]["end"]).days <= gap_days:
+            rows[-1]["end"] = h.date
+            rows[-1]["documents"] += 1
+        else:
+            rows.append({"episode": len(rows) + 1, "start": h.date, "end": h.date, "documents": 1,
+                         "first_doc_id": h.doc_id, "first_source": h.source})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def build_index(corpus: Corpus, *, dense: bool = False, progress: Any = None) -> dict[str, Any]:
+    """Bring the store's passage index up to date for the corpus's version (and its dense vectors)."""
+    from policypulse.precedents import dense as dense_mod
+
+    if dense and not dense_mod.available():
+        raise MissingExtraError(dense_mod.INSTALL_HINT)
+    index = PassageIndex(corpus.store)
+    report = index.ensure(corpus.version, dense=dense, progress=progress)
+    state = index.state()
+    segs = [p.name for p in corpus.store.segment_paths(corpus.version)]
+    return {
+        "store_version": corpus.version,
+        "segments": len(segs),
+        "segments_indexed_now": report.segments_indexed,
+        "passages": sum(state["segments"].get(s, {}).get("passages", 0) for s in segs),
+        "documents": sum(state["segments"].get(s, {}).get("documents", 0) for s in segs),
+        "dense": all(s in state["dense"] for s in segs) if segs else False,
+        "dense_segments_embedded_now": report.dense_segments,
+        "seconds": round(report.seconds, 3),
+        "index_bytes": index.size_bytes(),
+    }
