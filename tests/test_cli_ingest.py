@@ -123,9 +123,7 @@ def test_date_order_and_field_mapping_options(tmp_path: Path, capsys: pytest.Cap
 @pytest.mark.parametrize(("args", "message"), [
     (["--date-order", "YMD"], "policypulse: error: --date-order must be DMY or MDY, got 'YMD'"),
     (["--format", "xml"], ("policypulse: error: unknown --format 'xml'; choose one of auto, jsonl, json, csv, "
-                           "parquet, textdir, sotu")),
-    (["--format", "nexis"], ("policypulse: error: --format nexis is not supported yet (readers available: auto, "
-                             "jsonl, json, csv, parquet, textdir, sotu)")),
+                           "parquet, textdir, sotu, nexis, factiva, mediacloud, gdelt, twitter, bluesky, hansard, zip")),
     (["--default-date", "yesterday"], "policypulse: error: --default-date must be YYYY-MM-DD, got 'yesterday'"),
     (["--no-such-option"], "policypulse: error: No such option: --no-such-option"),
 ])

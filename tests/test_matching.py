@@ -483,7 +483,10 @@ def batch_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, _Batch,
     root = tmp_path_factory.mktemp("matching")
     src = root / "docs.jsonl"
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    report = policypulse.ingest(root / "store", [src], fmt="jsonl")
+    # Generated texts are alike by design: near-duplicate folding would (rightly) merge some of them.
+    from policypulse.corpus.neardup import NearDupConfig
+
+    report = policypulse.ingest(root / "store", [src], fmt="jsonl", near_duplicates=NearDupConfig(enabled=False))
     assert report.accepted == len(records) and not report.rejected and report.duplicates == 0
     with policypulse.open(root / "store") as corpus:
         stored = corpus.engine.con.execute("SELECT doc_id, text FROM docs").fetchall()

@@ -331,8 +331,6 @@ def test_detect_txt_that_is_a_docx_is_rejected_with_reason(tmp_path: Path) -> No
 def test_reader_for_unknown_and_planned_formats() -> None:
     with pytest.raises(UsageError, match=r"^unknown --format 'xml'; choose one of auto, jsonl, json, csv"):
         reader_for("xml", Path("x"))
-    with pytest.raises(UsageError, match=r"^--format nexis is not supported yet"):
-        reader_for("nexis", Path("x"))
     assert reader_for("csv", Path("whatever.jsonl"))[0] == "csv"
 
 

@@ -94,27 +94,64 @@ class Corpus:
             "parameters": params,
         }
 
+    def _dedup(self, raw: bool) -> dict[str, bool]:
+        # Engines that know near-duplicates take dedup=; deduplicated is the default everywhere.
+        if getattr(self.engine, "dedup_aware", False):
+            return {"dedup": not raw}
+        if raw or not self.store.dups_path(self.version):
+            return {}
+        raise UsageError(f"the {self.engine_name} engine cannot leave out the {self.store.folded(self.version).num_rows} "
+                         "folded near-duplicates of this store yet; use --engine duckdb or --raw")
+
     def track(self, ideas: IdeaLike | list[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
               by: str = "month", per: str = "docs", by_source: bool = False, smooth: int = 0,
               include_fallback: bool = False, date_from: str | dt.date | None = None,
-              date_to: str | dt.date | None = None) -> pd.DataFrame:
-        """Documents and mentions per period for each idea, zero-filled, with totals, rate and coverage."""
+              date_to: str | dt.date | None = None, raw: bool = False, with_raw: bool = False) -> pd.DataFrame:
+        """Documents and mentions per period for each idea, zero-filled, with totals, rate and coverage.
+
+        Near-duplicates (syndicated copies) and retweets count once, as their representative, unless
+        ``raw`` (every stored copy counted). ``with_raw`` adds ``docs_raw``, ``mentions_raw`` and
+        ``total_docs_raw`` after the other columns: both counts side by side.
+        """
         idea_list = _as_ideas(ideas, ideas_file)
         _check_by(by)
         if per not in ("docs", "words"):
             raise UsageError(f"unknown --per {per!r}; choose docs or words")
         d0, d1 = _as_date(date_from, "--from"), _as_date(date_to, "--to")
+        dedup = self._dedup(raw)
         counts = self.engine.counts(idea_list, by, by_source=by_source, include_fallback=include_fallback,
-                                    date_from=d0, date_to=d1)
+                                    date_from=d0, date_to=d1, **dedup)
         totals = self.engine.totals(by, by_source=by_source, include_fallback=include_fallback,
-                                    date_from=d0, date_to=d1)
+                                    date_from=d0, date_to=d1, **dedup)
         out = timeline.build(counts, totals, [i.name for i in idea_list], by, by_source=by_source, per=per,
                              smooth=smooth)
+        if with_raw:
+            out = self._with_raw(out, idea_list, by, by_source, include_fallback, d0, d1, raw)
         out.attrs["provenance"] = self.provenance(
             command="track", ideas=[i.to_dict() for i in idea_list], by=by, per=per, by_source=by_source,
             smooth=smooth, include_fallback=include_fallback, date_from=str(d0) if d0 else None,
-            date_to=str(d1) if d1 else None)
+            date_to=str(d1) if d1 else None, raw=raw)
         return out
+
+    def _with_raw(self, out: pd.DataFrame, idea_list: list[Idea], by: str, by_source: bool, include_fallback: bool,
+                  d0: dt.date | None, d1: dt.date | None, raw: bool) -> pd.DataFrame:
+        keys = ["idea", "period"] + (["source"] if by_source else [])
+        if raw or not getattr(self.engine, "dedup_aware", False):
+            extra = out[keys + ["docs", "mentions", "total_docs"]].rename(
+                columns={"docs": "docs_raw", "mentions": "mentions_raw", "total_docs": "total_docs_raw"})
+        else:
+            counts = self.engine.counts(idea_list, by, by_source=by_source, include_fallback=include_fallback,
+                                        date_from=d0, date_to=d1, dedup=False)
+            totals = self.engine.totals(by, by_source=by_source, include_fallback=include_fallback,
+                                        date_from=d0, date_to=d1, dedup=False)
+            full = timeline.build(counts, totals, [i.name for i in idea_list], by, by_source=by_source)
+            extra = full[keys + ["docs", "mentions", "total_docs"]].rename(
+                columns={"docs": "docs_raw", "mentions": "mentions_raw", "total_docs": "total_docs_raw"})
+        merged = out.merge(extra, on=keys, how="left")
+        for col in ("docs_raw", "mentions_raw", "total_docs_raw"):
+            merged[col] = merged[col].fillna(0).astype("int64")
+        merged.attrs = out.attrs
+        return merged
 
     def kwic(self, idea: IdeaLike, *, limit: int = 20, width: int = 60, date_from: str | dt.date | None = None,
              date_to: str | dt.date | None = None) -> pd.DataFrame:
@@ -174,6 +211,36 @@ class Corpus:
                                             cuts=[str(c) for c in cut_dates], alpha=alpha, seed=seed)
         return result
 
+    def emerging(self, **kwargs: Any) -> pd.DataFrame:
+        """Phrases born in a window, without a watchlist (see policypulse.discover.emerging)."""
+        from policypulse.discover import emerging
+
+        return emerging(self, **kwargs)
+
+    def obituaries(self, ideas: IdeaLike | list[IdeaLike] | None = None, **kwargs: Any) -> pd.DataFrame:
+        """Phrases (or ideas) declared dead, most notable first (see policypulse.discover.obituaries)."""
+        from policypulse.discover import obituaries
+
+        return obituaries(self, ideas, **kwargs)
+
+    def successors(self, idea: IdeaLike, **kwargs: Any) -> pd.DataFrame:
+        """Candidates that took over a declining idea (see policypulse.discover.successors)."""
+        from policypulse.discover import successors
+
+        return successors(self, idea, **kwargs)
+
+    def index_phrases(self, **kwargs: Any) -> Any:
+        """Build the phrase statistics discovery reads (kept in the store, per segment)."""
+        from policypulse.discover import index_phrases
+
+        return index_phrases(self.store, self.version, **kwargs)
+
+    def precedents(self, text: str, before: str | dt.date | None = None, limit: int = 10, **options: Any) -> Any:
+        """Earlier passages describing the same thing as ``text`` (a PrecedentsResult)."""
+        from policypulse.precedents import find_precedents
+
+        return find_precedents(self, text, before=before, limit=limit, **options)
+
     def stats(self, by: str = "year") -> dict[str, Any]:
         """Documents and words per period and per source, first and last date, and coverage gaps."""
         _check_by(by)
@@ -187,7 +254,7 @@ class Corpus:
             "max(date) AS last FROM docs GROUP BY source ORDER BY docs DESC, source").df()
         dates = con.execute(
             "SELECT date_precision, date_source, count(*)::BIGINT AS docs FROM docs GROUP BY ALL ORDER BY ALL").df()
-        totals = self.engine.totals(by, include_fallback=False)
+        totals = self.engine.totals(by, include_fallback=False, **self._dedup(raw=True))
         per_period = timeline.build(pd.DataFrame(columns=["idea", "period", "docs", "mentions"]), totals,
                                     ["_"], by)[["period", "total_docs", "total_words", "coverage"]]
         gaps = per_period.loc[per_period["coverage"] == "gap", "period"]
@@ -202,7 +269,21 @@ class Corpus:
             "per_source": by_source,
             "date_quality": dates,
             "coverage_gaps": [p.date().isoformat() for p in gaps],
+            "folded": self._folded(int(overall[0])),
         }
+
+    def _folded(self, documents: int) -> dict[str, Any]:
+        """How many stored documents are folded into another (counted raw, not deduplicated)."""
+        folded = self.store.folded(self.version)
+        reasons = folded.column("reason").to_pylist() if folded.num_rows else []
+        near, retweets = reasons.count("near"), reasons.count("retweet")
+        info = self.store.version_info(self.version)
+        params = next((v["neardup"] for v in reversed(self.store.manifest.versions)
+                       if v["version"] <= self.version and "neardup" in v), None)
+        return {"near_duplicates": near, "retweets": retweets, "documents_deduplicated": documents - near - retweets,
+                "clusters": len(set(folded.column("dup_of").to_pylist())) if folded.num_rows else 0,
+                "parameters": {k: params[k] for k in ("threshold", "window_days", "scope") if k in params}
+                if params else None, "version": info["version"]}
 
 
 def open(path: str | os.PathLike[str], *, version: int | None = None, engine: str = "duckdb",  # noqa: A001

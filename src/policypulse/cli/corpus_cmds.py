@@ -21,8 +21,9 @@ from policypulse.errors import UsageError
 def ingest(
     store: Store,
     paths: Annotated[list[str] | None, typer.Argument(help="Input files or folders.")] = None,
-    format: Annotated[str, typer.Option("--format", help="Input format: auto, jsonl, json, csv, parquet, "
-                                        "textdir, sotu.")] = "auto",
+    format: Annotated[str, typer.Option("--format", help="Input format: auto (by content), jsonl, json, csv, "
+                                        "parquet, textdir, sotu, nexis, factiva, mediacloud, gdelt, twitter, "
+                                        "bluesky, hansard, zip.")] = "auto",
     date_field: Annotated[str | None, typer.Option("--date-field")] = None,
     text_field: Annotated[str | None, typer.Option("--text-field")] = None,
     source_field: Annotated[str | None, typer.Option("--source-field")] = None,
@@ -33,9 +34,20 @@ def ingest(
                                                      "(marked as a fallback date).")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Source name for records without one.")] = None,
     report: Annotated[str | None, typer.Option("--report", help="Write the ingest report (JSON) here.")] = None,
+    near_dups: Annotated[bool, typer.Option("--near-dups/--no-near-dups", help="Fold near-duplicates "
+                                            "(syndicated copies) into one representative.")] = True,
+    dup_threshold: Annotated[float, typer.Option("--dup-threshold", help="Jaccard similarity (word 5-grams) "
+                                                 "at which two documents are copies.")] = 0.5,
+    dup_window: Annotated[int, typer.Option("--dup-window", help="Only documents dated within this many days "
+                                            "of each other are compared.")] = 3,
+    dup_scope: Annotated[str, typer.Option("--dup-scope", help="all: copies across sources (syndication); "
+                                           "source: only within one source (updated articles).")] = "all",
+    dup_min_words: Annotated[int, typer.Option("--dup-min-words", help="Documents shorter than this are never "
+                                               "near-duplicates (exact copies still are).")] = 20,
 ) -> None:
     """Ingest dated documents into a store (created if missing)."""
     from policypulse.corpus.ingest import ingest as run_ingest
+    from policypulse.corpus.neardup import NearDupConfig
     from policypulse.corpus.readers import ReaderOptions
 
     if date_order is not None and date_order.upper() not in ("DMY", "MDY"):
@@ -55,7 +67,13 @@ def ingest(
     missing = [p for p in paths or [] if not Path(p).exists()]
     if missing and len(missing) == len(paths or []):
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
-    result = run_ingest(store, list(paths or []), fmt=format, options=options, progress=True)
+    try:
+        config = NearDupConfig(enabled=near_dups, threshold=dup_threshold, window_days=dup_window, scope=dup_scope,
+                               min_words=dup_min_words)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    result = run_ingest(store, list(paths or []), fmt=format, options=options, progress=True,
+                        near_duplicates=config)
     if report:
         Path(report).write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for rej in result.rejected[:5]:
@@ -75,6 +93,10 @@ def stats(store: Store, by: By = "year", format: Format = "table", out: Out = No
     if format == "table" and not out:
         print(f"store version {s['store_version']}: {s['documents']} documents, {s['words']} words, "
               f"{s['sources']} sources, {s['first_date']} to {s['last_date']}")
+        f = s["folded"]
+        print(f"near-duplicates folded: {f['near_duplicates']}" + (f", retweets folded: {f['retweets']}"
+              if f["retweets"] else "") + f"; {f['documents_deduplicated']} documents after deduplication "
+              "(counts are deduplicated unless --raw)")
         render_table(s["per_source"], title="per source")
         render_table(s["date_quality"], title="date precision and origin")
         render_table(s["per_period"], title=f"per {by}")

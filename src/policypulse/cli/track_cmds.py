@@ -28,19 +28,26 @@ def track(
                                                    "is a fallback.")] = False,
     date_from: DateFrom = None,
     date_to: DateTo = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Count every stored copy: near-duplicates (syndicated "
+                                      "copies) and retweets are not folded into one.")] = False,
+    with_raw: Annotated[bool, typer.Option("--with-raw", help="Add docs_raw, mentions_raw and total_docs_raw "
+                                           "columns (raw beside deduplicated).")] = False,
     format: Format = "table",
     out: Out = None,
     engine: Engine = "duckdb",
     spark_master: SparkMaster = None,
     version: Version = None,
 ) -> None:
-    """Documents and mentions per period, normalised by corpus volume, zeros and coverage gaps included."""
+    """Documents and mentions per period, normalised by corpus volume, zeros and coverage gaps included.
+
+    Near-duplicates found at ingest count once unless --raw."""
     import policypulse
     from policypulse import timeline
 
     with policypulse.open(store, version=version, engine=engine, spark_master=spark_master) as corpus:
         df = corpus.track(ideas, ideas_file=ideas_file, by=by, per=per, by_source=sources, smooth=smooth,
-                          include_fallback=include_fallback, date_from=date_from, date_to=date_to)
+                          include_fallback=include_fallback, date_from=date_from, date_to=date_to, raw=raw,
+                          with_raw=with_raw)
     prov = df.attrs.get("provenance")
     if wide:
         df = timeline.wide(df)

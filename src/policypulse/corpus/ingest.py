@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from policypulse.corpus import neardup
 from policypulse.corpus.dates import DateError, parse_date
 from policypulse.corpus.readers import reader_for
 from policypulse.corpus.readers.base import (
@@ -29,7 +31,7 @@ from policypulse.corpus.readers.base import (
     Rejection,
     pick,
 )
-from policypulse.corpus.schema import DOCUMENT_SCHEMA
+from policypulse.corpus.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
 from policypulse.corpus.store import Store
 from policypulse.corpus.text import clean_text
 from policypulse.errors import UsageError
@@ -49,6 +51,10 @@ class IngestReport:
     rejected: list[Rejection] = field(default_factory=list)
     version: int = 0
     store: str = ""
+    # of the accepted: folded into a near-duplicate's representative (syndicated copies) or retweets;
+    # they are stored and counted raw, and left out of deduplicated counts
+    near_duplicates: int = 0
+    retweets: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's ``--report`` JSON."""
@@ -57,13 +63,19 @@ class IngestReport:
             "duplicates": self.duplicates,
             "rejected": [{"file": r.file, "record": r.record, "reason": r.reason} for r in self.rejected],
             "version": self.version,
+            "near_duplicates": self.near_duplicates,
+            "retweets": self.retweets,
         }
 
     def summary(self) -> str:
         """A one-line summary for stderr."""
+        folded = ""
+        if self.near_duplicates or self.retweets:
+            folded = f"; {self.near_duplicates} near-duplicates" + (
+                f" and {self.retweets} retweets" if self.retweets else "") + " folded"
         return (
-            f"ingested {self.accepted} documents ({self.duplicates} duplicates, {len(self.rejected)} rejected) "
-            f"into {self.store}, now at version {self.version}"
+            f"ingested {self.accepted} documents ({self.duplicates} duplicates, {len(self.rejected)} rejected"
+            f"{folded}) into {self.store}, now at version {self.version}"
         )
 
 
@@ -171,22 +183,51 @@ def iter_inputs(paths: Iterable[str | Path], fmt: str, options: ReaderOptions) -
 class _SegmentWriter:
     """Buffers documents and commits them as immutable segments, each one atomically."""
 
-    def __init__(self, store: Store, ingest_id: str, batch_docs: int, batch_bytes: int) -> None:
+    def __init__(self, store: Store, ingest_id: str, batch_docs: int, batch_bytes: int,
+                 signatures: bool = True) -> None:
         self.store, self.ingest_id = store, ingest_id
+        self.signatures = signatures
         self.batch_docs, self.batch_bytes = batch_docs, batch_bytes
         self.rows: list[dict[str, Any]] = []
         self.bytes = 0
+        # Near-duplicate signatures are computed a chunk at a time on a worker thread while the main thread
+        # goes on parsing (pyarrow and numpy release the GIL): the cost mostly hides on a second core.
+        self._pool: Any = None
+        self._sig_jobs: list[Any] = []
+        if signatures:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policypulse-minhash")
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows.append(row)
         self.bytes += len(row["text"]) + len(row["norm"])
+        if self._pool is not None and len(self.rows) % neardup.CHUNK_DOCS == 0:
+            self._submit(len(self.rows) - neardup.CHUNK_DOCS)
         if len(self.rows) >= self.batch_docs or self.bytes >= self.batch_bytes:
             self.flush()
+
+    def _submit(self, start: int) -> None:
+        norms = [r["norm"] for r in self.rows[start : start + neardup.CHUNK_DOCS]]
+        self._sig_jobs.append(self._pool.submit(neardup.signatures, norms))
+
+    def close(self) -> None:
+        """Stop the signature worker."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def flush(self) -> None:
         if not self.rows:
             return
         table = pa.Table.from_pylist(self.rows, schema=DOCUMENT_SCHEMA)
+        if self._pool is not None:
+            done = len(self._sig_jobs) * neardup.CHUNK_DOCS
+            if done < len(self.rows):
+                self._submit(done)
+            sigs = neardup.to_arrow(np.concatenate([job.result() for job in self._sig_jobs]))
+            self._sig_jobs = []
+            table = table.set_column(table.schema.get_field_index("minhash"), "minhash", sigs)
         name = f"seg-{uuid.uuid4().hex}.parquet"
         final = self.store.path / "segments" / name
         tmp = final.with_name(name + ".tmp")
@@ -195,7 +236,10 @@ class _SegmentWriter:
             os.fsync(fh.fileno())
         os.replace(tmp, final)
         manifest = self.store.read_manifest()
+        manifest.schema_version = SCHEMA_VERSION
         manifest.segments[name] = {"rows": table.num_rows, "ingest": self.ingest_id}
+        if self.signatures:
+            manifest.segments[name]["minhash"] = neardup.SCHEME
         manifest.pending.append(name)
         self.store.write_manifest(manifest)  # the commit point of this batch
         self.rows, self.bytes = [], 0
@@ -215,10 +259,38 @@ def _remove_orphans(store: Store) -> None:
     for path in (store.path / "segments").iterdir():
         if path.name not in listed:
             path.unlink(missing_ok=True)
+    named = {v["dups"] for v in store.manifest.versions if v.get("dups")}
+    if (store.path / "dups").is_dir():
+        for path in (store.path / "dups").iterdir():
+            if f"dups/{path.name}" not in named:
+                path.unlink(missing_ok=True)
 
 
-def _finish_version(store: Store, report: IngestReport, inputs: list[str]) -> int:
+def _fold_near_duplicates(store: Store, report: IngestReport, config: neardup.NearDupConfig) -> pa.Table | None:
+    """Cluster this ingest's documents (the pending segments) against themselves and the store."""
     manifest = store.read_manifest()
+    if not config.enabled or not manifest.pending:
+        return None
+    last = manifest.versions[-1] if manifest.versions else None
+    stored = last["segments"] if last else []
+
+    def with_sig(names: list[str]) -> list[tuple[str, bool]]:
+        return [(s, manifest.segments[s].get("minhash") == neardup.SCHEME) for s in names]
+
+    dups = store.path / last["dups"] if last and last.get("dups") else None
+    stats = neardup.cluster(store.path / "segments", with_sig(manifest.pending), with_sig(stored),
+                            str(dups) if dups else None, config)
+    report.near_duplicates, report.retweets = stats.near_duplicates, stats.retweets
+    if not stats.folded:
+        return None
+    new = neardup.folded_table(stats.folded)
+    return pa.concat_tables([pq.read_table(dups), new]) if dups is not None else new
+
+
+def _finish_version(store: Store, report: IngestReport, inputs: list[str], folded: pa.Table | None = None,
+                    config: neardup.NearDupConfig | None = None) -> int:
+    manifest = store.read_manifest()
+    manifest.schema_version = SCHEMA_VERSION
     previous = manifest.versions[-1]["segments"] if manifest.versions else []
     segments = previous + [s for s in manifest.pending if s not in previous]
     version = (manifest.versions[-1]["version"] if manifest.versions else 0) + 1
@@ -229,6 +301,7 @@ def _finish_version(store: Store, report: IngestReport, inputs: list[str]) -> in
         files = [str(store.path / "segments" / s) for s in segments]
         tmp = totals.with_name(totals.name + ".tmp")
         con = duckdb.connect(":memory:")
+        con.execute("SET enable_progress_bar = false")
         con.execute(
             f"COPY (SELECT date, date_precision, date_source, source, count(*)::BIGINT AS docs, "
             f"sum(n_words)::BIGINT AS words FROM read_parquet({files!r}) GROUP BY ALL ORDER BY ALL) "
@@ -238,7 +311,16 @@ def _finish_version(store: Store, report: IngestReport, inputs: list[str]) -> in
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, totals)
-    manifest.versions.append({
+    dups = manifest.versions[-1].get("dups") if manifest.versions else None
+    if folded is not None and folded.num_rows:
+        (store.path / "dups").mkdir(exist_ok=True)
+        dups = f"dups/v{version}.parquet"
+        tmp = store.path / (dups + ".tmp")
+        pq.write_table(folded, tmp, compression="zstd")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, store.path / dups)
+    entry: dict[str, Any] = {
         "version": version,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "segments": segments,
@@ -247,7 +329,14 @@ def _finish_version(store: Store, report: IngestReport, inputs: list[str]) -> in
         "duplicates": report.duplicates,
         "rejected": len(report.rejected),
         "inputs": inputs,
-    })
+    }
+    if dups:
+        entry["dups"] = dups
+        entry["folded"] = pq.read_metadata(store.path / dups).num_rows
+    if config is not None:
+        entry["neardup"] = config.describe() | {"near_duplicates": report.near_duplicates,
+                                                "retweets": report.retweets}
+    manifest.versions.append(entry)
     manifest.pending = []
     store.write_manifest(manifest)
     return version
@@ -263,9 +352,16 @@ def ingest(
     batch_docs: int = BATCH_DOCS,
     batch_bytes: int = BATCH_BYTES,
     today: dt.date | None = None,
+    near_duplicates: neardup.NearDupConfig | None = None,
 ) -> IngestReport:
-    """Ingest input files into a store (created if missing); returns what became of every record."""
+    """Ingest input files into a store (created if missing); returns what became of every record.
+
+    Near-duplicates of this ingest's documents (syndicated copies, retweets) are clustered against each
+    other and the store after the documents are written (``near_duplicates``; default settings when
+    None, ``NearDupConfig(enabled=False)`` to skip): they stay in the store and are folded, not dropped.
+    """
     options = options or ReaderOptions()
+    config = near_duplicates or neardup.NearDupConfig()
     if fmt != "sotu" and not paths:
         raise UsageError("ingest needs at least one input PATH")
     if fmt != "auto":
@@ -278,26 +374,30 @@ def ingest(
         store.refresh()
         _remove_orphans(store)
         seen = _known_hashes(store)
-        writer = _SegmentWriter(store, uuid.uuid4().hex[:12], batch_docs, batch_bytes)
+        writer = _SegmentWriter(store, uuid.uuid4().hex[:12], batch_docs, batch_bytes, signatures=config.enabled)
         bar = _Progress(paths, enabled=progress)
-        with bar:
-            for item in iter_inputs(paths or [Path("sotu")], fmt, options):
-                if isinstance(item, Rejection):
-                    report.rejected.append(item)
-                    continue
-                doc = to_document(item, options, today)
-                if isinstance(doc, Rejection):
-                    report.rejected.append(doc)
-                    continue
-                bar.advance(len(doc["text"]))
-                if doc["hash"] in seen:
-                    report.duplicates += 1
-                    continue
-                seen.add(doc["hash"])
-                writer.add(doc)
-                report.accepted += 1
-            writer.flush()
-        report.version = _finish_version(store, report, inputs)
+        try:
+            with bar:
+                for item in iter_inputs(paths or [Path("sotu")], fmt, options):
+                    if isinstance(item, Rejection):
+                        report.rejected.append(item)
+                        continue
+                    doc = to_document(item, options, today)
+                    if isinstance(doc, Rejection):
+                        report.rejected.append(doc)
+                        continue
+                    bar.advance(len(doc["text"]))
+                    if doc["hash"] in seen:
+                        report.duplicates += 1
+                        continue
+                    seen.add(doc["hash"])
+                    writer.add(doc)
+                    report.accepted += 1
+                writer.flush()
+        finally:
+            writer.close()
+        folded = _fold_near_duplicates(store, report, config)
+        report.version = _finish_version(store, report, inputs, folded, config if config.enabled else None)
     store.close()
     return report
 

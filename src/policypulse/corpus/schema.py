@@ -5,7 +5,9 @@ from __future__ import annotations
 import pyarrow as pa
 
 # Bump when the on-disk layout changes; Store.open refuses newer versions and migrates older ones.
-SCHEMA_VERSION = 1
+# 2: segments gained ``minhash`` (near-duplicate signatures; NULL in version-1 segments) and versions may name
+#    a ``dups/v{N}.parquet`` file of folded near-duplicates (none: nothing folded). Version-1 stores open as is.
+SCHEMA_VERSION = 2
 
 DATE_PRECISIONS = ("day", "month", "year")
 DATE_SOURCES = ("field", "filename", "fallback")
@@ -25,7 +27,17 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("origin_file", pa.string(), nullable=False),
         pa.field("origin_record", pa.int64(), nullable=False),
         pa.field("meta", pa.string()),
+        pa.field("minhash", pa.binary()),  # corpus/neardup.py signature (schema 2; NULL before)
     ]
 )
 
 COLUMNS = DOCUMENT_SCHEMA.names
+
+# dups/v{N}.parquet: every document of version N folded into another (near-duplicate or retweet).
+DUPS_SCHEMA = pa.schema(
+    [
+        pa.field("hash", pa.string(), nullable=False),
+        pa.field("dup_of", pa.string(), nullable=False),  # the representative's hash, or retweet:<id>
+        pa.field("reason", pa.string(), nullable=False),  # near | retweet
+    ]
+)

@@ -33,8 +33,11 @@ The matching rule in Spark built-ins (no Python on the normalisation path):
   takes ``lower``. Without ICU4J on the classpath (Spark 3.5), ``lower`` plus fixes for ``ß``, ``ẞ``, ``ς``
   and the Latin ligatures is used and NFC is skipped: the verification sample then reports documents
   whose tokens differ (decomposed accents, rare case-folding expansions);
-* tokens are ``regexp_extract_all(text, '#?[\\p{L}\\p{N}]+', 0)`` (Java's Unicode letters and numbers,
-  which is what Python's ``[^\\W_]`` matches, up to the Unicode versions of Java and Python);
+* tokens are ``regexp_extract_all(text, '#?[\\p{L}\\p{N}][\\p{L}\\p{N}\\p{M}]*', 0)``: a Unicode letter or
+  number (what Python's ``[^\\W_]`` matches), then letters, numbers and combining marks (the categories of
+  ``query/_marks.py``), up to the Unicode versions of Java and Python; ASCII text takes
+  ``'#?[a-z0-9]+'`` after ``lower``, as ``matching.tokens`` takes its ASCII fast path;
+  ``i`` + combining dot above (casefolded ``İ``) becomes ``i`` as in ``matching.prepare``;
 * ``norm`` is ``' ' || concat_ws('  ', tokens) || ' '`` (each token in its own pair of spaces).
 
 What differs, by design (and why):
@@ -61,7 +64,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -71,6 +73,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from policypulse.corpus.readers.base import DATE_FIELDS, ID_FIELDS, SOURCE_FIELDS, TEXT_FIELDS, TITLE_FIELDS
 from policypulse.corpus.store import Store
@@ -83,7 +87,14 @@ _META_MAX = 1000
 CONTROL_RE = "[\\x{0}-\\x{8}\\x{b}\\x{c}\\x{e}-\\x{1f}\\x{7f}]"
 FORMAT_RE = ("[\\x{ad}\\x{200c}-\\x{200f}\\x{202a}-\\x{202e}\\x{2060}-\\x{2064}\\x{2066}-\\x{206f}\\x{feff}"
              "\\x{61c}\\x{180e}]")
-TOKEN_RE = "#?[\\p{L}\\p{N}]+"
+
+
+# matching.TOKEN_RE in Java: a letter or number, then letters, numbers and combining marks (Mn, Mc, Me: the
+# categories of query/_marks.py). One character class after the first character: Java loops over it
+# without recursion (a token of any length cannot overflow the stack) and tests categories, not ranges.
+TOKEN_RE = "#?[\\p{L}\\p{N}][\\p{L}\\p{N}\\p{M}]*"
+# ASCII text (most of an English corpus), lower-cased: the same tokens, found several times faster.
+ASCII_TOKEN_RE = "#?[a-z0-9]+"
 NON_ASCII_RE = "[^\\x{0}-\\x{7f}]"
 # ISO 8601 as corpus.dates reads it: year, month, day, then an optional time and zone.
 ISO_RE = (r"^(\d{4})(?:-(\d{2})(?:-(\d{2})([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$")
@@ -141,7 +152,7 @@ def icu_available(spark: Any) -> bool:
     """Whether ICU4J (shipped with Spark 4) is on the JVM classpath for NFC and full case folding."""
     try:
         row = spark.sql("SELECT reflect('com.ibm.icu.lang.UCharacter', 'foldCase', 'Straße', true) AS f").first()
-    except Exception:
+    except Exception:  # noqa: BLE001  (a missing class surfaces as a JVM error of any kind)
         return False
     return row is not None and row["f"] == "strasse"
 
@@ -158,6 +169,8 @@ def matching_view(col: Any, icu: bool) -> Any:
         folded = F.lower(cleaned)
         for a, b in _FOLD_FIXES:
             folded = F.replace(folded, F.lit(a), F.lit(b))
+    # casefold turns the Turkish capital I with dot into "i" + a combining dot; matching.prepare drops the dot.
+    folded = F.replace(folded, F.lit("i\u0307"), F.lit("i"))
     return F.when(col.rlike(NON_ASCII_RE), folded).otherwise(F.lower(col))
 
 
@@ -165,7 +178,9 @@ def tokens_col(text: Any, icu: bool) -> Any:
     """The tokens of the (cleaned) text under the matching rule, as an array of strings."""
     from pyspark.sql import functions as F
 
-    return F.regexp_extract_all(matching_view(text, icu), F.lit(TOKEN_RE), 0)
+    ascii_text = ~text.rlike(NON_ASCII_RE)
+    return F.when(ascii_text, F.regexp_extract_all(F.lower(text), F.lit(ASCII_TOKEN_RE), 0)).otherwise(
+        F.regexp_extract_all(matching_view(text, icu), F.lit(TOKEN_RE), 0))
 
 
 def norm_col(tokens: Any) -> Any:
@@ -245,17 +260,26 @@ def _pick(columns: dict[str, str], explicit: str | None, candidates: tuple[str, 
 
 
 def _blake2b_udf() -> Any:
-    import pandas as pd
+    """corpus.ingest's duplicate key as a vectorised pandas UDF: BLAKE2b-128 of ``date \\x1f source \\x1f norm``.
+
+    Defined inside this function so that cloudpickle ships it by value: executors need pandas and pyarrow
+    (PySpark's own requirements for pandas UDFs), not policypulse.
+    """
     from pyspark.sql.functions import pandas_udf
 
-    @pandas_udf("string")  # type: ignore[call-overload,misc]
-    def doc_hash(date: pd.Series, source: pd.Series, norm: pd.Series) -> pd.Series:
-        return pd.Series([
-            hashlib.blake2b(f"{d}\x1f{s}\x1f{n}".encode(), digest_size=16).hexdigest()
+    def doc_hash(date, source, norm):  # type: ignore[no-untyped-def]
+        import hashlib as _hashlib
+
+        import pandas as _pd
+
+        return _pd.Series([
+            _hashlib.blake2b(f"{d}\x1f{s}\x1f{n}".encode(), digest_size=16).hexdigest()
             for d, s, n in zip(date, source, norm)
         ])
 
-    return doc_hash
+    # Real classes, not the strings of ``from __future__ import annotations``: PySpark infers the UDF kind.
+    doc_hash.__annotations__ = {"date": pd.Series, "source": pd.Series, "norm": pd.Series, "return": pd.Series}
+    return pandas_udf(doc_hash, "string")  # type: ignore[call-overload]
 
 
 # -- the job ---------------------------------------------------------------------------------------------
@@ -263,16 +287,19 @@ def _blake2b_udf() -> Any:
 
 def read_input(spark: Any, inputs: list[str], fmt: str) -> tuple[Any, bool]:
     """The raw records and whether they carry Parquet row indexes."""
+    from pyspark.sql import functions as F
+
     if fmt == "auto":
         exts = {Path(str(p).split("?")[0]).suffix.lower() for p in inputs}
         fmt = "parquet" if exts <= {".parquet", ".pq"} and exts else "jsonl"
     if fmt == "parquet":
         df = spark.read.parquet(*inputs)
-        return df.select("*", "_metadata.file_path", "_metadata.row_index"), True
+        return df.select("*", F.col("_metadata.file_path").alias("_pp_file"),
+                         F.col("_metadata.row_index").alias("_pp_row")), True
     if fmt in ("jsonl", "json"):
         df = (spark.read.option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt_record")
               .json(list(inputs)))
-        return df.select("*", "_metadata.file_path"), False
+        return df.select("*", F.col("_metadata.file_path").alias("_pp_file")), False
     raise UsageError(f"the Spark ingest reads --format jsonl or parquet, not {fmt!r}")
 
 
@@ -284,7 +311,7 @@ def normalise_frame(raw: Any, *, icu: bool, today: dt.date, row_index: bool, dat
     from pyspark.sql import functions as F
 
     types = dict(raw.dtypes)
-    columns = {k: v for k, v in types.items() if k not in ("_corrupt_record", "file_path", "row_index")}
+    columns = {k: v for k, v in types.items() if k not in ("_corrupt_record", "_pp_file", "_pp_row")}
     text_key = _pick(columns, text_field, TEXT_FIELDS, "text")
     date_key = _pick(columns, date_field, DATE_FIELDS, "date")
     source_key = _pick(columns, source_field, SOURCE_FIELDS, "source")
@@ -294,7 +321,7 @@ def normalise_frame(raw: Any, *, icu: bool, today: dt.date, row_index: bool, dat
         raise UsageError(f"no text field in the input (tried {', '.join(TEXT_FIELDS)}); map one with --text-field")
 
     def typ(key: str) -> str:
-        return types.get(key, types.get(key.split(".")[0], "string"))
+        return str(types.get(key, types.get(key.split(".")[0], "string")))
 
     text = F.regexp_replace(F.col(text_key).cast("string"), CONTROL_RE, "")
     toks = tokens_col(text, icu)
@@ -355,12 +382,32 @@ def normalise_frame(raw: Any, *, icu: bool, today: dt.date, row_index: bool, dat
         text.alias("text"),
         norm_col(toks).alias("norm"),
         F.size(toks).cast("int").alias("n_words"),
-        F.regexp_replace(F.col("file_path"), "^file:(//)?", "").alias("origin_file"),
-        (F.col("row_index") if row_index else F.lit(-1)).cast("bigint").alias("origin_record"),
+        F.regexp_replace(F.col("_pp_file"), "^file:(//)?", "").alias("origin_file"),
+        (F.col("_pp_row") if row_index else F.lit(-1)).cast("bigint").alias("origin_record"),
         meta.alias("meta"),
         reason.alias("_reason"),
         raw_date.alias("_raw_date"),
     )
+    return out
+
+
+_SPARK_TYPES = {"string": "string", "large_string": "string", "date32[day]": "date", "int32": "int",
+                "int64": "bigint", "binary": "binary", "large_binary": "binary", "double": "double", "bool": "boolean"}
+
+
+def _store_columns(have: list[str]) -> list[Any]:
+    """The segment columns in the store schema's order; a column this job does not compute (e.g. the
+    near-duplicate ``minhash`` of schema 2) is written as NULL of its type, as in segments of older stores."""
+    from pyspark.sql import functions as F
+
+    from policypulse.corpus.schema import DOCUMENT_SCHEMA
+
+    out = []
+    for f in DOCUMENT_SCHEMA:
+        if f.name in have:
+            out.append(F.col(f.name))
+        else:
+            out.append(F.lit(None).cast(_SPARK_TYPES.get(str(f.type), "string")).alias(f.name))
     return out
 
 
@@ -402,7 +449,7 @@ def _finish(spark: Any, store: Store, new: list[tuple[str, int]], ingest_id: str
             os.close(fd)
     manifest.versions.append({
         "version": version,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "segments": segments,
         "documents": sum(manifest.segments[s]["rows"] for s in segments),
         "accepted": report.accepted,
@@ -524,10 +571,9 @@ def spark_ingest(store_path: str | os.PathLike[str], inputs: list[str], *, fmt: 
             known = [(store.path / "segments" / s).resolve().as_uri() for s in store.manifest.segments]
             if known:
                 unique = unique.join(spark.read.parquet(*known).select("hash"), on="hash", how="left_anti")
-            docs = unique.select(
-                F.coalesce(F.when(F.trim(F.col("_id")) != "", F.col("_id")), F.substring("hash", 1, 16)).alias("doc_id"),
-                "date", "date_precision", "date_source", "source", "title", "text", "norm", "n_words", "hash",
-                "origin_file", "origin_record", "meta")
+            docs = unique.withColumn("doc_id", F.coalesce(F.when(F.trim(F.col("_id")) != "", F.col("_id")),
+                                                          F.substring("hash", 1, 16)))
+            docs = docs.select(*_store_columns(docs.columns))
             n_valid = valid.count()
             # Segments ordered by date: each file covers a date range, so date filters skip whole row groups.
             n_parts = max(1, -(-n_valid // max(1, records_per_segment)))

@@ -5,6 +5,8 @@ Layout (see docs/architecture.md)::
     STORE/manifest.json          versions, segments, pending segments of an unfinished ingest
     STORE/segments/*.parquet     immutable document batches (schema in corpus/schema.py)
     STORE/totals/v{N}.parquet    documents and words per day, source, precision and date origin
+    STORE/dups/v{N}.parquet      documents of version N folded into a near-duplicate's representative
+                                 (hash, dup_of, reason); named by the version entry's "dups" (schema 2)
     STORE/.lock                  held by the one writer (an ingest)
 
 Readers never take a lock: they read the manifest once and see the segments of one version, so a
@@ -28,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from policypulse import __version__
-from policypulse.corpus.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
+from policypulse.corpus.schema import DOCUMENT_SCHEMA, DUPS_SCHEMA, SCHEMA_VERSION
 from policypulse.errors import StoreError
 
 MANIFEST = "manifest.json"
@@ -115,7 +117,7 @@ class Store:
         if not (self.path / MANIFEST).exists():
             # What a store creation killed half-way leaves behind; anything else is someone's folder.
             foreign = self.path.is_dir() and any(
-                p.name not in ("segments", "totals", MANIFEST + ".tmp", ".lock")
+                p.name not in ("segments", "totals", "dups", MANIFEST + ".tmp", ".lock")
                 or (p.is_dir() and any(p.iterdir())) for p in self.path.iterdir())
             if foreign or self.path.exists() and not self.path.is_dir():
                 raise StoreError(f"{self.path}: not a policypulse store (no {MANIFEST}); "
@@ -178,30 +180,76 @@ class Store:
         """Parquet files holding the documents of ``version``."""
         return [self.path / "segments" / name for name in self.version_info(version)["segments"]]
 
+    def dups_path(self, version: int | None = None) -> Path | None:
+        """The file of folded near-duplicates of ``version`` (None: nothing folded, or a schema-1 store)."""
+        name = self.version_info(version).get("dups")
+        return self.path / name if name else None
+
+    def folded(self, version: int | None = None) -> pa.Table:
+        """Documents of a version folded into another: ``hash, dup_of, reason`` (near | retweet)."""
+        path = self.dups_path(version)
+        return pq.read_table(path) if path is not None else DUPS_SCHEMA.empty_table()
+
     # -- reading ---------------------------------------------------------------------------------
     def connection(self, version: int | None = None) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB connection with a ``docs`` view over one version's segments."""
+        """An in-memory DuckDB connection with a ``docs`` view over one version's segments.
+
+        The view has the segment columns plus ``dup_of`` (NULL unless the document is folded into a
+        near-duplicate's representative: count ``WHERE dup_of IS NULL`` for deduplicated numbers).
+        Segments of schema 1 lack ``minhash``; ``union_by_name`` reads them with NULL there.
+        """
         v = self.version if version is None else version
         if self._con is not None and self._con_version == v:
             return self._con
         self.close()
+        # No progress bar: DuckDB would print it to stdout, into the middle of CSV or JSON output.
         con = duckdb.connect(":memory:")
+        con.execute("SET enable_progress_bar = false")
         files = [str(p) for p in self.segment_paths(v)]
-        if files:
-            con.execute(f"CREATE VIEW docs AS SELECT * FROM read_parquet({files!r})")
+        dups = self.dups_path(v) if files else None
+        if files and dups is not None:
+            con.execute(f"CREATE VIEW docs AS SELECT s.*, f.dup_of FROM read_parquet({files!r}, union_by_name=true) s "
+                        f"LEFT JOIN read_parquet('{dups}') f ON s.hash = f.hash")
+        elif files:
+            con.execute(f"CREATE VIEW docs AS SELECT *, NULL::VARCHAR AS dup_of FROM read_parquet({files!r}, "
+                        "union_by_name=true)")
         else:
             empty = DOCUMENT_SCHEMA.empty_table()
             con.register("_empty_docs", empty)
-            con.execute("CREATE VIEW docs AS SELECT * FROM _empty_docs")
+            con.execute("CREATE VIEW docs AS SELECT *, NULL::VARCHAR AS dup_of FROM _empty_docs")
         self._con, self._con_version = con, v
         return con
 
     def documents(self, version: int | None = None, columns: list[str] | None = None) -> pa.Table:
-        """All documents of a version as an Arrow table (small stores and tests)."""
+        """All documents of a version as an Arrow table (small stores and tests).
+
+        Columns of the document schema (older segments give NULL for columns they lack); ask for
+        ``dup_of`` by name to get each document's representative (NULL: not folded).
+        """
+        want = columns or DOCUMENT_SCHEMA.names
+        seg_cols = [c for c in want if c != "dup_of"]
         paths = self.segment_paths(version)
-        if not paths:
-            return DOCUMENT_SCHEMA.empty_table().select(columns or DOCUMENT_SCHEMA.names)
-        return pa.concat_tables(pq.read_table(p, columns=columns) for p in paths)
+        parts = []
+        for p in paths:
+            have = set(pq.read_schema(p).names)
+            t = pq.read_table(p, columns=[c for c in seg_cols if c in have])
+            for c in seg_cols:
+                if c not in have:
+                    typ = DOCUMENT_SCHEMA.field(c).type
+                    t = t.append_column(pa.field(c, typ), pa.nulls(t.num_rows, typ))
+            parts.append(t.select(seg_cols))
+        if parts:
+            table = pa.concat_tables(parts, promote_options="default")
+        else:
+            table = DOCUMENT_SCHEMA.empty_table().select(seg_cols)
+        if "dup_of" in want:
+            folded = self.folded(version) if paths else DUPS_SCHEMA.empty_table()
+            of = dict(zip(folded.column("hash").to_pylist(), folded.column("dup_of").to_pylist()))
+            hashes = (table.column("hash") if "hash" in seg_cols else
+                      self.documents(version, ["hash"]).column("hash")).to_pylist()
+            table = table.append_column("dup_of", pa.array([of.get(h) for h in hashes], pa.string()))
+            table = table.select(want)
+        return table
 
     def count(self, version: int | None = None) -> int:
         """Number of documents in a version."""

@@ -10,7 +10,6 @@ import re
 from policypulse.query.matching import phrase_pattern
 from policypulse.query.parser import And, Near, Node, Not, Or, Phrase, positive_leaves
 
-
 DIALECTS = ("duckdb", "spark")
 
 

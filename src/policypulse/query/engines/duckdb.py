@@ -15,9 +15,12 @@ from policypulse.query.ideas import Idea
 CHUNK = 64
 
 
-def _where(by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None) -> str:
+def _where(by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None,
+           dedup: bool = True) -> str:
     precisions = ", ".join(f"'{p}'" for p in PRECISIONS_FOR[by])
     parts = [f"date_precision IN ({precisions})"]
+    if dedup:
+        parts.append("dup_of IS NULL")  # near-duplicates and retweets count once, as their representative
     if not include_fallback:
         parts.append("date_source <> 'fallback'")
     if date_from is not None:
@@ -38,6 +41,7 @@ class DuckDBEngine:
     """Counts by scanning; reads one store version, never writes."""
 
     name = "duckdb"
+    dedup_aware = True  # counts and totals take dedup= (False: raw, every stored copy counted)
 
     def __init__(self, store: Store, version: int | None = None) -> None:
         self.store = store
@@ -45,9 +49,9 @@ class DuckDBEngine:
         self.con = store.connection(self.version)
 
     def counts(self, ideas: list[Idea], by: str, *, by_source: bool = False, include_fallback: bool = False,
-               date_from: dt.date | None = None, date_to: dt.date | None = None) -> pd.DataFrame:
+               date_from: dt.date | None = None, date_to: dt.date | None = None, dedup: bool = True) -> pd.DataFrame:
         frames = []
-        where = _where(by, include_fallback, date_from, date_to)
+        where = _where(by, include_fallback, date_from, date_to, dedup)
         keys = "period, source" if by_source else "period"
         for start in range(0, len(ideas), CHUNK):
             chunk = ideas[start : start + CHUNK]
@@ -77,8 +81,8 @@ class DuckDBEngine:
         return out[cols]
 
     def totals(self, by: str, *, by_source: bool = False, include_fallback: bool = False,
-               date_from: dt.date | None = None, date_to: dt.date | None = None) -> pd.DataFrame:
-        where = _where(by, include_fallback, date_from, date_to)
+               date_from: dt.date | None = None, date_to: dt.date | None = None, dedup: bool = True) -> pd.DataFrame:
+        where = _where(by, include_fallback, date_from, date_to, dedup)
         keys = "period, source" if by_source else "period"
         sql = (
             f"SELECT {period_sql(by)} AS period{', source' if by_source else ''}, count(*)::BIGINT AS total_docs, "

@@ -51,6 +51,8 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = spark: %p %c{1}: %m%n
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = error
 """
 
 
@@ -91,17 +93,19 @@ def spark_session(master: str | None = None, *, app_name: str = "policypulse",
     if active is not None:
         return active, False
     _check_java()
-    log_conf = Path(tempfile.gettempdir()) / "policypulse-spark-log4j2.properties"
-    if not log_conf.exists():
+    log_conf = Path(tempfile.gettempdir()) / f"policypulse-spark-log4j2-{os.getuid()}.properties"
+    if not log_conf.exists() or log_conf.read_text(encoding="utf-8") != _LOG4J2:
         log_conf.write_text(_LOG4J2, encoding="utf-8")
     builder = (
         SparkSession.builder.master(master or DEFAULT_MASTER)
         .appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log_conf}")
         .config("spark.ui.showConsoleProgress", "false")
     )
+    if not os.environ.get("SPARK_CONF_DIR"):
+        # A site's own Spark configuration (log4j2.properties, spark-defaults.conf) is left alone.
+        builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log_conf}")
     if (master or DEFAULT_MASTER).startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
         # Local Python workers (the ingest's one pandas UDF) run this interpreter, with its packages;
         # PySpark reads the variable when the context starts.
@@ -110,7 +114,7 @@ def spark_session(master: str | None = None, *, app_name: str = "policypulse",
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
-    except Exception as exc:  # the JVM did not start: PySparkRuntimeError, Py4JError, OSError
+    except Exception as exc:  # noqa: BLE001  (the JVM did not start: PySparkRuntimeError, Py4JError, OSError)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MissingExtraError(
             f"Spark could not start on master {master or DEFAULT_MASTER!r} ({first}); it needs Java 17+: "

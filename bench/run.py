@@ -1,0 +1,832 @@
+"""``make bench``: ingest and track benchmarks on the seeded corpus, each side by side with its peers.
+
+    python bench/run.py                                  # everything at the default size
+    python bench/run.py --docs 1000000 --only ingest,track
+    python bench/run.py --only track --repeat 3
+
+Sections (``--only``): ``corpus`` (generate the JSONL and its truth sidecar if missing), ``ingest``
+(policypulse ingest vs a DuckDB read_json -> normalise -> Parquet pipeline, at the full size and at a
+quarter, peak RSS of the process tree; plus a cProfile of ingest), ``track`` (one idea, end-to-end track,
+ad-hoc scan, 1,000-idea watchlist, peak memory, CLI start-up; peers tantivy, SQLite FTS5, DuckDB, Polars).
+Results: ``bench/results/<section>-<size>.md`` (and ``.json``). Everything large lives in ``bench/data/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import json
+import os
+import platform
+import pstats
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = BENCH / "data"
+RESULTS = BENCH / "results"
+PY = sys.executable
+PP = str(Path(PY).with_name("policypulse"))
+DEFAULT_DOCS = 100_000
+
+sys.path.insert(0, str(BENCH))
+import corpus as gen  # noqa: E402
+
+# Targets of issues 2 and 3 (peers measured there at 1M documents, in brackets in the issue text).
+TARGETS = {
+    "ingest_ratio": 0.5, "ingest_mb_s": 16.0, "ingest_rss_gb": 2.0,
+    "one_idea_vs_tantivy": 1.5, "track_vs_tantivy": 10.0, "watchlist_vs_fastest": 1.5,
+    "timeline_rss_gb": 0.5, "watchlist_rss_gb": 1.5, "cli_start_s": 1.0,
+}
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def label(n: int) -> str:
+    return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else (f"{n // 1000}k" if n % 1000 == 0 else str(n))
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import duckdb
+    import polars
+    import tantivy  # noqa: F401
+    from importlib.metadata import version
+
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(), "duckdb": duckdb.__version__, "polars": polars.__version__,
+        "tantivy": version("tantivy"), "sqlite": sqlite3.sqlite_version, "policypulse": version("policypulse"),
+        "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+        "git": _git_state(),
+    }
+
+
+def _git_state() -> str:
+    """The commit under test and whether src/ has uncommitted changes (the code moves while we measure)."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"], capture_output=True,
+                               text=True).stdout.split("\n")
+        n = sum(1 for ln in dirty if ln.strip())
+        return f"{head}" + (f" + {n} uncommitted file(s) in src/" if n else "")
+    except OSError:
+        return "unknown"
+
+
+class PeakRSS:
+    """Samples the summed RSS of a process and all its descendants every ``interval`` seconds."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._stop.is_set():
+            try:
+                procs = [root, *root.children(recursive=True)]
+                rss = 0
+                for p in procs:
+                    try:
+                        rss += p.memory_info().rss
+                    except psutil.NoSuchProcess:
+                        pass
+                self.peak = max(self.peak, rss)
+            except psutil.NoSuchProcess:
+                return
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakRSS:
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+def run_measured(cmd: list[str], **kw: Any) -> dict[str, Any]:
+    """Run a command; wall time, peak RSS of its process tree, exit code, stdout and stderr tails."""
+    import resource
+
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    with PeakRSS(proc.pid) as mon:
+        out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    if proc.returncode != 0:
+        log(f"FAILED ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+    return {"wall_s": wall, "cpu_s": cpu, "load": [round(x, 2) for x in os.getloadavg()], "peak_rss_gb": mon.peak / 2**30, "rc": proc.returncode, "stdout": out, "stderr": err[-2000:]}
+
+
+def child_json(r: dict[str, Any]) -> dict[str, Any]:
+    """The JSON line a child printed last (DuckDB may print a progress bar to stdout before it)."""
+    at = r["stdout"].rfind('{"open_s"')  # the progress bar line has no newline before it
+    if at >= 0:
+        return json.loads(r["stdout"][at:].splitlines()[0])
+    return {"track_s": float("nan"), "totals": {}}
+
+
+def timed(fn: Callable[[], Any], repeat: int, warmup: int = 1) -> tuple[float, list[float], Any]:
+    """Median wall seconds of ``repeat`` warm runs (after ``warmup`` discarded runs) and the last result."""
+    result = None
+    for _ in range(warmup):
+        result = fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times, result
+
+
+def dir_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def fmt_s(s: float) -> str:
+    return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def verdict(ok: bool) -> str:
+    return "**pass**" if ok else "**FAIL**"
+
+
+def md_table(header: list[str], rows: list[list[Any]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def corpus_path(n: int) -> Path:
+    return DATA / f"corpus-{n}.jsonl"
+
+
+def truth(n: int) -> dict[str, Any]:
+    return json.loads(Path(str(corpus_path(n)) + ".truth.json").read_text())
+
+
+def ensure_corpus(n: int) -> Path:
+    path = corpus_path(n)
+    if not path.exists() or not Path(str(path) + ".truth.json").exists():
+        log(f"generating {n:,} documents -> {path}")
+        t0 = time.time()
+        gen.generate(n, path)
+        log(f"generated in {time.time() - t0:.0f} s")
+    return path
+
+
+def quarter_file(n: int) -> Path:
+    """The first quarter of the corpus's lines (same generator, a quarter of the input) for the flat-memory check."""
+    src, dst = corpus_path(n), DATA / f"corpus-{n}-quarter.jsonl"
+    if not dst.exists():
+        want = n // 4
+        with open(src, "rb") as fi, open(dst, "wb") as fo:
+            for i, line in enumerate(fi):
+                if i >= want:
+                    break
+                fo.write(line)
+    return dst
+
+
+def write_result(name: str, text: str, data: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    md = RESULTS / f"{name}.md"
+    md.write_text(text)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=1, default=str))
+    log(f"wrote {md}")
+    return md
+
+
+def header(title: str, n: int, mach: dict[str, Any], settings: str) -> str:
+    return (
+        f"# {title}\n\n"
+        f"- date: {dt.datetime.now().isoformat(timespec='minutes')}\n"
+        f"- machine: {mach['cpu']}, {mach['cores']} cores, {mach['ram_gb']} GB RAM; Python {mach['python']}, "
+        f"policypulse {mach['policypulse']}, DuckDB {mach['duckdb']}, Polars {mach['polars']}, "
+        f"tantivy-py {mach['tantivy']}, SQLite {mach['sqlite']}\n"
+        f"- code under test: {mach.get('git', 'unknown')} (at the start of the run)\n"
+        f"- load: other engineers run tests on this machine concurrently; 1/5/15-min load average "
+        f"{mach['load_avg_start']} at the start, {[round(x, 2) for x in os.getloadavg()]} at the end\n"
+        f"- corpus: `bench/corpus.py` seed {gen.SEED}, {n:,} documents ({label(n)}), "
+        f"{corpus_path(n).stat().st_size / 1e9:.2f} GB JSONL\n"
+        f"- settings: {settings}\n\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------------- ingest
+DUCKDB_PIPELINE = r"""
+import sys, duckdb
+src, out = sys.argv[1], sys.argv[2]
+con = duckdb.connect(":memory:")
+con.execute("SET preserve_insertion_order = false")  # lets the COPY stream without reordering buffers
+con.execute(f'''
+COPY (
+  SELECT id, date, source, title, text,
+         ' ' || trim(regexp_replace(lower(text), '[^\p{{L}}\p{{N}}#]+', '  ', 'g')) || ' ' AS norm
+  FROM read_json('{src}', format='newline_delimited',
+                 columns={{'id': 'VARCHAR', 'date': 'DATE', 'source': 'VARCHAR', 'title': 'VARCHAR', 'text': 'VARCHAR'}})
+) TO '{out}' (FORMAT parquet, COMPRESSION zstd)
+''')
+print(con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0])
+"""
+
+
+def ingest_pair(corpus: Path, tag: str) -> dict[str, Any]:
+    size = corpus.stat().st_size
+    store = DATA / f"store-{tag}"
+    pq_out = DATA / f"duckdb-{tag}.parquet"
+    shutil.rmtree(store, ignore_errors=True)
+    pq_out.unlink(missing_ok=True)
+    # Both read the same file; run a throwaway pass first so that both find it in the page cache.
+    with open(corpus, "rb") as fh:
+        while fh.read(64 << 20):
+            pass
+    log(f"duckdb pipeline on {corpus.name}")
+    duck = run_measured([PY, "-c", DUCKDB_PIPELINE, str(corpus), str(pq_out)])
+    log(f"  {duck['wall_s']:.1f} s, peak {duck['peak_rss_gb']:.2f} GB")
+    log(f"policypulse ingest on {corpus.name}")
+    report = DATA / f"report-{tag}.json"
+    pp = run_measured([PP, "ingest", str(store), str(corpus), "--report", str(report)])
+    log(f"  {pp['wall_s']:.1f} s, peak {pp['peak_rss_gb']:.2f} GB")
+    rep = json.loads(report.read_text()) if report.exists() else {}
+    return {
+        "input_bytes": size,
+        "docs": rep.get("accepted", 0) + rep.get("duplicates", 0) + len(rep.get("rejected", [])),
+        "accepted": rep.get("accepted"), "rejected": len(rep.get("rejected", [])),
+        "duckdb": {**duck, "mb_s": size / 1e6 / duck["wall_s"], "rows": duck["stdout"].strip(),
+                   "out_bytes": pq_out.stat().st_size if pq_out.exists() else 0},
+        "policypulse": {**pp, "mb_s": size / 1e6 / pp["wall_s"], "store_bytes": dir_size(store) if store.exists() else 0},
+    }
+
+
+def profile_ingest(n: int, docs: int = 20_000) -> str:
+    """cProfile of the in-process ingest of the corpus's first ``docs`` lines: where the time goes."""
+    from policypulse.corpus.ingest import ingest
+
+    src = corpus_path(n)
+    with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+        part = Path(tmp) / "part.jsonl"
+        with open(src, "rb") as fi, open(part, "wb") as fo:
+            for i, line in enumerate(fi):
+                if i >= docs:
+                    break
+                fo.write(line)
+        prof = cProfile.Profile()
+        t0 = time.perf_counter()
+        prof.enable()
+        ingest(Path(tmp) / "store", [part])
+        prof.disable()
+        wall = time.perf_counter() - t0
+        s = io.StringIO()
+        st = pstats.Stats(prof, stream=s)
+        st.sort_stats("tottime").print_stats(18)
+        total = sum(v[2] for v in st.stats.values())  # type: ignore[attr-defined]
+    mb = part.stat().st_size / 1e6 if part.exists() else 0
+    lines = [ln for ln in s.getvalue().splitlines() if ln.strip()]
+    start = next(i for i, ln in enumerate(lines) if ln.strip().startswith("ncalls"))
+    return (f"cProfile of `ingest()` in process on the first {docs:,} documents "
+            f"({wall:.2f} s wall under the profiler, {total:.2f} s of profiled function time), top functions by "
+            f"own time:\n\n```\n" + "\n".join(lines[start:start + 19]) + "\n```\n")
+
+
+def section_ingest(n: int, mach: dict[str, Any], quarter: bool = True, profile: bool = True) -> dict[str, Any]:
+    corpus = ensure_corpus(n)
+    res: dict[str, Any] = {"full": ingest_pair(corpus, label(n))}
+    if quarter:
+        res["quarter"] = ingest_pair(quarter_file(n), label(n) + "-quarter")
+    prof = profile_ingest(n) if profile else ""
+    rows = []
+    for key, r in res.items():
+        pp, dk = r["policypulse"], r["duckdb"]
+        ratio = pp["mb_s"] / dk["mb_s"]
+        rows.append([f"{key} ({r['docs']:,} docs, {r['input_bytes'] / 1e9:.2f} GB)", "policypulse ingest",
+                     f"{pp['wall_s']:.1f} s", f"{pp['mb_s']:.1f}", f"{r['docs'] / pp['wall_s']:,.0f}",
+                     f"{pp['cpu_s']:.1f} s", f"{pp['peak_rss_gb']:.2f} GB", f"{pp['store_bytes'] / 1e9:.2f} GB", f"{ratio:.2f}x",
+                     pp["load"][0]])
+        rows.append(["", "DuckDB read_json -> regexp_replace -> Parquet", f"{dk['wall_s']:.1f} s",
+                     f"{dk['mb_s']:.1f}", f"{r['docs'] / dk['wall_s']:,.0f}", f"{dk['cpu_s']:.1f} s",
+                     f"{dk['peak_rss_gb']:.2f} GB", f"{dk['out_bytes'] / 1e9:.2f} GB", "1.00x", dk["load"][0]])
+    full = res["full"]
+    ratio = full["policypulse"]["mb_s"] / full["duckdb"]["mb_s"]
+    checks = [
+        ["throughput vs DuckDB pipeline", f">= {TARGETS['ingest_ratio']}x", f"{ratio:.2f}x",
+         verdict(ratio >= TARGETS["ingest_ratio"])],
+        ["throughput", f">= {TARGETS['ingest_mb_s']} MB/s", f"{full['policypulse']['mb_s']:.1f} MB/s",
+         verdict(full["policypulse"]["mb_s"] >= TARGETS["ingest_mb_s"])],
+        ["peak memory (process tree)", f"< {TARGETS['ingest_rss_gb']} GB", f"{full['policypulse']['peak_rss_gb']:.2f} GB",
+         verdict(full["policypulse"]["peak_rss_gb"] < TARGETS["ingest_rss_gb"])],
+    ]
+    if quarter:
+        q = res["quarter"]["policypulse"]["peak_rss_gb"]
+        f = full["policypulse"]["peak_rss_gb"]
+        checks.append(["memory flat in input size (full / quarter peak)", "about 1x (<= 1.3x)", f"{f / q:.2f}x",
+                       verdict(f / q <= 1.3)])
+    text = header("Ingest benchmark (issue 2)", n, mach,
+                  "both sides read the same JSONL from the page cache (a throwaway read first); `policypulse ingest "
+                  "STORE FILE --report R` as a subprocess into a fresh store (decode, clean, normalise, dedupe, date "
+                  "parse, Parquet segments, totals); DuckDB side: one `COPY (SELECT ..., ' ' || trim(regexp_replace("
+                  "lower(text), '[^\\p{L}\\p{N}#]+', '  ', 'g')) || ' ' AS norm FROM read_json(...)) TO ... (FORMAT "
+                  "parquet, COMPRESSION zstd)` with DuckDB's default threads (2); MB/s = JSONL bytes / wall seconds; "
+                  "peak RSS sampled every 50 ms over the whole process tree (psutil)")
+    text += md_table(["input", "pipeline", "wall", "MB/s", "docs/s", "CPU time (user+sys)", "peak RSS", "output size",
+                      "ratio vs DuckDB (MB/s)", "1-min load after"], rows)
+    text += "\n\n## Targets (issue 2)\n\n" + md_table(["check", "target", "measured", "result"], checks)
+    if prof:
+        text += "\n\n## Where the time goes\n\n" + prof
+    res["checks"] = checks
+    res["machine"] = mach
+    write_result(f"ingest-{label(n)}", text, res)
+    return res
+
+
+# ---------------------------------------------------------------------------------------------- track
+def fts_query(alias: str) -> str:
+    return '"' + alias.replace('"', '""') + '"'
+
+
+def build_tantivy(n: int) -> tuple[Any, float, int]:
+    import tantivy
+
+    path = DATA / f"tantivy-{label(n)}"
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("text", stored=False)  # default tokenizer: lower-cased alphanumeric runs, '#' dropped
+    sb.add_integer_field("month", stored=False, indexed=False, fast=True)
+    schema = sb.build()
+    t0 = time.perf_counter()
+    if path.exists() and (path / "meta.json").exists() and (path / ".complete").exists():
+        index = tantivy.Index(schema, path=str(path), reuse=True)
+        built = json.loads((path / ".complete").read_text())
+        return index, built["seconds"], dir_size(path)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    index = tantivy.Index(schema, path=str(path))
+    writer = index.writer(1_000_000_000, 2)
+    with open(corpus_path(n), "rb") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            y, m = int(rec["date"][:4]), int(rec["date"][5:7])
+            writer.add_document(tantivy.Document(text=rec["text"], month=(y - 2000) * 12 + m - 1))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    secs = time.perf_counter() - t0
+    (path / ".complete").write_text(json.dumps({"seconds": secs}))
+    return index, secs, dir_size(path)
+
+
+def build_tantivy_norm(n: int, segs: list[str]) -> tuple[Any, float, int]:
+    """A candidate engine index: tantivy over the store's ``norm`` with a whitespace tokenizer, so that its
+    terms are exactly the matching rule's tokens ('#' kept) and phrase queries count what the rule counts."""
+    import pyarrow.parquet as pq
+    import tantivy
+
+    path = DATA / f"tantivy-norm-{label(n)}"
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("norm", stored=False, tokenizer_name="ws", index_option="position")
+    sb.add_integer_field("month", stored=False, indexed=False, fast=True)
+    schema = sb.build()
+    analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+    if path.exists() and (path / ".complete").exists():
+        index = tantivy.Index(schema, path=str(path), reuse=True)
+        index.register_tokenizer("ws", analyzer)
+        return index, json.loads((path / ".complete").read_text())["seconds"], dir_size(path)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    t0 = time.perf_counter()
+    index = tantivy.Index(schema, path=str(path))
+    index.register_tokenizer("ws", analyzer)
+    writer = index.writer(1_000_000_000, 2)
+    for seg in segs:
+        pf = pq.ParquetFile(seg)
+        for batch in pf.iter_batches(batch_size=8192, columns=["date", "norm"]):
+            days = batch.column(0).to_numpy(zero_copy_only=False).astype("datetime64[M]").astype(int) - 360
+            for mo, norm in zip(days.tolist(), batch.column(1).to_pylist()):
+                writer.add_document(tantivy.Document(norm=norm, month=mo))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    secs = time.perf_counter() - t0
+    (path / ".complete").write_text(json.dumps({"seconds": secs}))
+    return index, secs, dir_size(path)
+
+
+def build_fts5(n: int) -> tuple[sqlite3.Connection, float, int]:
+    path = DATA / f"fts5-{label(n)}.sqlite"
+    done = Path(str(path) + ".complete")
+    if path.exists() and done.exists():
+        return sqlite3.connect(path), json.loads(done.read_text())["seconds"], path.stat().st_size
+    path.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    con = sqlite3.connect(path)
+    con.executescript("""
+        PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;
+        CREATE TABLE meta(id INTEGER PRIMARY KEY, month INTEGER NOT NULL);
+        CREATE VIRTUAL TABLE fts USING fts5(text, content='');
+    """)
+    batch_m: list[tuple[int, int]] = []
+    batch_t: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        con.executemany("INSERT INTO meta(id, month) VALUES (?, ?)", batch_m)
+        con.executemany("INSERT INTO fts(rowid, text) VALUES (?, ?)", batch_t)
+        batch_m.clear()
+        batch_t.clear()
+
+    with open(corpus_path(n), "rb") as fh:
+        for i, line in enumerate(fh, 1):
+            rec = json.loads(line)
+            y, m = int(rec["date"][:4]), int(rec["date"][5:7])
+            batch_m.append((i, (y - 2000) * 12 + m - 1))
+            batch_t.append((i, rec["text"]))
+            if len(batch_t) >= 10_000:
+                flush()
+    flush()
+    con.commit()
+    con.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+    con.commit()
+    secs = time.perf_counter() - t0
+    done.write_text(json.dumps({"seconds": secs}))
+    return con, secs, path.stat().st_size
+
+
+def month_key(i: int) -> str:
+    return f"{2000 + i // 12:04d}-{i % 12 + 1:02d}"
+
+
+TRACK_CHILD = r"""
+import json, sys, time
+import policypulse
+store, what, path = sys.argv[1], sys.argv[2], sys.argv[3]
+ideas = json.loads(open(path).read())
+t0 = time.perf_counter()
+c = policypulse.open(store)
+t1 = time.perf_counter()
+df = c.track(ideas if what == "watchlist" else ideas[0], by="month")
+t2 = time.perf_counter()
+sums = df.groupby("idea")["docs"].sum().astype(int).to_dict()
+print(json.dumps({"open_s": t1 - t0, "track_s": t2 - t1, "rows": len(df), "totals": sums}))
+"""
+
+
+def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int = 1000) -> dict[str, Any]:
+    import duckdb
+    import polars as pl
+    import tantivy
+
+    import policypulse
+    from policypulse.query.ideas import idea_from_query
+    from policypulse.query.matching import phrase_pattern, tokens
+
+    ensure_corpus(n)
+    tr = truth(n)
+    store = DATA / f"store-{label(n)}"
+    if not (store / "manifest.json").exists():
+        log(f"ingesting {n:,} documents into {store} (untimed; run the ingest section for figures)")
+        subprocess.run([PP, "ingest", str(store), str(corpus_path(n))], check=True)
+    res: dict[str, Any] = {"builds": {}}
+
+    # ---- peers' indexes, built here (time and size reported)
+    log("building tantivy index")
+    tindex, tsecs, tsize = build_tantivy(n)
+    res["builds"]["tantivy"] = {"seconds": tsecs, "bytes": tsize}
+    log(f"  {tsecs:.0f} s, {tsize / 1e9:.2f} GB")
+    log("building SQLite FTS5 index")
+    fcon, fsecs, fsize = build_fts5(n)
+    res["builds"]["fts5"] = {"seconds": fsecs, "bytes": fsize}
+    log(f"  {fsecs:.0f} s, {fsize / 1e9:.2f} GB")
+    searcher = tindex.searcher()
+    corpus_api = policypulse.open(store)
+    segs = [str(p) for p in corpus_api.store.segment_paths()]
+    log("building tantivy index over norm (whitespace tokenizer; candidate engine index)")
+    nindex, nsecs, nsize = build_tantivy_norm(n, segs)
+    res["builds"]["tantivy_norm"] = {"seconds": nsecs, "bytes": nsize}
+    log(f"  {nsecs:.0f} s, {nsize / 1e9:.2f} GB")
+    nsearcher = nindex.searcher()
+    nschema = nindex.schema
+
+    def norm_months(alias: str) -> dict[str, int]:
+        toks = tokens(alias)
+        q = (tantivy.Query.phrase_query(nschema, "norm", toks) if len(toks) > 1
+             else tantivy.Query.term_query(nschema, "norm", toks[0]))
+        agg = nsearcher.aggregate(q, {"m": {"terms": {"field": "month", "size": 1000}}})
+        return {month_key(int(b["key"])): int(b["doc_count"]) for b in agg["m"]["buckets"]}
+
+    def tantivy_months(alias: str) -> dict[str, int]:
+        q = tindex.parse_query(fts_query(alias), ["text"])
+        agg = searcher.aggregate(q, {"m": {"terms": {"field": "month", "size": 1000}}})
+        return {month_key(int(b["key"])): int(b["doc_count"]) for b in agg["m"]["buckets"]}
+
+    def fts_months(alias: str) -> dict[str, int]:
+        rows = fcon.execute("SELECT m.month, count(*) FROM fts JOIN meta m ON m.id = fts.rowid "
+                            "WHERE fts MATCH ? GROUP BY m.month", (fts_query(alias),)).fetchall()
+        return {month_key(int(k)): int(v) for k, v in rows}
+
+    engine = corpus_api.engine
+    dcon = duckdb.connect(":memory:")
+    dcon.execute(f"CREATE VIEW docs AS SELECT * FROM read_parquet({segs!r})")
+
+    def engine_months(alias: str) -> dict[str, int]:
+        df = engine.counts([idea_from_query(alias)], "month")
+        return {str(p)[:7]: int(d) for p, d in zip(df["period"], df["docs"]) if d}
+
+    def duck_contains(alias: str) -> dict[str, int]:
+        pat = phrase_pattern(tokens(alias))
+        rows = dcon.execute("SELECT strftime(date, '%Y-%m'), count(*) FROM docs WHERE contains(norm, ?) GROUP BY 1",
+                            [pat]).fetchall()
+        return {k: int(v) for k, v in rows}
+
+    def total(d: dict[str, int]) -> int:
+        return sum(d.values())
+
+    def truth_months(alias: str) -> dict[str, int] | None:
+        t = tr["ideas"].get(alias)
+        return t["docs"] if t else None
+
+    def correctness(got: dict[str, int], alias: str) -> str:
+        exp = truth_months(alias)
+        if exp is None:
+            return ""
+        if got == exp:
+            return f"exact ({total(got):,} docs)"
+        diff = total(got) - total(exp)
+        return f"WRONG: {total(got):,} docs vs {total(exp):,} true ({diff / max(total(exp), 1):+.0%})"
+
+    rows_one: list[list[Any]] = []
+    one: dict[str, Any] = {}
+    for alias in ["big society", "#bigsociety"]:
+        log(f"one idea monthly counts: {alias}")
+        systems: list[tuple[str, Callable[[], dict[str, int]]]] = [
+            ("policypulse engine (DuckDBEngine.counts)", lambda a=alias: engine_months(a)),
+            ("tantivy phrase query + terms aggregation on month", lambda a=alias: tantivy_months(a)),
+            ("SQLite FTS5 MATCH + GROUP BY month", lambda a=alias: fts_months(a)),
+            ("candidate: tantivy over `norm`, whitespace tokenizer", lambda a=alias: norm_months(a)),
+        ]
+        one[alias] = {}
+        for name, fn in systems:
+            med, times, got = timed(fn, repeat)
+            one[alias][name] = {"median_s": med, "times": times, "total": total(got), "correct": correctness(got, alias)}
+            rows_one.append([f"`{alias}`", name, fmt_s(med), correctness(got, alias)])
+    t_tantivy = one["big society"]["tantivy phrase query + terms aggregation on month"]["median_s"]
+    t_fts = one["big society"]["SQLite FTS5 MATCH + GROUP BY month"]["median_s"]
+    t_engine = one["big society"]["policypulse engine (DuckDBEngine.counts)"]["median_s"]
+
+    log("track end to end through the API")
+    med_track, times_track, df = timed(lambda: corpus_api.track("big society", by="month"), repeat)
+    got = {str(p)[:7]: int(d) for p, d in zip(df["period"], df["docs"]) if d}
+    zero_filled = len(df) == len(tr["month_totals"])
+    totals_ok = all(int(t) == tr["month_totals"][str(p)[:7]] for p, t in zip(df["period"], df["total_docs"]))
+
+    log("ad-hoc phrase scan")
+    adhoc = tr["watchlist"][777]
+    pat = phrase_pattern(tokens(adhoc))
+    pl_df = None
+    t0 = time.perf_counter()
+    pl_df = pl.read_parquet(segs, columns=["date", "norm"]).with_columns(
+        pl.col("date").dt.strftime("%Y-%m").alias("month")).drop("date")
+    pl_load = time.perf_counter() - t0
+
+    def polars_contains(p: str = pat) -> dict[str, int]:
+        out = pl_df.filter(pl.col("norm").str.contains(p, literal=True)).group_by("month").len()
+        return dict(zip(out["month"].to_list(), out["len"].to_list()))
+
+    adhoc_sys = [
+        ("policypulse engine (scan, DuckDBEngine.counts)", lambda: engine_months(adhoc)),
+        ("DuckDB `contains(norm, pattern)` + GROUP BY month", lambda: duck_contains(adhoc)),
+        ("Polars `str.contains(literal)` (frame already in memory)", polars_contains),
+    ]
+    adhoc_res: dict[str, Any] = {}
+    for name, fn in adhoc_sys:
+        med, times, got_a = timed(fn, repeat)
+        adhoc_res[name] = {"median_s": med, "times": times, "total": total(got_a)}
+    t_adhoc_engine = adhoc_res[adhoc_sys[0][0]]["median_s"]
+    t_adhoc_duck = adhoc_res[adhoc_sys[1][0]]["median_s"]
+
+    # ---- the watchlist of 1,000 ideas
+    wl: list[str] = tr["watchlist"]
+    log("watchlist: tantivy per-phrase aggregation")
+    tantivy_months(wl[0])
+    t0 = time.perf_counter()
+    wl_tantivy = {a: tantivy_months(a) for a in wl}
+    t_wl_tantivy = time.perf_counter() - t0
+    log(f"  {t_wl_tantivy:.1f} s")
+    log("watchlist: candidate tantivy over norm")
+    t0 = time.perf_counter()
+    wl_norm = {a: norm_months(a) for a in wl}
+    t_wl_norm = time.perf_counter() - t0
+    log(f"  {t_wl_norm:.1f} s")
+    log("watchlist: SQLite FTS5")
+    t0 = time.perf_counter()
+    wl_fts = {a: fts_months(a) for a in wl}
+    t_wl_fts = time.perf_counter() - t0
+    log(f"  {t_wl_fts:.1f} s")
+    log("watchlist: Polars extract_many")
+    pats = [phrase_pattern(tokens(a)) for a in wl]
+    t0 = time.perf_counter()
+    found = (pl_df.with_row_index("row")
+             .select("row", "month", pl.col("norm").str.extract_many(pats, overlapping=True).alias("p"))
+             .explode("p").drop_nulls("p").unique(["row", "p"]).group_by(["p", "month"]).len())
+    t_wl_polars = time.perf_counter() - t0
+    log(f"  {t_wl_polars:.1f} s")
+    pat_to_alias = dict(zip(pats, wl))
+    wl_polars: dict[str, dict[str, int]] = {a: {} for a in wl}
+    for p_, m_, c_ in found.iter_rows():
+        wl_polars[pat_to_alias[p_]][m_] = int(c_)
+    del found, pl_df
+
+    log("watchlist: policypulse track (subprocess, peak RSS sampled)")
+    corpus_api.close()
+    dcon.close()
+    wl_file = DATA / "watchlist.json"
+    n_pp = min(pp_watchlist, len(wl))
+    wl_file.write_text(json.dumps(wl[:n_pp]))
+    one_file = DATA / "one-idea.json"
+    one_file.write_text(json.dumps(["big society"]))
+    child_wl = run_measured([PY, "-c", TRACK_CHILD, str(store), "watchlist", str(wl_file)])
+    wl_out = child_json(child_wl)
+    res["watchlist_child_stdout_head"] = child_wl["stdout"][:300]
+    res["watchlist_child_stderr_tail"] = child_wl["stderr"][-300:]
+    t_wl_pp_measured = wl_out["track_s"]
+    t_wl_pp = t_wl_pp_measured * len(wl) / n_pp  # the engine scans once per chunk of 64 ideas: linear in ideas
+    log(f"  {t_wl_pp_measured:.1f} s for {n_pp} ideas, peak {child_wl['peak_rss_gb']:.2f} GB")
+    log("timeline peak memory (subprocess)")
+    child_one = run_measured([PY, "-c", TRACK_CHILD, str(store), "one", str(one_file)])
+    log(f"  peak {child_one['peak_rss_gb']:.2f} GB")
+
+    log("CLI start-up")
+    cli_times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run([PP, "--help"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        cli_times.append(time.perf_counter() - t0)
+    t_cli = statistics.median(cli_times)
+    t0 = time.perf_counter()
+    subprocess.run([PY, "-c", "pass"], check=False)
+    t_python = time.perf_counter() - t0
+
+    # ---- correctness of the watchlist: planted ideas vs truth; the rest vs policypulse
+    pp_tot = {a: int(v) for a, v in wl_out["totals"].items()}
+
+    def wl_correct(res_: dict[str, dict[str, int]], ref: dict[str, dict[str, int]] | None = None) -> tuple[str, list[str]]:
+        """Planted ideas vs the truth sidecar; background phrases vs the reference (Polars over norm applies
+        the matching rule exactly, and agrees with policypulse on every idea policypulse ran)."""
+        planted_ok = sum(1 for a in wl if a in tr["ideas"] and res_[a] == tr["ideas"][a]["docs"])
+        planted_n = sum(1 for a in wl if a in tr["ideas"])
+        bad = [a for a in wl if a in tr["ideas"] and res_[a] != tr["ideas"][a]["docs"]]
+        others = [a for a in wl if a not in tr["ideas"]]
+        txt = f"planted: {planted_ok}/{planted_n} exact"
+        if ref is not None:
+            agree = sum(1 for a in others if res_[a] == ref[a])
+            txt += f"; background phrases: {agree}/{len(others)} equal to Polars-over-norm per month"
+        notes = ", ".join(f"`{a}` {total(res_[a]) / max(tr['ideas'][a]['total_docs'], 1) - 1:+.0%}" for a in bad[:6])
+        return txt + (f"; wrong: {notes}" if notes else ""), bad
+
+    pp_vs_polars = sum(1 for a in wl[:n_pp] if pp_tot.get(a, -1) == total(wl_polars[a]))
+    pp_planted_ok = sum(1 for a in wl[:n_pp] if a in tr["ideas"] and pp_tot.get(a) == tr["ideas"][a]["total_docs"])
+    pp_label = ("policypulse `track` (1,000 ideas, month, API)" if n_pp == len(wl) else
+                f"policypulse `track` (month, API): measured {fmt_s(t_wl_pp_measured)} on the first {n_pp} ideas, "
+                f"**extrapolated** x{len(wl) / n_pp:.1f} (linear: one scan per 64 ideas)")
+    wl_rows = [
+        [pp_label, fmt_s(t_wl_pp), f"{child_wl['peak_rss_gb']:.2f} GB",
+         f"planted totals: {pp_planted_ok}/{sum(1 for a in wl[:n_pp] if a in tr['ideas'])} exact; "
+         f"{pp_vs_polars}/{n_pp} ideas equal to Polars-over-norm totals"],
+        ["tantivy per-phrase query + aggregation", fmt_s(t_wl_tantivy), "", wl_correct(wl_tantivy, wl_polars)[0]],
+        ["Polars `extract_many(overlapping=True)` over norm", fmt_s(t_wl_polars),
+         f"(+{fmt_s(pl_load)} to load norm)", wl_correct(wl_polars)[0]],
+        ["SQLite FTS5 per-phrase MATCH + GROUP BY", fmt_s(t_wl_fts), "", wl_correct(wl_fts, wl_polars)[0]],
+        ["candidate: tantivy over `norm`, whitespace tokenizer", fmt_s(t_wl_norm), "", wl_correct(wl_norm, wl_polars)[0]],
+    ]
+    fastest = min(t_wl_tantivy, t_wl_polars, t_wl_fts)
+
+    checks = [
+        ["one idea monthly counts vs tantivy", f"<= {TARGETS['one_idea_vs_tantivy']}x", f"{t_engine / t_tantivy:.1f}x "
+         f"({fmt_s(t_engine)} vs {fmt_s(t_tantivy)})", verdict(t_engine <= TARGETS["one_idea_vs_tantivy"] * t_tantivy)],
+        ["one idea monthly counts vs SQLite FTS5", "<= 1x", f"{t_engine / t_fts:.1f}x ({fmt_s(t_fts)})",
+         verdict(t_engine <= t_fts)],
+        ["`track` end to end vs tantivy", f"<= {TARGETS['track_vs_tantivy']}x",
+         f"{med_track / t_tantivy:.0f}x ({fmt_s(med_track)})", verdict(med_track <= TARGETS["track_vs_tantivy"] * t_tantivy)],
+        ["ad-hoc phrase scan vs DuckDB contains", "<= 1x", f"{t_adhoc_engine / t_adhoc_duck:.2f}x",
+         verdict(t_adhoc_engine <= t_adhoc_duck)],
+        ["watchlist vs fastest peer", f"<= {TARGETS['watchlist_vs_fastest']}x",
+         f"{t_wl_pp / fastest:.1f}x ({fmt_s(t_wl_pp)} vs {fmt_s(fastest)})",
+         verdict(t_wl_pp <= TARGETS["watchlist_vs_fastest"] * fastest)],
+        ["timeline peak memory", f"< {TARGETS['timeline_rss_gb']} GB", f"{child_one['peak_rss_gb']:.2f} GB",
+         verdict(child_one["peak_rss_gb"] < TARGETS["timeline_rss_gb"])],
+        ["watchlist peak memory", f"< {TARGETS['watchlist_rss_gb']} GB", f"{child_wl['peak_rss_gb']:.2f} GB",
+         verdict(child_wl["peak_rss_gb"] < TARGETS["watchlist_rss_gb"])],
+        ["CLI start-up (`policypulse --help`)", f"< {TARGETS['cli_start_s']} s", fmt_s(t_cli),
+         verdict(t_cli < TARGETS["cli_start_s"])],
+    ]
+
+    text = header("Track benchmarks (issue 3)", n, mach,
+                  f"warm: indexes open and files in the page cache, one discarded run then the median of {repeat}; "
+                  "the store is the one `policypulse ingest` built from this corpus; tantivy indexes the raw `text` "
+                  "with its default tokenizer plus a fast `month` field; FTS5 is a contentless `fts5(text)` table "
+                  "(unicode61) joined to a `meta(id, month)` table; DuckDB and Polars read the store's `norm` column")
+    text += "## Peer indexes built in the bench\n\n" + md_table(["index", "build time", "size"], [
+        ["tantivy (raw text, month fast field; 1 GB heap, 2 threads)", f"{tsecs:.0f} s", f"{tsize / 1e9:.2f} GB"],
+        ["SQLite FTS5 (contentless, + meta table)", f"{fsecs:.0f} s", f"{fsize / 1e9:.2f} GB"],
+        ["policypulse store (for comparison)", "see ingest results", f"{dir_size(store) / 1e9:.2f} GB"],
+    ])
+    text += "\n\n## One idea, monthly document counts (warm)\n\n"
+    text += md_table(["idea", "system", "median", "correctness vs planted truth"], rows_one)
+    text += ("\n\n`#bigsociety` shows the hashtag pitfall: the default tokenizers of tantivy and FTS5 drop `#`, so the "
+             "hashtag query also counts the plain word `bigsociety` (planted as a near-miss) and the hashtag ideas "
+             "come out too high; only the matching rule counts the hashtag token alone.\n")
+    text += "\n## `track` end to end (Python API, no process start, warm)\n\n" + md_table(
+        ["call", "median", "rows", "zero-filled", "total_docs = truth", "correctness"],
+        [["`policypulse.open(store).track(\"big society\", by=\"month\")`", fmt_s(med_track), len(df),
+          zero_filled, totals_ok, correctness(got, "big society")]])
+    text += f"\n\n## Ad-hoc phrase without an index (`{adhoc}`, monthly counts, warm)\n\n" + md_table(
+        ["system", "median", "docs"],
+        [[k, fmt_s(v["median_s"]), f"{v['total']:,}"] for k, v in adhoc_res.items()])
+    text += f"\n\nPolars frame (`date`, `norm` of every document) load time: {fmt_s(pl_load)}.\n"
+    text += "\n## Watchlist: 1,000 ideas per month\n\n" + md_table(["system", "wall", "peak memory", "correctness"], wl_rows)
+    text += ("\n\nThe watchlist is the 50 planted ideas plus 950 background bigrams/trigrams of the same vocabulary "
+             "(sidecar `watchlist`). DuckDB printed its progress bar to the child's stdout during the long watchlist "
+             "query (see `watchlist_child_stdout_head` in the JSON): `policypulse track --format csv > file` on a large "
+             "store would get it mixed into the CSV. policypulse runs in a subprocess (`policypulse.open(store).track(watchlist, "
+             "by=\"month\")`, timed inside after `open`) so that its peak RSS can be sampled; the peers run in the "
+             "bench process.\n")
+    text += "\n## Memory and start-up\n\n" + md_table(["measure", "value"], [
+        ["peak RSS, one timeline (open + track one idea, fresh process)", f"{child_one['peak_rss_gb']:.2f} GB"],
+        [f"peak RSS, watchlist (fresh process; {n_pp} of the 1,000 ideas run)", f"{child_wl['peak_rss_gb']:.2f} GB"],
+        ["`policypulse --help` (median of 5)", fmt_s(t_cli)],
+        ["bare `python -c pass` (for reference)", fmt_s(t_python)],
+    ])
+    text += "\n\n## Targets (issue 3)\n\n" + md_table(["check", "target", "measured", "result"], checks)
+    text += "\n"
+    res.update({"one_idea": one, "track": {"median_s": med_track, "times": times_track}, "adhoc": adhoc_res,
+                "watchlist": {"policypulse": t_wl_pp, "tantivy": t_wl_tantivy, "polars": t_wl_polars,
+                              "fts5": t_wl_fts, "polars_load": pl_load, "tantivy_norm": t_wl_norm,
+                              "policypulse_ideas": n_pp},
+                "rss": {"timeline": child_one["peak_rss_gb"], "watchlist": child_wl["peak_rss_gb"]},
+                "cli_s": t_cli, "checks": checks, "machine": mach})
+    write_result(f"track-{label(n)}", text, res)
+    return res
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="policypulse benchmarks (issues 2 and 3)")
+    ap.add_argument("--docs", type=int, default=DEFAULT_DOCS, help=f"corpus size (default {DEFAULT_DOCS:,})")
+    ap.add_argument("--only", default="corpus,ingest,track", help="comma-separated sections: corpus,ingest,track")
+    ap.add_argument("--repeat", type=int, default=5, help="timed warm repetitions per measurement")
+    ap.add_argument("--pp-watchlist", type=int, default=None,
+                    help="ideas of the watchlist that policypulse runs (the time is extrapolated linearly to 1,000); "
+                         "default 64: a full 1,000-idea run takes about an hour at 100k documents")
+    ap.add_argument("--no-quarter", action="store_true", help="skip the quarter-size ingest (memory flatness)")
+    ap.add_argument("--no-profile", action="store_true", help="skip the cProfile of ingest")
+    args = ap.parse_args(argv)
+    sections = {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = sections - {"corpus", "ingest", "track"}
+    if unknown:
+        ap.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    DATA.mkdir(parents=True, exist_ok=True)
+    mach = machine()
+    t0 = time.time()
+    if "corpus" in sections:
+        ensure_corpus(args.docs)
+    if "ingest" in sections:
+        section_ingest(args.docs, mach, quarter=not args.no_quarter, profile=not args.no_profile)
+    if "track" in sections:
+        ppw = args.pp_watchlist or 64
+        section_track(args.docs, mach, args.repeat, ppw)
+    log(f"done in {(time.time() - t0) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
