@@ -239,7 +239,8 @@ class Store:
                     t = t.append_column(pa.field(c, typ), pa.nulls(t.num_rows, typ))
             parts.append(t.select(seg_cols))
         if parts:
-            table = pa.concat_tables(parts, promote_options="default")
+            # Spark ingest writes string columns, Python ingest large_string: promote to one type.
+            table = pa.concat_tables(parts, promote_options="permissive")
         else:
             table = DOCUMENT_SCHEMA.empty_table().select(seg_cols)
         if "dup_of" in want:
