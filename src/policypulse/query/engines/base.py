@@ -26,6 +26,22 @@ PRECISIONS_FOR = {
 }
 
 
+def where_sql(by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None,
+              dedup: bool = True) -> str:
+    """The SQL filter (DuckDB and Spark alike) for documents that may be counted in periods of ``by``."""
+    precisions = ", ".join(f"'{p}'" for p in PRECISIONS_FOR[by])
+    parts = [f"date_precision IN ({precisions})"]
+    if dedup:
+        parts.append("dup_of IS NULL")  # near-duplicates and retweets count once, as their representative
+    if not include_fallback:
+        parts.append("date_source <> 'fallback'")
+    if date_from is not None:
+        parts.append(f"date >= DATE '{date_from.isoformat()}'")
+    if date_to is not None:
+        parts.append(f"date <= DATE '{date_to.isoformat()}'")
+    return " AND ".join(parts)
+
+
 class Engine(Protocol):
     """Counts documents matching ideas per period, and the corpus totals they are normalised by."""
 

@@ -8,26 +8,11 @@ import pandas as pd
 
 from policypulse.corpus.store import Store
 from policypulse.query.compile import mentions_sql, to_sql
-from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR
+from policypulse.query.engines.base import PERIODS, where_sql
 from policypulse.query.ideas import Idea
 
 # Ideas per scan: one query with FILTER aggregates per idea reads the column once for the chunk.
 CHUNK = 64
-
-
-def _where(by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None,
-           dedup: bool = True) -> str:
-    precisions = ", ".join(f"'{p}'" for p in PRECISIONS_FOR[by])
-    parts = [f"date_precision IN ({precisions})"]
-    if dedup:
-        parts.append("dup_of IS NULL")  # near-duplicates and retweets count once, as their representative
-    if not include_fallback:
-        parts.append("date_source <> 'fallback'")
-    if date_from is not None:
-        parts.append(f"date >= DATE '{date_from.isoformat()}'")
-    if date_to is not None:
-        parts.append(f"date <= DATE '{date_to.isoformat()}'")
-    return " AND ".join(parts)
 
 
 def period_sql(by: str) -> str:
@@ -51,7 +36,7 @@ class DuckDBEngine:
     def counts(self, ideas: list[Idea], by: str, *, by_source: bool = False, include_fallback: bool = False,
                date_from: dt.date | None = None, date_to: dt.date | None = None, dedup: bool = True) -> pd.DataFrame:
         frames = []
-        where = _where(by, include_fallback, date_from, date_to, dedup)
+        where = where_sql(by, include_fallback, date_from, date_to, dedup)
         keys = "period, source" if by_source else "period"
         for start in range(0, len(ideas), CHUNK):
             chunk = ideas[start : start + CHUNK]
@@ -82,7 +67,7 @@ class DuckDBEngine:
 
     def totals(self, by: str, *, by_source: bool = False, include_fallback: bool = False,
                date_from: dt.date | None = None, date_to: dt.date | None = None, dedup: bool = True) -> pd.DataFrame:
-        where = _where(by, include_fallback, date_from, date_to, dedup)
+        where = where_sql(by, include_fallback, date_from, date_to, dedup)
         keys = "period, source" if by_source else "period"
         sql = (
             f"SELECT {period_sql(by)} AS period{', source' if by_source else ''}, count(*)::BIGINT AS total_docs, "

@@ -25,7 +25,7 @@ import pandas as pd
 from policypulse.corpus.store import Store
 from policypulse.errors import MissingExtraError, PolicyPulseError
 from policypulse.query.compile import mentions_sql, to_sql
-from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR
+from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR, where_sql
 from policypulse.query.ideas import Idea
 
 DEFAULT_MASTER = "local[*]"
@@ -130,18 +130,6 @@ def _period_col(by: str) -> str:
     return "date" if by == "day" else f"trunc(date, '{by.upper()}')"
 
 
-def _where(by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None) -> str:
-    precisions = ", ".join(f"'{p}'" for p in PRECISIONS_FOR[by])
-    parts = [f"date_precision IN ({precisions})"]
-    if not include_fallback:
-        parts.append("date_source <> 'fallback'")
-    if date_from is not None:
-        parts.append(f"date >= DATE '{date_from.isoformat()}'")
-    if date_to is not None:
-        parts.append(f"date <= DATE '{date_to.isoformat()}'")
-    return " AND ".join(parts)
-
-
 def _dates(frame: pd.DataFrame, col: str) -> pd.DataFrame:
     # The same dtype as DuckDB's DATE -> pandas (microseconds), so both engines' frames compare equal.
     frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
@@ -226,7 +214,7 @@ class SparkEngine:
             return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("docs", "mentions") else "object")
                                  for c in cols}).pipe(_dates, "period")
         base = (self._frame().select(*_COUNT_COLUMNS)
-                .where(_where(by, include_fallback, date_from, date_to))
+                .where(where_sql(by, include_fallback, date_from, date_to, dedup=False))
                 .selectExpr(f"{_period_col(by)} AS period", *(["source"] if by_source else []), "norm"))
         frames = []
         for start in range(0, len(ideas), CHUNK):
@@ -263,7 +251,7 @@ class SparkEngine:
         if small is not None:
             return self._totals_from_file(small, by, keys, include_fallback, date_from, date_to)
         df = (self._frame().select(*_TOTAL_COLUMNS)
-              .where(_where(by, include_fallback, date_from, date_to))
+              .where(where_sql(by, include_fallback, date_from, date_to, dedup=False))
               .selectExpr(f"{_period_col(by)} AS period", *(["source"] if by_source else []), "n_words")
               .groupBy(*keys)
               .agg({"*": "count", "n_words": "sum"})
