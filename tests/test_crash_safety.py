@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from policypulse.corpus import index as token_index
 from policypulse.corpus.ingest import ingest
 from policypulse.corpus.store import Store
 from policypulse.errors import StoreError
@@ -114,11 +115,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     clean = root / "clean"
     shutil.copytree(base, clean)
     calls = 0
+    commit = 0  # the os.replace that commits the new version (later ones write the token index's list)
     real_replace = os.replace
 
     def counting(x: object, y: object) -> None:
-        nonlocal calls
+        nonlocal calls, commit
         calls += 1
+        if Path(str(y)).name == "manifest.json":
+            commit = calls
         real_replace(x, y)  # type: ignore[arg-type]
 
     os.replace = counting  # type: ignore[assignment]
@@ -132,7 +136,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     ingest(fresh, [b], batch_docs=BATCH, today=TODAY)
     assert clean_report.accepted > 10 * BATCH  # many commits happen
     return {"root": root, "a": a, "b": b, "base": base, "base_sig": _signature(base), "clean_sig": _signature(clean),
-            "fresh_sig": _signature(fresh), "replaces": calls, "duration": duration, "b_records": len(b.read_text().splitlines())}
+            "fresh_sig": _signature(fresh), "replaces": calls, "commit": commit, "duration": duration, "b_records": len(b.read_text().splitlines())}
 
 
 def _check_killed_store(store: Path, before: list, after: list, prev_version: int) -> int:
@@ -157,26 +161,30 @@ def _rerun_and_compare(world: dict, store: Path, expected: list, prev_version: i
     assert s.manifest.pending == []
     listed = set(s.manifest.segments)
     assert {p.name for p in (store / "segments").iterdir()} == listed  # no leftovers of the killed run
+    assert token_index.covers(s)  # the re-run also finished the token index, each document in it once
+    assert token_index.open_index(s).searcher().num_docs == s.count()
 
 
-def _kill_points(n: int) -> list[tuple[str, int]]:
-    # first segment, first manifest commit, the middle, the totals file, the final version commit, and after
-    return [("before", 1), ("after", 1), ("after", 2), ("before", n // 2), ("before", n - 1), ("after", n - 1),
-            ("before", n), ("after", n)]
+def _kill_points(n: int, commit: int) -> list[tuple[str, int]]:
+    # first segment, first manifest commit, the middle, the totals file, the version commit, and after it the
+    # token index's first list and its last
+    return [("before", 1), ("after", 1), ("after", 2), ("before", commit // 2), ("before", commit - 1),
+            ("after", commit - 1), ("before", commit), ("after", commit), ("after", commit + 1), ("before", n)]
 
 
-@pytest.mark.parametrize("point", range(8), ids=lambda i: f"point{i}")
+@pytest.mark.parametrize("point", range(10), ids=lambda i: f"point{i}")
 def test_sigkill_at_commit_points(world: dict, tmp_path: Path, point: int) -> None:
-    kill = _kill_points(world["replaces"])[point]
+    assert world["replaces"] > world["commit"]  # the token index is written after the version commit
+    kill = _kill_points(world["replaces"], world["commit"])[point]
     store = tmp_path / "store"
     shutil.copytree(world["base"], store)
     proc = _start(store, world["b"], tmp_path / "flags", kill=kill)
     proc.join(60)
     assert proc.exitcode == -signal.SIGKILL
     version = _check_killed_store(store, world["base_sig"], world["clean_sig"], prev_version=1)
-    if kill[0] == "after" and kill[1] == world["replaces"]:
-        assert version == 2  # killed after the final commit: the ingest is complete
-    elif kill[1] < world["replaces"]:
+    if kill[1] > world["commit"] or kill == ("after", world["commit"]):
+        assert version == 2  # killed after the version commit: its documents are in, the index may lag
+    else:
         assert version == 1
     _rerun_and_compare(world, store, world["clean_sig"], prev_version=version)
 

@@ -11,13 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from policypulse import __version__
+from policypulse import __version__, timeline
 from policypulse.corpus.store import Store
 from policypulse.errors import MissingExtraError, UsageError
 from policypulse.kwic import kwic_lines
 from policypulse.query.engines.base import PERIODS, Engine
 from policypulse.query.ideas import Idea, idea_from_query, load_ideas
-from policypulse import timeline
 
 IdeaLike = str | Idea
 
@@ -60,8 +59,15 @@ class Corpus:
 
     def _make_engine(self, name: str, spark_master: str | None) -> Engine:
         if name == "duckdb":
+            from policypulse.corpus import index as token_index
             from policypulse.query.engines.duckdb import DuckDBEngine
 
+            # The token index when it holds the whole version (ingest builds it); else the scan, which is
+            # exact too, only slower.
+            if token_index.covers(self.store, self.version):
+                from policypulse.query.engines.indexed import IndexedEngine
+
+                return IndexedEngine(self.store, self.version)
             return DuckDBEngine(self.store, self.version)
         if name == "spark":
             try:
@@ -90,7 +96,7 @@ class Corpus:
             "store_version": self.version,
             "engine": self.engine_name,
             "software": f"policypulse {__version__}",
-            "computed": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "computed": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "parameters": params,
         }
 
@@ -286,7 +292,7 @@ class Corpus:
                 if params else None, "version": info["version"]}
 
 
-def open(path: str | os.PathLike[str], *, version: int | None = None, engine: str = "duckdb",  # noqa: A001
+def open(path: str | os.PathLike[str], *, version: int | None = None, engine: str = "duckdb",
          spark_master: str | None = None) -> Corpus:
     """Open a store for analysis (read-only) at its latest or a given version."""
     return Corpus(path, version=version, engine=engine, spark_master=spark_master)

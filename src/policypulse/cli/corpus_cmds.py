@@ -44,6 +44,8 @@ def ingest(
                                            "source: only within one source (updated articles).")] = "all",
     dup_min_words: Annotated[int, typer.Option("--dup-min-words", help="Documents shorter than this are never "
                                                "near-duplicates (exact copies still are).")] = 20,
+    build_index: Annotated[bool, typer.Option("--index/--no-index", help="Build the token index that makes "
+                                              "track fast (policypulse index STORE builds it later).")] = True,
 ) -> None:
     """Ingest dated documents into a store (created if missing)."""
     from policypulse.corpus.ingest import ingest as run_ingest
@@ -73,7 +75,7 @@ def ingest(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     result = run_ingest(store, list(paths or []), fmt=format, options=options, progress=True,
-                        near_duplicates=config)
+                        near_duplicates=config, build_index=build_index)
     if report:
         Path(report).write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for rej in result.rejected[:5]:
@@ -107,6 +109,20 @@ def stats(store: Store, by: By = "year", format: Format = "table", out: Out = No
         emit(s["per_period"], format, out)
     else:
         emit(s, format, out)
+
+
+@app.command("index")
+def index_cmd(store: Store) -> None:
+    """Build or complete the token index of a store (ingest builds it unless --no-index)."""
+    from policypulse.corpus.ingest import update_index
+    from policypulse.corpus.store import Store as StoreDir
+
+    if not Path(store).is_dir():
+        raise UsageError(f"{store}: no such store")
+    with StoreDir(store) as st, st.writer_lock():
+        st.refresh()
+        n = update_index(st, progress=True)
+    sys.stderr.write(f"token index: {n} documents indexed; version {st.version} is fully indexed\n")
 
 
 def demo_store_default() -> str:

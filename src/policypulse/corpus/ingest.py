@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from policypulse.corpus import index as token_index
 from policypulse.corpus import neardup
 from policypulse.corpus.dates import DateError, parse_date
 from policypulse.corpus.readers import reader_for
@@ -322,7 +323,7 @@ def _finish_version(store: Store, report: IngestReport, inputs: list[str], folde
         os.replace(tmp, store.path / dups)
     entry: dict[str, Any] = {
         "version": version,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "segments": segments,
         "documents": sum(manifest.segments[s]["rows"] for s in segments),
         "accepted": report.accepted,
@@ -353,6 +354,7 @@ def ingest(
     batch_bytes: int = BATCH_BYTES,
     today: dt.date | None = None,
     near_duplicates: neardup.NearDupConfig | None = None,
+    build_index: bool = True,
 ) -> IngestReport:
     """Ingest input files into a store (created if missing); returns what became of every record.
 
@@ -398,8 +400,28 @@ def ingest(
             writer.close()
         folded = _fold_near_duplicates(store, report, config)
         report.version = _finish_version(store, report, inputs, folded, config if config.enabled else None)
+        if build_index:
+            # After the version's commit: the version is readable (by scan) at once, and a killed index build
+            # is finished by the next ingest or `policypulse index`, never half-used (corpus/index.py).
+            update_index(store, progress=progress)
     store.close()
     return report
+
+
+def update_index(store: Store, *, progress: bool = False) -> int:
+    """Bring the store's token index up to its latest version, with a progress bar on a terminal."""
+    todo = [s for s in store.version_info()["segments"] if s not in token_index.covered(store)]
+    total = sum(store.manifest.segments[s]["rows"] for s in todo)
+    if not total:
+        return 0
+    if not (progress and sys.stderr.isatty()):
+        return token_index.update(store)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("docs"),
+                  TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task("index", total=total)
+        return token_index.update(store, progress=lambda n: bar.advance(task, n))
 
 
 class _Progress:
@@ -411,8 +433,14 @@ class _Progress:
         self.bytes = 0
         if not self.enabled:
             return
-        from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
-                                   TransferSpeedColumn)
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
 
         total = 0
         for p in paths:

@@ -1,0 +1,144 @@
+"""The store's token index: tantivy over every document's normalised token string, for fast exact counting.
+
+The index splits ``norm`` on whitespace only, so its terms are exactly the tokens of the matching rule
+(hashtags included: tantivy's default tokenizer would drop the ``#``) and a phrase query over it finds
+exactly the documents whose ``norm`` holds the phrase pattern. ``norm`` is stored too, so that mentions
+(and NEAR or prefix queries, for which the index only proposes candidates) are counted on the matching
+documents alone instead of a scan of the whole corpus. See docs/architecture.md, decision 8.
+
+Layout::
+
+    STORE/index/tantivy/        one tantivy index for the whole store (fields norm, seg, row)
+    STORE/index/covered.json    the store segments the index holds completely, replaced atomically
+
+Segments are immutable, so a segment is indexed once: its documents are added (after deleting any of its
+documents a killed run left behind) and committed, and only then is it listed in ``covered.json``. Readers
+use the index for a version only when every segment of the version is listed, and ignore documents of
+any other segment, so a half-built index never changes a count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from policypulse.corpus.store import Store, atomic_write_bytes
+
+INDEX_DIR = "index"
+TOKENIZER = "policypulse-ws"
+FORMAT = 1  # bump when the index fields change: an index of another format is rebuilt
+# tantivy drops terms longer than this (bytes); a query naming such a token must scan instead.
+MAX_TERM_BYTES = 65_000
+WRITER_HEAP = 256_000_000
+COMMIT_DOCS = 100_000
+
+
+def segment_key(name: str) -> int:
+    """A stable, positive 62-bit number naming a store segment inside the index."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big") >> 2
+
+
+def _schema() -> Any:
+    import tantivy
+
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("norm", stored=True, tokenizer_name=TOKENIZER, index_option="position")
+    sb.add_integer_field("seg", stored=False, indexed=True, fast=True)
+    sb.add_integer_field("row", stored=False, indexed=False, fast=True)
+    return sb.build()
+
+
+def _register(index: Any) -> Any:
+    import tantivy
+
+    index.register_tokenizer(TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+    return index
+
+
+def _covered_path(store: Store) -> Path:
+    return store.path / INDEX_DIR / "covered.json"
+
+
+def covered(store: Store) -> set[str]:
+    """Store segments the index holds completely (empty when there is no index)."""
+    try:
+        body = json.loads(_covered_path(store).read_bytes())
+    except (OSError, ValueError):
+        return set()
+    if body.get("format") != FORMAT:
+        return set()
+    return set(body.get("segments", []))
+
+
+def covers(store: Store, version: int | None = None) -> bool:
+    """Whether the index holds every document of a version."""
+    segments = store.version_info(version)["segments"]
+    return bool(segments) and set(segments) <= covered(store)
+
+
+def open_index(store: Store) -> Any | None:
+    """The index for reading (None when there is none); never writes."""
+    path = store.path / INDEX_DIR / "tantivy"
+    if not (path / "meta.json").exists():
+        return None
+    import tantivy
+
+    return _register(tantivy.Index.open(str(path)))
+
+
+def update(store: Store, progress: Callable[[int], None] | None = None) -> int:
+    """Index every segment of the store's latest version not yet covered; returns documents indexed.
+
+    The caller holds the store's writer lock. ``progress`` is called with the documents of each batch.
+    """
+    import tantivy
+
+    segments = store.version_info()["segments"]
+    done = covered(store)
+    todo = [s for s in segments if s not in done]
+    if not todo:
+        return 0
+    root = store.path / INDEX_DIR
+    path = root / "tantivy"
+    if not done and path.exists():
+        shutil.rmtree(path)  # an index of an older format, or one that never finished a segment
+    path.mkdir(parents=True, exist_ok=True)
+    index = _register(tantivy.Index(_schema(), path=str(path), reuse=True))
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=2)
+    added, batch = 0, []
+    try:
+        for name in todo:
+            key = segment_key(name)
+            writer.delete_documents("seg", key)  # what a killed run may have committed of this segment
+            pf = pq.ParquetFile(store.path / "segments" / name)
+            row = 0
+            for part in pf.iter_batches(batch_size=2048, columns=["norm"]):
+                for norm in part.column(0).to_pylist():
+                    doc = tantivy.Document()
+                    doc.add_text("norm", norm)
+                    doc.add_integer("seg", key)
+                    doc.add_integer("row", row)
+                    writer.add_document(doc)
+                    row += 1
+                if progress is not None:
+                    progress(part.num_rows)
+            added += row
+            batch.append((name, row))
+            # Commit about every COMMIT_DOCS documents: each commit is a tantivy segment to merge later.
+            if sum(n for _, n in batch) >= COMMIT_DOCS or name == todo[-1]:
+                writer.commit()
+                done.update(n for n, _ in batch)
+                batch = []
+                atomic_write_bytes(_covered_path(store),
+                                   json.dumps({"format": FORMAT, "segments": sorted(done)}).encode())
+        writer.wait_merging_threads()
+    except BaseException:
+        writer.rollback()
+        raise
+    return added

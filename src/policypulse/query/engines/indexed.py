@@ -1,0 +1,339 @@
+"""The embedded engine with the store's token index: tantivy finds the documents, numpy counts them.
+
+Every query is turned into a tantivy query that returns a superset of its matching documents (exactly
+its documents for phrases and their AND/OR/NOT); the stored ``norm`` of each candidate is then read to
+count mentions and, where the index query was only a superset (NEAR, a trailing ``*``), to keep the
+documents the matching rule accepts (``compile.Matcher``). Dates, sources and folding are looked up in
+per-document arrays of the version, loaded once. A query the index cannot narrow (a lone NOT, an
+over-long token) goes to the scan of the parent engine, so every query is answered, and exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from policypulse.corpus import index as token_index
+from policypulse.corpus.store import Store
+from policypulse.query.compile import Matcher
+from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR
+from policypulse.query.engines.duckdb import DuckDBEngine
+from policypulse.query.ideas import Idea
+from policypulse.query.parser import And, Near, Node, Not, Or, Phrase
+
+_PRECISIONS = ("day", "month", "year")
+_PERIOD_DTYPE = "datetime64[us]"  # what the scan (DuckDB) returns, so that results of both engines compare equal
+
+
+@dataclass
+class _Meta:
+    """Per-document arrays of one version, in segment order (segment offsets by index key)."""
+
+    offsets: dict[int, int]  # segment key -> position of its first document
+    day: np.ndarray  # datetime64[D]
+    precision: np.ndarray  # int8 index into _PRECISIONS
+    fallback: np.ndarray  # bool: the date is the ingest's fallback date
+    folded: np.ndarray  # bool: a near-duplicate or retweet counted as its representative
+    source: np.ndarray  # int32 code into sources
+    sources: list[str]
+    words: np.ndarray  # int64
+
+
+def _load_meta(store: Store, version: int) -> _Meta:
+    folded = store.folded(version).column("hash")
+    offsets, parts = {}, []
+    position = 0
+    for path in store.segment_paths(version):
+        t = pq.read_table(path, columns=["date", "date_precision", "date_source", "source", "n_words", "hash"])
+        offsets[token_index.segment_key(path.name)] = position
+        position += t.num_rows
+        parts.append(t)
+    if parts:
+        table = pa.concat_tables(parts, promote_options="permissive")
+    else:
+        table = pa.table({"date": pa.array([], pa.date32()), "date_precision": pa.array([], pa.string()),
+                          "date_source": pa.array([], pa.string()), "source": pa.array([], pa.string()),
+                          "n_words": pa.array([], pa.int32()), "hash": pa.array([], pa.string())})
+    source = pc.dictionary_encode(table.column("source").combine_chunks())
+    precision = pc.index_in(table.column("date_precision"), value_set=pa.array(_PRECISIONS))
+    return _Meta(
+        offsets=offsets,
+        day=table.column("date").to_numpy().astype("datetime64[D]"),
+        precision=precision.fill_null(-1).to_numpy().astype(np.int8),
+        fallback=pc.equal(table.column("date_source"), "fallback").to_numpy(zero_copy_only=False).astype(bool),
+        folded=pc.is_in(table.column("hash"), value_set=folded).to_numpy(zero_copy_only=False).astype(bool),
+        source=source.indices.to_numpy(zero_copy_only=False).astype(np.int32),
+        sources=[str(s) for s in source.dictionary.to_pylist()],
+        words=table.column("n_words").to_numpy(zero_copy_only=False).astype(np.int64),
+    )
+
+
+def periods_of(day: np.ndarray, by: str) -> np.ndarray:
+    """The first day of each date's period (weeks start on Monday), as datetime64[D]."""
+    if by == "day":
+        return day
+    if by == "week":
+        n = day.astype(np.int64)
+        return (n - (n + 3) % 7).astype("datetime64[D]")  # 1970-01-01 was a Thursday
+    if by == "month":
+        return day.astype("datetime64[M]").astype("datetime64[D]")
+    if by == "quarter":
+        m = day.astype("datetime64[M]").astype(np.int64)
+        return (m - m % 3).astype("datetime64[M]").astype("datetime64[D]")
+    if by == "year":
+        return day.astype("datetime64[Y]").astype("datetime64[D]")
+    raise ValueError(f"unknown period {by!r}")
+
+
+class IndexedEngine(DuckDBEngine):
+    """Counts with the token index; scans (the parent) only what the index cannot narrow."""
+
+    name = "duckdb"
+
+    def __init__(self, store: Store, version: int | None = None, index: Any | None = None) -> None:
+        super().__init__(store, version)
+        index = index if index is not None else token_index.open_index(store)
+        if index is None:
+            raise ValueError(f"{store.path}: no token index")
+        self.index = index
+        self.schema = index.schema
+        self.searcher = index.searcher()
+        self._meta: _Meta | None = None
+        self._totals: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+    @property
+    def meta(self) -> _Meta:
+        """The version's per-document arrays (loaded on first use)."""
+        if self._meta is None:
+            self._meta = _load_meta(self.store, self.version)
+        return self._meta
+
+    def _segment_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Segment keys of the version, sorted, and the position of each one's first document."""
+        items = sorted(self.meta.offsets.items())
+        return (np.array([k for k, _ in items], dtype=np.int64), np.array([f for _, f in items], dtype=np.int64))
+
+    # -- queries -------------------------------------------------------------------------------
+    def _candidates(self, node: Node) -> tuple[Any, bool] | None:
+        """A tantivy query for a superset of the node's documents and whether it is exact (None: all)."""
+        import tantivy
+
+        if isinstance(node, Phrase):
+            toks = list(node.tokens)
+            if any(len(t.encode()) > token_index.MAX_TERM_BYTES for t in toks):
+                return None
+            if node.prefix:
+                # The prefix token's expansions are unbounded (a phrase_prefix_query caps them): find the
+                # whole words and the prefix separately, and let the matcher check the order.
+                head = toks[:-1]
+                parts = [tantivy.Query.regex_query(self.schema, "norm", _regex_escape(toks[-1]) + ".*")]
+                if head:
+                    parts.insert(0, self._phrase(head))
+                q = parts[0] if len(parts) == 1 else _all(parts)
+                return q, False
+            return self._phrase(toks), True
+        if isinstance(node, Near):
+            a, b = self._candidates(node.a), self._candidates(node.b)
+            if a is None or b is None:
+                return None
+            return _all([a[0], b[0]]), False
+        if isinstance(node, Not):
+            inner = self._candidates(node.item)
+            if inner is None or not inner[1]:
+                return None
+            return tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.all_query()),
+                                                (tantivy.Occur.MustNot, inner[0])]), True
+        if isinstance(node, And):
+            must, must_not, exact = [], [], True
+            for item in node.items:
+                if isinstance(item, Not):
+                    inner = self._candidates(item.item)
+                    if inner is not None and inner[1]:
+                        must_not.append(inner[0])
+                    else:
+                        exact = False  # this exclusion is checked by the matcher
+                    continue
+                sub = self._candidates(item)
+                if sub is None:
+                    exact = False
+                    continue
+                must.append(sub[0])
+                exact = exact and sub[1]
+            if not must:
+                return None
+            clauses = [(tantivy.Occur.Must, q) for q in must] + [(tantivy.Occur.MustNot, q) for q in must_not]
+            return tantivy.Query.boolean_query(clauses), exact
+        if isinstance(node, Or):
+            subs = [self._candidates(i) for i in node.items]
+            if any(s is None for s in subs):
+                return None
+            return (tantivy.Query.boolean_query([(tantivy.Occur.Should, s[0]) for s in subs if s]),
+                    all(s[1] for s in subs if s))
+        raise TypeError(f"unknown query node {node!r}")
+
+    def _phrase(self, toks: list[str]) -> Any:
+        import tantivy
+
+        if len(toks) == 1:
+            return tantivy.Query.term_query(self.schema, "norm", toks[0])
+        return tantivy.Query.phrase_query(self.schema, "norm", toks)
+
+    def _hits(self, query: Any) -> tuple[np.ndarray, list[Any]]:
+        """Positions (into the version's arrays) and tantivy addresses of the query's documents."""
+        n = self.searcher.search(query, 1, count=True).count
+        if n == 0:
+            return np.empty(0, np.int64), []
+        addresses = [a for _, a in self.searcher.search(query, n, count=False).hits]
+        segs = np.asarray(self.searcher.fast_field_values("seg", addresses), dtype=np.int64)
+        rows = np.asarray(self.searcher.fast_field_values("row", addresses), dtype=np.int64)
+        keys, firsts = self._segment_table()
+        i = np.searchsorted(keys, segs).clip(0, max(len(keys) - 1, 0))
+        base = np.where(keys[i] == segs, firsts[i], -1) if len(keys) else np.full(len(segs), -1)
+        keep = base >= 0  # documents of segments outside this version
+        return (base + rows)[keep], [a for a, k in zip(addresses, keep) if k]
+
+    def _mask(self, by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None,
+              dedup: bool) -> np.ndarray:
+        """Which documents may be counted in periods of ``by`` (engines/base.where_sql, in numpy)."""
+        m = self.meta
+        allowed = [_PRECISIONS.index(p) for p in PRECISIONS_FOR[by]]
+        mask = np.isin(m.precision, allowed)
+        if dedup:
+            mask &= ~m.folded
+        if not include_fallback:
+            mask &= ~m.fallback
+        if date_from is not None:
+            mask &= m.day >= np.datetime64(date_from, "D")
+        if date_to is not None:
+            mask &= m.day <= np.datetime64(date_to, "D")
+        return mask
+
+    def counts(self, ideas: list[Idea], by: str, *, by_source: bool = False, include_fallback: bool = False,
+               date_from: dt.date | None = None, date_to: dt.date | None = None, dedup: bool = True) -> pd.DataFrame:
+        if by not in PERIODS:
+            raise ValueError(f"unknown period {by!r}")
+        mask = self._mask(by, include_fallback, date_from, date_to, dedup)
+        m = self.meta
+        frames, scan = [], []
+        cols = ["idea", "period"] + (["source"] if by_source else []) + ["docs", "mentions"]
+        for idea in ideas:
+            node = idea.query
+            plan = self._candidates(node)
+            if plan is None:
+                scan.append(idea)
+                continue
+            pos, addresses = self._hits(plan[0])
+            ok = mask[pos]
+            pos = pos[ok]
+            addresses = [a for a, k in zip(addresses, ok) if k]
+            matcher = Matcher(node)
+            mentions = np.zeros(len(pos), np.int64)
+            keep = np.ones(len(pos), bool)
+            for i, addr in enumerate(addresses):
+                norm = self.searcher.doc(addr)["norm"][0]
+                if not plan[1] and not matcher.matches(norm):
+                    keep[i] = False
+                    continue
+                mentions[i] = matcher.mentions(norm)
+            pos, mentions = pos[keep], mentions[keep]
+            if not len(pos):
+                continue
+            frame = pd.DataFrame({"period": periods_of(m.day[pos], by), "docs": 1, "mentions": mentions})
+            keys = ["period"]
+            if by_source:
+                frame["source"] = np.asarray(m.sources, dtype=object)[m.source[pos]]
+                keys.append("source")
+            out = frame.groupby(keys, sort=True, as_index=False)[["docs", "mentions"]].sum()
+            out.insert(0, "idea", idea.name)
+            frames.append(out)
+        if scan:
+            frames.append(super().counts(scan, by, by_source=by_source, include_fallback=include_fallback,
+                                         date_from=date_from, date_to=date_to, dedup=dedup))
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return pd.DataFrame(columns=cols)
+        out = pd.concat(frames, ignore_index=True)
+        out["period"] = pd.to_datetime(out["period"]).astype(_PERIOD_DTYPE)
+        out[["docs", "mentions"]] = out[["docs", "mentions"]].astype("int64")
+        return out[cols]
+
+    def totals(self, by: str, *, by_source: bool = False, include_fallback: bool = False,
+               date_from: dt.date | None = None, date_to: dt.date | None = None, dedup: bool = True) -> pd.DataFrame:
+        if by not in PERIODS:
+            raise ValueError(f"unknown period {by!r}")
+        key = (by, by_source, include_fallback, date_from, date_to, dedup)
+        if key not in self._totals:
+            m = self.meta
+            mask = self._mask(by, include_fallback, date_from, date_to, dedup)
+            frame = pd.DataFrame({"period": periods_of(m.day[mask], by), "total_docs": 1,
+                                  "total_words": m.words[mask]})
+            keys = ["period"]
+            if by_source:
+                frame["source"] = np.asarray(m.sources, dtype=object)[m.source[mask]]
+                keys.append("source")
+            out = frame.groupby(keys, sort=True, as_index=False)[["total_docs", "total_words"]].sum()
+            out[["total_docs", "total_words"]] = out[["total_docs", "total_words"]].astype("int64")
+            out["period"] = pd.to_datetime(out["period"]).astype(_PERIOD_DTYPE)
+            self._totals[key] = out
+        return self._totals[key].copy()
+
+    def matching_documents(self, idea: Idea, *, limit: int, date_from: dt.date | None = None,
+                           date_to: dt.date | None = None) -> pd.DataFrame:
+        plan = self._candidates(idea.query)
+        if plan is None:
+            return super().matching_documents(idea, limit=limit, date_from=date_from, date_to=date_to)
+        m = self.meta
+        pos, addresses = self._hits(plan[0])
+        ok = np.ones(len(pos), bool)
+        if date_from is not None:
+            ok &= m.day[pos] >= np.datetime64(date_from, "D")
+        if date_to is not None:
+            ok &= m.day[pos] <= np.datetime64(date_to, "D")
+        if not plan[1]:
+            matcher = Matcher(idea.query)
+            for i, addr in enumerate(addresses):
+                if ok[i] and not matcher.matches(self.searcher.doc(addr)["norm"][0]):
+                    ok[i] = False
+        pos = pos[ok]
+        if len(pos) > limit:
+            # The oldest ``limit`` documents and every one sharing the last date (ties break on doc_id).
+            days = np.sort(m.day[pos])
+            pos = pos[m.day[pos] <= days[limit - 1]]
+        return self._rows(np.sort(pos), limit)
+
+    def _rows(self, pos: np.ndarray, limit: int) -> pd.DataFrame:
+        """The stored documents at these positions, oldest first."""
+        cols = ["doc_id", "date", "date_precision", "source", "title", "text", "norm"]
+        if not len(pos):
+            return pd.DataFrame(columns=cols)
+        starts = sorted((first, key) for key, first in self.meta.offsets.items())
+        first_of = np.array([s for s, _ in starts])
+        paths = {token_index.segment_key(p.name): p for p in self.store.segment_paths(self.version)}
+        seg_ix = np.searchsorted(first_of, pos, side="right") - 1
+        parts = []
+        for ix in np.unique(seg_ix):
+            first, key = starts[ix]
+            rows = (pos[seg_ix == ix] - first).tolist()
+            sql = (f"SELECT {', '.join(cols)} FROM read_parquet('{paths[key]}', file_row_number=true) "
+                   f"WHERE file_row_number IN ({', '.join(map(str, rows))})")
+            parts.append(self.con.execute(sql).df())
+        out = pd.concat(parts, ignore_index=True).sort_values(["date", "doc_id"], kind="stable")
+        return out.head(limit).reset_index(drop=True)
+
+
+def _all(queries: list[Any]) -> Any:
+    import tantivy
+
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
+
+
+def _regex_escape(token: str) -> str:
+    # Tokens hold letters, digits, combining marks and '#'; escape anything else the regex syntax knows.
+    return "".join("\\" + c if c in "\\.+*?()|[]{}^$&-~" else c for c in token)

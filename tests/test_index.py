@@ -1,0 +1,170 @@
+"""The token index (corpus/index.py) and the engine that counts with it (query/engines/indexed.py).
+
+The indexed engine must give exactly the scan's answers (the scan is checked against an independent
+reference in test_matching.py): counts, totals and matching documents, for every query shape, every
+period, with and without folding; and a store whose index is missing or half-built must still count
+right (by scan) and be completed by the next ingest or `policypulse index`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import policypulse
+from policypulse.corpus import index as token_index
+from policypulse.corpus.readers import ReaderOptions
+from policypulse.corpus.store import Store
+from policypulse.query.engines.duckdb import DuckDBEngine
+from policypulse.query.engines.indexed import IndexedEngine
+from policypulse.query.ideas import Idea, idea_from_query
+from synthetic import SyntheticCorpus
+
+CORPUS = SyntheticCorpus(n_docs=1500, start="2009-01-01", end="2013-12-31", seed=11, month_precision=0.05,
+                         undated=0.02, near_miss_rate=0.2)
+
+QUERIES = [
+    "big society", "#bigsociety", "big soc*", "society*", "NEAR/3(big, society)", "NEAR/0(big, soc*)",
+    "big society AND NOT #bigsociety", "NOT big", "society OR \"third way\"", "(big society OR third way) "
+    "AND NOT society", "big AND NOT NEAR/2(big, society)", "nothingatall", "the",
+]
+
+
+def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return df.sort_values(keys).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("indexed")
+    src = CORPUS.write_jsonl(root / "corpus.jsonl")
+    # Small batches: many segments, so that hits are mapped back across segment boundaries.
+    policypulse.ingest(root / "store", [src], fmt="jsonl", batch_docs=200,
+                       options=ReaderOptions(default_date=dt.date(2011, 6, 1)))
+    return root / "store"
+
+
+@pytest.fixture(scope="module")
+def engines(store: Path) -> tuple[IndexedEngine, DuckDBEngine]:
+    assert token_index.covers(Store(store))
+    return IndexedEngine(Store(store)), DuckDBEngine(Store(store))
+
+
+@pytest.mark.parametrize("by", ["day", "week", "month", "quarter", "year"])
+@pytest.mark.parametrize("by_source", [False, True])
+def test_counts_and_totals_equal_the_scan(engines: tuple[IndexedEngine, DuckDBEngine], by: str,
+                                          by_source: bool) -> None:
+    ix, scan = engines
+    ideas = [Idea(f"q{i}", (q,)) for i, q in enumerate(QUERIES)] + [
+        Idea(p.name, p.aliases, p.exclude) for p in CORPUS.planted]
+    keys = ["idea", "period"] + (["source"] if by_source else [])
+    got, want = ix.counts(ideas, by, by_source=by_source), scan.counts(ideas, by, by_source=by_source)
+    pd.testing.assert_frame_equal(_sorted(got, keys), _sorted(want, keys))
+    assert got["docs"].sum() > 100  # the queries do match things
+    tkeys = keys[1:]
+    pd.testing.assert_frame_equal(_sorted(ix.totals(by, by_source=by_source), tkeys),
+                                  _sorted(scan.totals(by, by_source=by_source), tkeys))
+
+
+@pytest.mark.parametrize("options", [
+    {"include_fallback": True},
+    {"date_from": dt.date(2010, 3, 15), "date_to": dt.date(2012, 2, 1)},
+    {"dedup": False},
+])
+def test_filters_equal_the_scan(engines: tuple[IndexedEngine, DuckDBEngine], options: dict) -> None:
+    ix, scan = engines
+    ideas = [Idea(f"q{i}", (q,)) for i, q in enumerate(QUERIES)]
+    keys = ["idea", "period"]
+    pd.testing.assert_frame_equal(_sorted(ix.counts(ideas, "month", **options), keys),
+                                  _sorted(scan.counts(ideas, "month", **options), keys))
+    pd.testing.assert_frame_equal(ix.totals("month", **options), scan.totals("month", **options))
+
+
+@pytest.mark.parametrize("query", ["big society", "big soc*", "NEAR/3(big, society)", "NOT big", "the"])
+@pytest.mark.parametrize("limit", [1, 7, 40])
+def test_matching_documents_equal_the_scan(engines: tuple[IndexedEngine, DuckDBEngine], query: str,
+                                           limit: int) -> None:
+    ix, scan = engines
+    idea = idea_from_query(query)
+    got = ix.matching_documents(idea, limit=limit, date_from=dt.date(2010, 1, 1))
+    want = scan.matching_documents(idea, limit=limit, date_from=dt.date(2010, 1, 1))
+    assert list(got["doc_id"]) == list(want["doc_id"])
+    assert list(got["text"]) == list(want["text"])
+    assert len(got) == limit
+
+
+def test_folded_near_duplicates_count_once(tmp_path: Path) -> None:
+    story = ("The minister said the big society would transform how local services are run across the "
+             "country, with charities and volunteers taking over from councils in every town and city ")
+    records = [{"id": f"c{i}", "date": "2012-05-0" + str(1 + i % 2), "source": f"paper{i}",
+                "text": story * 3 + f" reported by paper {i}"} for i in range(6)]
+    records.append({"id": "other", "date": "2012-05-01", "source": "x", "text": "the big society is over"})
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records))
+    policypulse.ingest(tmp_path / "s", [src])
+    with policypulse.open(tmp_path / "s") as corpus:
+        assert isinstance(corpus.engine, IndexedEngine)
+        t = corpus.track("big society", by="month", with_raw=True)
+    row = t[t["docs_raw"] > 0].iloc[0]
+    assert (row["docs"], row["docs_raw"], row["total_docs"], row["total_docs_raw"]) == (2, 7, 2, 7)
+
+
+def test_missing_or_partial_index_falls_back_to_the_scan_and_is_completed(store: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    covered = copy / "index" / "covered.json"
+    body = json.loads(covered.read_text())
+    body["segments"] = body["segments"][:2]  # as if an index build was killed after two segments
+    covered.write_text(json.dumps(body))
+    with policypulse.open(copy) as corpus:
+        assert type(corpus.engine) is DuckDBEngine
+        partial = corpus.track("big society", by="month")
+    exe = Path(sys.executable).with_name("policypulse")
+    run = subprocess.run([str(exe), "index", str(copy)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "version 1 is fully indexed" in run.stderr
+    with policypulse.open(copy) as corpus:
+        assert isinstance(corpus.engine, IndexedEngine)
+        full = corpus.track("big society", by="month")
+    pd.testing.assert_frame_equal(partial.drop(columns=[]), full)
+    # No document was indexed twice: the segments re-indexed were cleared of what a killed run left.
+    idx = token_index.open_index(Store(copy))
+    assert idx.searcher().num_docs == Store(copy).count()
+
+
+def test_ingest_without_index_then_a_second_ingest_indexes_everything(tmp_path: Path) -> None:
+    first = tmp_path / "a.jsonl"
+    second = tmp_path / "b.jsonl"
+    first.write_text(json.dumps({"date": "2010-01-01", "text": "the big society begins"}) + "\n")
+    second.write_text(json.dumps({"date": "2011-01-01", "text": "big society again, big society"}) + "\n")
+    policypulse.ingest(tmp_path / "s", [first], build_index=False)
+    assert not token_index.covers(Store(tmp_path / "s"))
+    policypulse.ingest(tmp_path / "s", [second])
+    st = Store(tmp_path / "s")
+    assert token_index.covers(st) and token_index.covers(st, 1)
+    with policypulse.open(tmp_path / "s") as corpus:
+        t = corpus.track("big society", by="year")
+    assert list(t["mentions"]) == [1, 2]
+    with policypulse.open(tmp_path / "s", version=1) as corpus:
+        # Version 1 through the shared index sees only its own document.
+        assert isinstance(corpus.engine, IndexedEngine)
+        t1 = corpus.track("big society", by="year")
+    assert list(t1["docs"]) == [1]
+
+
+def test_overlong_tokens_are_counted_by_the_scan(tmp_path: Path) -> None:
+    word = "x" * 70_000  # longer than tantivy keeps a term
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"date": "2010-01-01", "text": f"a {word} b"}) + "\n")
+    policypulse.ingest(tmp_path / "s", [src])
+    with policypulse.open(tmp_path / "s") as corpus:
+        assert isinstance(corpus.engine, IndexedEngine)
+        t = corpus.track(word, by="year")
+    assert list(t["docs"]) == [1]
