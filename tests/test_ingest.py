@@ -60,9 +60,10 @@ def _mixed_input(tmp_path: Path, seed: int, n: int = 300) -> tuple[Path, dict[st
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_record_is_accepted_duplicate_or_rejected_with_its_line(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize("workers", [1, 2])  # converted in this process, or in worker processes
+def test_every_record_is_accepted_duplicate_or_rejected_with_its_line(tmp_path: Path, seed: int, workers: int) -> None:
     path, expect = _mixed_input(tmp_path, seed)
-    report = ingest(tmp_path / "store", [path], batch_docs=50, today=TODAY)
+    report = ingest(tmp_path / "store", [path], batch_docs=50, today=TODAY, workers=workers)
     assert report.accepted == len(expect["accepted"])
     assert report.duplicates == len(expect["duplicate"])
     assert [r.record for r in report.rejected] == expect["rejected"]
@@ -74,6 +75,16 @@ def test_every_record_is_accepted_duplicate_or_rejected_with_its_line(tmp_path: 
     assert set(body) >= {"accepted", "duplicates", "rejected"}
     assert all(set(r) == {"file", "record", "reason"} for r in body["rejected"])
     json.dumps(body)  # serialisable as is
+
+
+def test_worker_processes_store_exactly_what_one_process_stores(tmp_path: Path) -> None:
+    path, _ = _mixed_input(tmp_path, seed=5, n=3000)
+    one = ingest(tmp_path / "one", [path], batch_docs=300, today=TODAY, workers=1)
+    two = ingest(tmp_path / "two", [path], batch_docs=300, today=TODAY, workers=2)
+    assert one.to_dict() | {"version": 0} == two.to_dict() | {"version": 0}
+    cols = [c for c in COLUMNS if c != "doc_id"] + ["doc_id"]
+    assert [{c: d[c] for c in cols} for d in _table(tmp_path / "one")] == \
+        [{c: d[c] for c in cols} for d in _table(tmp_path / "two")]  # signatures included
 
 
 def test_reingesting_the_same_input_adds_nothing(tmp_path: Path, ingest_fixtures: Path) -> None:

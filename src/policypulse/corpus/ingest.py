@@ -32,6 +32,7 @@ from policypulse.corpus.readers.base import (
     Rejection,
     pick,
 )
+from policypulse.corpus.readers.jsonl import JsonLine, parse_line, read_jsonl, read_jsonl_lines
 from policypulse.corpus.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
 from policypulse.corpus.store import Store
 from policypulse.corpus.text import clean_text
@@ -161,8 +162,9 @@ def to_document(raw: RawRecord, options: ReaderOptions, today: dt.date) -> dict[
     }
 
 
-def iter_inputs(paths: Iterable[str | Path], fmt: str, options: ReaderOptions) -> Iterator[RawRecord | Rejection]:
-    """Every raw record or rejection of every input, in order."""
+def iter_inputs(paths: Iterable[str | Path], fmt: str, options: ReaderOptions,
+                defer_json: bool = False) -> Iterator[RawRecord | JsonLine | Rejection]:
+    """Every raw record or rejection of every input, in order (JSON Lines unparsed with ``defer_json``)."""
     for p in paths:
         path = Path(p)
         if fmt == "sotu":
@@ -174,7 +176,10 @@ def iter_inputs(paths: Iterable[str | Path], fmt: str, options: ReaderOptions) -
             continue
         try:
             _, reader = reader_for(fmt, path)
-            yield from reader(path, options)
+            if defer_json and reader is read_jsonl:
+                yield from read_jsonl_lines(path)
+            else:
+                yield from reader(path, options)
         except UsageError:
             raise
         except OSError as exc:
@@ -190,6 +195,7 @@ class _SegmentWriter:
         self.signatures = signatures
         self.batch_docs, self.batch_bytes = batch_docs, batch_bytes
         self.rows: list[dict[str, Any]] = []
+        self.sigs: list[np.ndarray] = []  # signatures the worker processes computed, one per row
         self.bytes = 0
         # Near-duplicate signatures are computed a chunk at a time on a worker thread while the main thread
         # goes on parsing (pyarrow and numpy release the GIL): the cost mostly hides on a second core.
@@ -200,10 +206,12 @@ class _SegmentWriter:
 
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policypulse-minhash")
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any], sig: np.ndarray | None = None) -> None:
         self.rows.append(row)
         self.bytes += len(row["text"]) + len(row["norm"])
-        if self._pool is not None and len(self.rows) % neardup.CHUNK_DOCS == 0:
+        if sig is not None:
+            self.sigs.append(sig)
+        elif self._pool is not None and len(self.rows) % neardup.CHUNK_DOCS == 0:
             self._submit(len(self.rows) - neardup.CHUNK_DOCS)
         if len(self.rows) >= self.batch_docs or self.bytes >= self.batch_bytes:
             self.flush()
@@ -222,13 +230,17 @@ class _SegmentWriter:
         if not self.rows:
             return
         table = pa.Table.from_pylist(self.rows, schema=DOCUMENT_SCHEMA)
-        if self._pool is not None:
+        if self.signatures and len(self.sigs) == len(self.rows):
+            sigs = neardup.to_arrow(np.stack(self.sigs))
+            table = table.set_column(table.schema.get_field_index("minhash"), "minhash", sigs)
+        elif self._pool is not None:
             done = len(self._sig_jobs) * neardup.CHUNK_DOCS
             if done < len(self.rows):
                 self._submit(done)
             sigs = neardup.to_arrow(np.concatenate([job.result() for job in self._sig_jobs]))
             self._sig_jobs = []
             table = table.set_column(table.schema.get_field_index("minhash"), "minhash", sigs)
+        self.sigs = []
         name = f"seg-{uuid.uuid4().hex}.parquet"
         final = self.store.path / "segments" / name
         tmp = final.with_name(name + ".tmp")
@@ -343,6 +355,75 @@ def _finish_version(store: Store, report: IngestReport, inputs: list[str], folde
     return version
 
 
+# Inputs smaller than this are converted in the ingest's own process: starting workers costs more.
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+_CHUNK_RECORDS = 1024
+
+
+def _workers(paths: list[str | Path], wanted: int | None) -> int:
+    """How many processes convert records: ``wanted``, else one per core (at most 4) for large inputs."""
+    if wanted is not None:
+        return max(1, wanted)
+    size = 0
+    for p in paths:
+        path = Path(p)
+        if path.is_file():
+            size += path.stat().st_size
+        elif path.is_dir():
+            size += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return min(4, os.cpu_count() or 1) if size >= PARALLEL_MIN_BYTES else 1
+
+
+def _convert_chunk(chunk: list[RawRecord | JsonLine | Rejection], options: ReaderOptions, today: dt.date,
+                   signatures: bool) -> tuple[list[dict[str, Any] | Rejection], np.ndarray | None]:
+    """to_document over a chunk of records in a worker process, with the documents' MinHash signatures."""
+    out: list[dict[str, Any] | Rejection] = []
+    for it in chunk:
+        if isinstance(it, JsonLine):
+            it = parse_line(it.file, it.record, it.line, options)
+        out.append(it if isinstance(it, Rejection) else to_document(it, options, today))
+    sigs = None
+    if signatures:
+        sigs = neardup.signatures([d["norm"] for d in out if not isinstance(d, Rejection)])
+    return out, sigs
+
+
+def _converted_in_parallel(items: Iterator[RawRecord | JsonLine | Rejection], options: ReaderOptions,
+                           today: dt.date, workers: int, signatures: bool
+                           ) -> Iterator[tuple[dict[str, Any] | Rejection, np.ndarray | None]]:
+    """Documents (or rejections) of ``items`` in input order, each with its MinHash signature (or None),
+    converted by ``workers`` processes.
+
+    Reading stays in this process (readers are generators over files); JSON parsing, decoding, cleaning,
+    normalising, date parsing, hashing and signatures, most of an ingest's CPU, run in the workers. A
+    bounded number of chunks is in flight, so memory does not grow with the input.
+    """
+    import itertools
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    # forkserver: the workers are not forks of a process that already runs threads (progress bar, MinHash).
+    ctx = multiprocessing.get_context("forkserver")
+    pending: deque[Any] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        while True:
+            chunk = list(itertools.islice(items, _CHUNK_RECORDS))
+            if chunk:
+                pending.append(pool.submit(_convert_chunk, chunk, options, today, signatures))
+            if pending and (len(pending) >= 3 * workers or not chunk):
+                docs, sigs = pending.popleft().result()
+                i = 0
+                for doc in docs:
+                    if isinstance(doc, Rejection) or sigs is None:
+                        yield doc, None
+                    else:
+                        yield doc, sigs[i]
+                        i += 1
+            elif not chunk:
+                break
+
+
 def ingest(
     store_path: str | Path,
     paths: list[str | Path],
@@ -355,6 +436,7 @@ def ingest(
     today: dt.date | None = None,
     near_duplicates: neardup.NearDupConfig | None = None,
     build_index: bool = True,
+    workers: int | None = None,
 ) -> IngestReport:
     """Ingest input files into a store (created if missing); returns what became of every record.
 
@@ -378,13 +460,15 @@ def ingest(
         seen = _known_hashes(store)
         writer = _SegmentWriter(store, uuid.uuid4().hex[:12], batch_docs, batch_bytes, signatures=config.enabled)
         bar = _Progress(paths, enabled=progress)
+        n_workers = _workers(paths, workers)
+        items = iter_inputs(paths or [Path("sotu")], fmt, options, defer_json=n_workers > 1)
         try:
             with bar:
-                for item in iter_inputs(paths or [Path("sotu")], fmt, options):
-                    if isinstance(item, Rejection):
-                        report.rejected.append(item)
-                        continue
-                    doc = to_document(item, options, today)
+                converted = (_converted_in_parallel(items, options, today, n_workers, config.enabled)
+                             if n_workers > 1 else
+                             ((it if isinstance(it, Rejection) else to_document(it, options, today), None)
+                              for it in items))
+                for doc, sig in converted:
                     if isinstance(doc, Rejection):
                         report.rejected.append(doc)
                         continue
@@ -393,7 +477,7 @@ def ingest(
                         report.duplicates += 1
                         continue
                     seen.add(doc["hash"])
-                    writer.add(doc)
+                    writer.add(doc, sig)
                     report.accepted += 1
                 writer.flush()
         finally:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from policypulse.corpus.readers._util import resolve_relative
 from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Rejection
 from policypulse.corpus.text import sniff_encoding
 
@@ -34,21 +36,38 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield n, line.removeprefix("\ufeff") if n == 1 else line
 
 
-def read_jsonl(path: Path, options: ReaderOptions) -> Iterator[Item]:
-    """Records of a JSON Lines file, numbered by line; blank lines are not records."""
+@dataclass
+class JsonLine:
+    """A line of a JSON Lines file not parsed yet: ingest's worker processes parse it (``parse_line``)."""
+
+    file: str
+    record: int
+    line: str
+
+
+def parse_line(name: str, n: int, line: str, options: ReaderOptions) -> Item:
+    """One line of a JSON Lines file as a record, or the reason it is not one."""
+    try:
+        obj = json.loads(line, strict=False)  # raw control characters in strings: kept, then stripped
+    except json.JSONDecodeError as exc:
+        return Rejection(name, n, f"invalid JSON at column {exc.pos + 1}: {exc.msg}")
+    if not isinstance(obj, dict):
+        return Rejection(name, n, f"expected a JSON object, got {_json_type(obj)}")
+    return resolve_relative(RawRecord(name, n, obj), options.date_field)
+
+
+def read_jsonl_lines(path: Path) -> Iterator[JsonLine]:
+    """The non-blank lines of a JSON Lines file, decoded but not parsed."""
     name = str(path)
     for n, line in _lines(path):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line, strict=False)  # raw control characters in strings: kept, then stripped
-        except json.JSONDecodeError as exc:
-            yield Rejection(name, n, f"invalid JSON at column {exc.pos + 1}: {exc.msg}")
-            continue
-        if not isinstance(obj, dict):
-            yield Rejection(name, n, f"expected a JSON object, got {_json_type(obj)}")
-            continue
-        yield RawRecord(name, n, obj)
+        if line.strip():
+            yield JsonLine(name, n, line)
+
+
+def read_jsonl(path: Path, options: ReaderOptions) -> Iterator[Item]:
+    """Records of a JSON Lines file, numbered by line; blank lines are not records."""
+    for raw in read_jsonl_lines(path):
+        yield parse_line(raw.file, raw.record, raw.line, options)
 
 
 def read_json_array(path: Path, options: ReaderOptions) -> Iterator[Item]:
@@ -74,6 +93,6 @@ def read_json_array(path: Path, options: ReaderOptions) -> Iterator[Item]:
         return
     for i, obj in enumerate(data, 1):
         if isinstance(obj, dict):
-            yield RawRecord(name, i, obj)
+            yield resolve_relative(RawRecord(name, i, obj), options.date_field)
         else:
             yield Rejection(name, i, f"expected a JSON object, got {_json_type(obj)}")
