@@ -2,14 +2,16 @@
 
 The index splits ``norm`` on whitespace only, so its terms are exactly the tokens of the matching rule
 (hashtags included: tantivy's default tokenizer would drop the ``#``) and a phrase query over it finds
-exactly the documents whose ``norm`` holds the phrase pattern. ``norm`` is stored too, so that mentions
-(and NEAR or prefix queries, for which the index only proposes candidates) are counted on the matching
-documents alone instead of a scan of the whole corpus. See docs/architecture.md, decision 8.
+exactly the documents whose ``norm`` holds the phrase pattern. Beside it, each segment's ``norm`` column is
+kept uncompressed in an Arrow IPC file that readers memory-map, so that mentions (and NEAR or prefix
+queries, for which the index only proposes candidates) are counted on the matching documents alone, at
+memory speed, instead of a scan of the whole corpus. See docs/architecture.md, decision 8.
 
 Layout::
 
-    STORE/index/tantivy/        one tantivy index for the whole store (fields norm, seg, row)
-    STORE/index/covered.json    the store segments the index holds completely, replaced atomically
+    STORE/index/tantivy/            one tantivy index for the whole store (fields norm, seg, row)
+    STORE/index/norm/SEGMENT.arrow  the segment's norm column, uncompressed, row for row
+    STORE/index/covered.json        the store segments the index holds completely, replaced atomically
 
 Segments are immutable, so a segment is indexed once: its documents are added (after deleting any of its
 documents a killed run left behind) and committed, and only then is it listed in ``covered.json``. Readers
@@ -21,18 +23,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from policypulse.corpus.store import Store, atomic_write_bytes
 
 INDEX_DIR = "index"
 TOKENIZER = "policypulse-ws"
-FORMAT = 1  # bump when the index fields change: an index of another format is rebuilt
+FORMAT = 2  # bump when the index fields change: an index of another format is rebuilt
 # tantivy drops terms longer than this (bytes); a query naming such a token must scan instead.
 MAX_TERM_BYTES = 65_000
 WRITER_HEAP = 256_000_000
@@ -48,7 +52,7 @@ def _schema() -> Any:
     import tantivy
 
     sb = tantivy.SchemaBuilder()
-    sb.add_text_field("norm", stored=True, tokenizer_name=TOKENIZER, index_option="position")
+    sb.add_text_field("norm", stored=False, tokenizer_name=TOKENIZER, index_option="position")
     sb.add_integer_field("seg", stored=False, indexed=True, fast=True)
     sb.add_integer_field("row", stored=False, indexed=False, fast=True)
     return sb.build()
@@ -82,6 +86,30 @@ def covers(store: Store, version: int | None = None) -> bool:
     return bool(segments) and set(segments) <= covered(store)
 
 
+def norm_path(store: Store, segment: str) -> Path:
+    """The memory-mappable copy of a segment's ``norm`` column."""
+    return store.path / INDEX_DIR / "norm" / (Path(segment).stem + ".arrow")
+
+
+def open_norms(path: Path) -> pa.Array:
+    """A segment's ``norm`` column, memory-mapped (no copy, nothing read until used)."""
+    table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+    col = table.column(0)
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
+def _write_norms(store: Store, segment: str, norms: pa.ChunkedArray) -> None:
+    final = norm_path(store, segment)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(final.name + ".tmp")
+    table = pa.table({"norm": norms.combine_chunks()})
+    with pa.OSFile(str(tmp), "wb") as fh, pa.ipc.new_file(fh, table.schema) as writer:
+        writer.write_table(table, max_chunksize=max(table.num_rows, 1))  # one chunk: one offsets array
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+
+
 def open_index(store: Store) -> Any | None:
     """The index for reading (None when there is none); never writes."""
     path = store.path / INDEX_DIR / "tantivy"
@@ -106,8 +134,8 @@ def update(store: Store, progress: Callable[[int], None] | None = None) -> int:
         return 0
     root = store.path / INDEX_DIR
     path = root / "tantivy"
-    if not done and path.exists():
-        shutil.rmtree(path)  # an index of an older format, or one that never finished a segment
+    if not done and root.exists():
+        shutil.rmtree(root)  # an index of an older format, or one that never finished a segment
     path.mkdir(parents=True, exist_ok=True)
     index = _register(tantivy.Index(_schema(), path=str(path), reuse=True))
     writer = index.writer(heap_size=WRITER_HEAP, num_threads=2)
@@ -116,10 +144,11 @@ def update(store: Store, progress: Callable[[int], None] | None = None) -> int:
         for name in todo:
             key = segment_key(name)
             writer.delete_documents("seg", key)  # what a killed run may have committed of this segment
-            pf = pq.ParquetFile(store.path / "segments" / name)
+            norms = pq.read_table(store.path / "segments" / name, columns=["norm"]).column("norm")
+            _write_norms(store, name, norms)
             row = 0
-            for part in pf.iter_batches(batch_size=2048, columns=["norm"]):
-                for norm in part.column(0).to_pylist():
+            for part in norms.chunks:
+                for norm in part.to_pylist():
                     doc = tantivy.Document()
                     doc.add_text("norm", norm)
                     doc.add_integer("seg", key)
@@ -127,7 +156,7 @@ def update(store: Store, progress: Callable[[int], None] | None = None) -> int:
                     writer.add_document(doc)
                     row += 1
                 if progress is not None:
-                    progress(part.num_rows)
+                    progress(len(part))
             added += row
             batch.append((name, row))
             # Commit about every COMMIT_DOCS documents: each commit is a tantivy segment to merge later.

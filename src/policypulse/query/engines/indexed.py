@@ -1,9 +1,9 @@
 """The embedded engine with the store's token index: tantivy finds the documents, numpy counts them.
 
 Every query is turned into a tantivy query that returns a superset of its matching documents (exactly
-its documents for phrases and their AND/OR/NOT); the stored ``norm`` of each candidate is then read to
-count mentions and, where the index query was only a superset (NEAR, a trailing ``*``), to keep the
-documents the matching rule accepts (``compile.Matcher``). Dates, sources and folding are looked up in
+its documents for phrases and their AND/OR/NOT); the ``norm`` of each candidate is then read from the
+memory-mapped copy beside the index to count mentions and, where the index query was only a superset
+(NEAR, a trailing ``*``), to keep the documents the matching rule accepts (``compile.Matcher``). Dates, sources and folding are looked up in
 per-document arrays of the version, loaded once. A query the index cannot narrow (a lone NOT, an
 over-long token) goes to the scan of the parent engine, so every query is answered, and exactly.
 """
@@ -11,6 +11,7 @@ over-long token) goes to the scan of the parent engine, so every query is answer
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +23,12 @@ import pyarrow.parquet as pq
 
 from policypulse.corpus import index as token_index
 from policypulse.corpus.store import Store
-from policypulse.query.compile import Matcher
+from policypulse.query.compile import Matcher, near_regex
 from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR
 from policypulse.query.engines.duckdb import DuckDBEngine
 from policypulse.query.ideas import Idea
-from policypulse.query.parser import And, Near, Node, Not, Or, Phrase
+from policypulse.query.matching import phrase_pattern
+from policypulse.query.parser import And, Near, Node, Not, Or, Phrase, positive_leaves
 
 _PRECISIONS = ("day", "month", "year")
 _PERIOD_DTYPE = "datetime64[us]"  # what the scan (DuckDB) returns, so that results of both engines compare equal
@@ -107,6 +109,9 @@ class IndexedEngine(DuckDBEngine):
         self.searcher = index.searcher()
         self._meta: _Meta | None = None
         self._totals: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._masks: dict[tuple[Any, ...], np.ndarray] = {}
+        self._norms: dict[int, tuple[np.ndarray, memoryview, Any]] = {}
+        self._paths = {token_index.segment_key(p.name): p.name for p in store.segment_paths(self.version)}
 
     @property
     def meta(self) -> _Meta:
@@ -185,11 +190,12 @@ class IndexedEngine(DuckDBEngine):
             return tantivy.Query.term_query(self.schema, "norm", toks[0])
         return tantivy.Query.phrase_query(self.schema, "norm", toks)
 
-    def _hits(self, query: Any) -> tuple[np.ndarray, list[Any]]:
-        """Positions (into the version's arrays) and tantivy addresses of the query's documents."""
+    def _hits(self, query: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions (into the version's arrays), segment keys and rows of the query's documents."""
         n = self.searcher.search(query, 1, count=True).count
         if n == 0:
-            return np.empty(0, np.int64), []
+            empty = np.empty(0, np.int64)
+            return empty, empty, empty
         addresses = [a for _, a in self.searcher.search(query, n, count=False).hits]
         segs = np.asarray(self.searcher.fast_field_values("seg", addresses), dtype=np.int64)
         rows = np.asarray(self.searcher.fast_field_values("row", addresses), dtype=np.int64)
@@ -197,11 +203,32 @@ class IndexedEngine(DuckDBEngine):
         i = np.searchsorted(keys, segs).clip(0, max(len(keys) - 1, 0))
         base = np.where(keys[i] == segs, firsts[i], -1) if len(keys) else np.full(len(segs), -1)
         keep = base >= 0  # documents of segments outside this version
-        return (base + rows)[keep], [a for a, k in zip(addresses, keep) if k]
+        return (base + rows)[keep], segs[keep], rows[keep]
+
+    def _norm_bytes(self, segs: np.ndarray, rows: np.ndarray) -> list[bytes]:
+        """The UTF-8 ``norm`` of each (segment, row), from the memory-mapped copies."""
+        out: list[bytes] = [b""] * len(segs)
+        for key in np.unique(segs):
+            if int(key) not in self._norms:
+                arr = token_index.open_norms(token_index.norm_path(self.store, self._paths[int(key)]))
+                offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+                self._norms[int(key)] = (offsets, memoryview(arr.buffers()[2]), arr)  # arr keeps the map open
+            offsets, data, _ = self._norms[int(key)]
+            for i in np.flatnonzero(segs == key):
+                r = rows[i]
+                out[i] = bytes(data[offsets[r] : offsets[r + 1]])
+        return out
 
     def _mask(self, by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None,
               dedup: bool) -> np.ndarray:
         """Which documents may be counted in periods of ``by`` (engines/base.where_sql, in numpy)."""
+        key = (PRECISIONS_FOR[by], include_fallback, date_from, date_to, dedup)
+        if key not in self._masks:
+            self._masks[key] = self._make_mask(by, include_fallback, date_from, date_to, dedup)
+        return self._masks[key]
+
+    def _make_mask(self, by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None,
+                   dedup: bool) -> np.ndarray:
         m = self.meta
         allowed = [_PRECISIONS.index(p) for p in PRECISIONS_FOR[by]]
         mask = np.isin(m.precision, allowed)
@@ -221,7 +248,8 @@ class IndexedEngine(DuckDBEngine):
             raise ValueError(f"unknown period {by!r}")
         mask = self._mask(by, include_fallback, date_from, date_to, dedup)
         m = self.meta
-        frames, scan = [], []
+        parts: list[tuple[str, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]] = []
+        scan: list[Idea] = []
         cols = ["idea", "period"] + (["source"] if by_source else []) + ["docs", "mentions"]
         for idea in ideas:
             node = idea.query
@@ -229,39 +257,29 @@ class IndexedEngine(DuckDBEngine):
             if plan is None:
                 scan.append(idea)
                 continue
-            pos, addresses = self._hits(plan[0])
+            pos, segs, rows = self._hits(plan[0])
             ok = mask[pos]
-            pos = pos[ok]
-            addresses = [a for a, k in zip(addresses, ok) if k]
-            matcher = Matcher(node)
-            mentions = np.zeros(len(pos), np.int64)
-            keep = np.ones(len(pos), bool)
-            for i, addr in enumerate(addresses):
-                norm = self.searcher.doc(addr)["norm"][0]
-                if not plan[1] and not matcher.matches(norm):
-                    keep[i] = False
-                    continue
-                mentions[i] = matcher.mentions(norm)
-            pos, mentions = pos[keep], mentions[keep]
+            pos, segs, rows = pos[ok], segs[ok], rows[ok]
+            norms = self._norm_bytes(segs, rows)
+            if plan[1]:
+                count = _Mentions(node)
+                mentions = np.fromiter((count(b) for b in norms), np.int64, len(norms))
+            else:
+                matcher = Matcher(node)
+                texts = [b.decode() for b in norms]
+                keep = np.fromiter((matcher.matches(t) for t in texts), bool, len(texts))
+                pos = pos[keep]
+                mentions = np.fromiter((matcher.mentions(t) for t, k in zip(texts, keep) if k), np.int64,
+                                       int(keep.sum()))
             if not len(pos):
                 continue
-            frame = pd.DataFrame({"period": periods_of(m.day[pos], by), "docs": 1, "mentions": mentions})
-            keys = ["period"]
-            if by_source:
-                frame["source"] = np.asarray(m.sources, dtype=object)[m.source[pos]]
-                keys.append("source")
-            out = frame.groupby(keys, sort=True, as_index=False)[["docs", "mentions"]].sum()
-            out.insert(0, "idea", idea.name)
-            frames.append(out)
+            parts.append(_group(idea.name, periods_of(m.day[pos], by), mentions,
+                                m.source[pos] if by_source else None))
+        out = _frame(parts, m.sources, by_source)
         if scan:
-            frames.append(super().counts(scan, by, by_source=by_source, include_fallback=include_fallback,
-                                         date_from=date_from, date_to=date_to, dedup=dedup))
-        frames = [f for f in frames if not f.empty]
-        if not frames:
-            return pd.DataFrame(columns=cols)
-        out = pd.concat(frames, ignore_index=True)
-        out["period"] = pd.to_datetime(out["period"]).astype(_PERIOD_DTYPE)
-        out[["docs", "mentions"]] = out[["docs", "mentions"]].astype("int64")
+            more = super().counts(scan, by, by_source=by_source, include_fallback=include_fallback,
+                                  date_from=date_from, date_to=date_to, dedup=dedup)
+            out = pd.concat([f for f in (out, more) if not f.empty] or [out], ignore_index=True)
         return out[cols]
 
     def totals(self, by: str, *, by_source: bool = False, include_fallback: bool = False,
@@ -290,7 +308,7 @@ class IndexedEngine(DuckDBEngine):
         if plan is None:
             return super().matching_documents(idea, limit=limit, date_from=date_from, date_to=date_to)
         m = self.meta
-        pos, addresses = self._hits(plan[0])
+        pos, segs, rows = self._hits(plan[0])
         ok = np.ones(len(pos), bool)
         if date_from is not None:
             ok &= m.day[pos] >= np.datetime64(date_from, "D")
@@ -298,9 +316,9 @@ class IndexedEngine(DuckDBEngine):
             ok &= m.day[pos] <= np.datetime64(date_to, "D")
         if not plan[1]:
             matcher = Matcher(idea.query)
-            for i, addr in enumerate(addresses):
-                if ok[i] and not matcher.matches(self.searcher.doc(addr)["norm"][0]):
-                    ok[i] = False
+            idx = np.flatnonzero(ok)
+            for i, b in zip(idx, self._norm_bytes(segs[idx], rows[idx])):
+                ok[i] = matcher.matches(b.decode())
         pos = pos[ok]
         if len(pos) > limit:
             # The oldest ``limit`` documents and every one sharing the last date (ties break on doc_id).
@@ -326,6 +344,50 @@ class IndexedEngine(DuckDBEngine):
             parts.append(self.con.execute(sql).df())
         out = pd.concat(parts, ignore_index=True).sort_values(["date", "doc_id"], kind="stable")
         return out.head(limit).reset_index(drop=True)
+
+
+class _Mentions:
+    """Mentions of a query's positive phrases in a UTF-8 ``norm`` (as ``Matcher.mentions``, on bytes)."""
+
+    def __init__(self, node: Node) -> None:
+        self.phrases = [phrase_pattern(list(leaf.tokens), leaf.prefix).encode()
+                        for leaf in positive_leaves(node) if isinstance(leaf, Phrase)]
+        # UTF-8 keeps every multi-byte character a run of non-space bytes, so the regex means the same on bytes.
+        self.near = [re.compile(near_regex(leaf).encode()) for leaf in positive_leaves(node)
+                     if isinstance(leaf, Near)]
+
+    def __call__(self, norm: bytes) -> int:
+        return sum(norm.count(p) for p in self.phrases) + sum(len(r.findall(norm)) for r in self.near)
+
+
+def _group(name: str, periods: np.ndarray, mentions: np.ndarray, sources: np.ndarray | None
+           ) -> tuple[str, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    """``(idea, periods, source codes, docs, mentions)`` per period (and source) of one idea's documents."""
+    if sources is None:
+        keys, inverse = np.unique(periods, return_inverse=True)
+        codes = None
+    else:
+        # One int64 key per (period, source): days since 1970 times a stride larger than any source code.
+        stride = int(sources.max()) + 1
+        combined, inverse = np.unique(periods.astype(np.int64) * stride + sources, return_inverse=True)
+        keys, codes = (combined // stride).astype("datetime64[D]"), (combined % stride).astype(np.int32)
+    docs = np.bincount(inverse, minlength=len(keys)).astype(np.int64)
+    ments = np.bincount(inverse, weights=mentions, minlength=len(keys)).astype(np.int64)
+    return name, keys, codes, docs, ments
+
+
+def _frame(parts: list[tuple[str, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]], source_names: list[str],
+           by_source: bool) -> pd.DataFrame:
+    """One DataFrame from every idea's grouped counts (built once: pandas costs per call, not per row)."""
+    names = np.repeat(np.array([p[0] for p in parts], dtype=object), [len(p[1]) for p in parts])
+    def cat(i: int, dtype: Any) -> np.ndarray:
+        return np.concatenate([p[i] for p in parts]) if parts else np.empty(0, dtype)
+    data: dict[str, Any] = {"idea": names, "period": cat(1, "datetime64[D]").astype(_PERIOD_DTYPE)}
+    if by_source:
+        data["source"] = np.asarray(source_names, dtype=object)[cat(2, np.int32)]
+    data["docs"] = cat(3, np.int64)
+    data["mentions"] = cat(4, np.int64)
+    return pd.DataFrame(data)
 
 
 def _all(queries: list[Any]) -> Any:
