@@ -376,7 +376,9 @@ def test_parse_date(value: object, expected: tuple[dt.date, str]) -> None:
     ("2014-13-01", "invalid date '2014-13-01' (month must be in 1..12)"),
     ("", "empty date"),
     ("   ", "empty date"),
-    ("yesterday", "unparseable date 'yesterday'"),
+    ("sometime soon", "unparseable date 'sometime soon'"),
+    ("yesterday", ("relative date 'yesterday' and no capture time to resolve it against (a field such as "
+                  "retrieved_at, scraped_at, collected_at or indexed_date)")),
     ("20140304", "date is a bare number '20140304', expected a date"),
     (20140304, "date is a number (20140304), expected a date string"),
     (True, "date is a boolean (True), expected a date string"),

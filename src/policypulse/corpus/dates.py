@@ -72,7 +72,7 @@ def parse_date(
         raise DateError(f"date is a boolean ({value!r}), expected a date string")
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc)
+            value = value.astimezone(dt.UTC)
         return _check(value.date(), value, today), "day"
     if isinstance(value, dt.date):
         return _check(value, value, today), "day"
@@ -95,10 +95,10 @@ def parse_date(
             return _check(_make(y, int(mo), 1, raw), raw, today), "month"
         if m["tz"] and m["time"]:
             try:
-                stamp = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+                stamp = dt.datetime.fromisoformat(s)  # Python 3.11+ reads "Z"
             except ValueError:
                 raise DateError(f"invalid timestamp {raw!r}") from None
-            return _check(stamp.astimezone(dt.timezone.utc).date(), raw, today), "day"
+            return _check(stamp.astimezone(dt.UTC).date(), raw, today), "day"
         return _check(_make(y, int(mo), int(d), raw), raw, today), "day"
     m = _YEAR_FIRST_SLASH.match(s)
     if m:
@@ -119,6 +119,11 @@ def parse_date(
                 )
         day, month = (a, b) if date_order == "DMY" else (b, a)
         return _check(_make(y, month, day, raw), raw, today), "day"
+    if is_relative(s):
+        # "3 hours ago" is a date only next to the time it was captured; readers resolve it where the record
+        # carries that time, so reaching here means it does not
+        raise DateError(f"relative date {raw!r} and no capture time to resolve it against (a field such as "
+                        "retrieved_at, scraped_at, collected_at or indexed_date)")
     if s.isdigit():
         raise DateError(f"date is a bare number {raw!r}, expected a date")
     if not re.search(r"\d", s):
@@ -155,3 +160,109 @@ def date_from_filename(name: str, today: dt.date | None = None) -> tuple[dt.date
             except (ValueError, DateError):
                 continue
     return None
+
+
+# -- relative dates ("3 hours ago", "yesterday", "last week"), resolved against the capture time -----------
+#
+# A relative date means something only next to the time the page was captured (Media Cloud's indexed_date,
+# twarc's retrieved_at, a scraper's scraped_at). Counts of days or finer ("2 days ago", "10 hours ago") are
+# taken as exact, the convention of dateparser and of the sites that print them: the day is known. A week is
+# not a day: "last week" and "N weeks ago" name a 7-day span, stored at the finest precision that holds the
+# whole span (the month, else the year) so that no day is invented. Months and years are calendar units.
+
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "ein": 1, "einem": 1, "einer": 1, "einen": 1, "zwei": 2,
+                "drei": 3, "un": 1, "une": 1, "deux": 2, "trois": 3}
+# unit word (en/de/fr, singular and plural, and the one-letter forms social sites print: "3h", "5m") -> unit
+_UNIT_WORDS = {
+    "second": ["s", "sec", "secs", "second", "seconds", "sekunde", "sekunden", "seconde", "secondes"],
+    "minute": ["m", "min", "mins", "minute", "minutes", "minuten"],
+    "hour": ["h", "hr", "hrs", "hour", "hours", "stunde", "stunden", "heure", "heures"],
+    "day": ["d", "day", "days", "tag", "tage", "tagen", "jour", "jours"],
+    "week": ["w", "wk", "wks", "week", "weeks", "woche", "wochen", "semaine", "semaines"],
+    "month": ["mo", "month", "months", "monat", "monate", "monaten", "mois"],
+    "year": ["y", "yr", "yrs", "year", "years", "jahr", "jahre", "jahren", "an", "ans", "année", "années"],
+}
+_UNIT = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_N = r"(?P<n>\d+|[a-zäöüéû]+)"
+_RELATIVE = (
+    re.compile(rf"^(?:about\s+|ca\.?\s+|environ\s+)?{_N}\s*(?P<u>[a-zäöüéû]+)\.?\s+ago$"),  # "3 hours ago", "a day ago"
+    re.compile(r"^(?P<n>\d+)\s*(?P<u>[smhdwy]|min|mins|hr|hrs|wk|wks|mo|yr|yrs)$"),  # "3h", "5m", "2d"
+    re.compile(rf"^vor\s+(?:etwa\s+)?{_N}\s+(?P<u>[a-zäöüéû]+)$"),  # "vor 2 Tagen"
+    re.compile(rf"^il\s+y\s+a\s+(?:environ\s+)?{_N}\s+(?P<u>[a-zäöüéû]+)$"),  # "il y a 2 jours"
+)
+_NAMED_DAYS = {"now": 0, "just now": 0, "today": 0, "heute": 0, "gerade eben": 0, "jetzt": 0,
+               "aujourd'hui": 0, "à l'instant": 0, "maintenant": 0, "yesterday": 1, "gestern": 1, "hier": 1}
+_NAMED_PERIODS = {"last week": ("week", 1), "letzte woche": ("week", 1), "vergangene woche": ("week", 1),
+                  "la semaine dernière": ("week", 1), "la semaine derniere": ("week", 1),
+                  "last month": ("month", 1), "letzten monat": ("month", 1), "vergangenen monat": ("month", 1),
+                  "le mois dernier": ("month", 1), "last year": ("year", 1), "letztes jahr": ("year", 1),
+                  "vergangenes jahr": ("year", 1), "l'année dernière": ("year", 1), "l'an dernier": ("year", 1)}
+
+
+def _relative_parts(value: str) -> tuple[str, int] | None:
+    """``(unit, count)`` of a relative date ("3 hours ago" -> ("hour", 3)), ``("calendar-week", 1)`` for
+    "last week", or None when ``value`` is not a relative date."""
+    s = " ".join(value.strip().lower().replace("\u2019", "'").split())
+    if len(s) > 4 and s[:4].isdigit() and s[4] in "-/.":  # the usual case, an absolute date: no regex needed
+        return None
+    if s in _NAMED_DAYS:
+        return "day", _NAMED_DAYS[s]
+    if s in _NAMED_PERIODS:
+        period, k = _NAMED_PERIODS[s]
+        return ("calendar-week" if period == "week" else period), k
+    for rx in _RELATIVE:
+        m = rx.match(s)
+        if not m:
+            continue
+        count = int(m["n"]) if m["n"].isdigit() else _COUNT_WORDS.get(m["n"])
+        unit = _UNIT.get(m["u"])
+        if count is not None and unit is not None:
+            return unit, count
+    return None
+
+
+def is_relative(value: Any) -> bool:
+    """Whether ``value`` is a relative date such as "3 hours ago", "gestern" or "last week"."""
+    return isinstance(value, str) and _relative_parts(value) is not None
+
+
+def _span(lo: dt.date, hi: dt.date, raw: str) -> tuple[str, str]:
+    """The finest precision holding every day from ``lo`` to ``hi``: never a day the input did not give."""
+    if lo == hi:
+        return lo.isoformat(), "day"
+    if (lo.year, lo.month) == (hi.year, hi.month):
+        return f"{lo.year:04d}-{lo.month:02d}", "month"
+    if lo.year == hi.year:
+        return f"{lo.year:04d}", "year"
+    raise DateError(f"relative date {raw!r} means a week from {lo} to {hi}, across a new year: it cannot be "
+                    "dated to a day, a month or a year")
+
+
+def relative_date(value: str, captured: dt.datetime) -> tuple[str, str] | None:
+    """``(ISO date, precision)`` for a relative date resolved against the capture time, None if not relative.
+
+    The ISO text has the precision's length (``2024-03-03``, ``2024-02``, ``2024``), so that
+    :func:`parse_date` stores it at that precision and quarantines it if it lies in the future. Raises
+    :class:`DateError` for a week that straddles a new year.
+    """
+    parts = _relative_parts(value)
+    if parts is None:
+        return None
+    unit, n = parts
+    if captured.tzinfo is not None:  # the UTC day, as for every timestamp with a zone (parse_date)
+        captured = captured.astimezone(dt.UTC)
+    if unit in _SECONDS:
+        return (captured - dt.timedelta(seconds=n * _SECONDS[unit])).date().isoformat(), "day"
+    day = captured.date()
+    if unit == "week":  # "2 weeks ago": between 14 and 20 days before the capture
+        hi = day - dt.timedelta(days=7 * n)
+        return _span(hi - dt.timedelta(days=6), hi, value)
+    if unit == "calendar-week":  # "last week": Monday to Sunday of the week before the capture's
+        monday = day - dt.timedelta(days=day.weekday() + 7 * n)
+        return _span(monday, monday + dt.timedelta(days=6), value)
+    if unit == "month":
+        months = day.year * 12 + day.month - 1 - n
+        return f"{months // 12:04d}-{months % 12 + 1:02d}", "month"
+    return f"{day.year - n:04d}", "year"

@@ -1,4 +1,4 @@
-"""Read pre-aggregated `date,count[,total]` CSVs (Nexis, Google Trends, Ngram exports) into a count series."""
+"""Read pre-aggregated `date,count[,total]` CSVs (Nexis, Google Trends, Ngram, Media Cloud) into a count series."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ from .errors import CountsFileError, StatisticalWarning
 from .series import FREQUENCIES, period_start
 
 _DATE_RE = re.compile(r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$")
+# A day with a time of day, as Media Cloud writes its dates ("2024-03-01 00:00:00"): the day is kept.
+_STAMP_RE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+# Header names of the total column, best first: Media Cloud's attention CSV (date,count,total_count,ratio),
+# ours, GDELT's timelinevolraw ("norm").
+_TOTAL_NAMES = ("total_count", "total", "total_docs", "norm")
+_RATIO_TOLERANCE = 0.01  # relative; Media Cloud rounds ratio
 # Median spacing (days) -> frequency.
 _SPACING: tuple[tuple[float, float, str], ...] = (
     (0.5, 1.5, "day"),
@@ -28,6 +34,9 @@ CONSTANT_EXPOSURE_MIN = 1000  # documents per period assumed when the file has n
 def _parse_date(text: str, path: str, line: int) -> pd.Timestamp:
     """ISO date, year-month or year; anything else is a CountsFileError naming the line."""
     t = text.strip()
+    stamp = _STAMP_RE.match(t)
+    if stamp:
+        t = stamp[1]
     if not _DATE_RE.match(t):
         raise CountsFileError(path, line, f"cannot read date {text!r}; use YYYY-MM-DD, YYYY-MM or YYYY")
     try:
@@ -51,6 +60,37 @@ def _parse_int(text: str, what: str, path: str, line: int) -> int:
             "frequencies such as Ngram shares, export match and volume counts instead)",
         )
     return int(value)
+
+
+def _total_column(header: list[str], path: str, line: int) -> tuple[int | None, int | None]:
+    """(total column, ratio column) of a named header; the third column is the total unless named otherwise."""
+    names = [h.strip().lower() for h in header]
+    ratio = names.index("ratio") if "ratio" in names else None
+    for name in _TOTAL_NAMES:
+        if name in names[2:]:
+            return names.index(name, 2), ratio
+    if len(names) < 3:
+        return None, ratio
+    if names[2] == "ratio":
+        # a share is not a total: the counts would be divided by the wrong thing
+        raise CountsFileError(path, line, "the third column is 'ratio' and no total column (total_count or "
+                                          "total) is named; export the counts with their totals")
+    return 2, ratio
+
+
+def _check_ratio(text: str, count: int, total: int, path: str, line: int) -> None:
+    """A Media Cloud ratio must equal count/total_count: a mismatch means shifted or mislabelled columns."""
+    t = text.strip()
+    if not t or total == 0:
+        return
+    try:
+        ratio = float(t)
+    except ValueError:
+        raise CountsFileError(path, line, f"ratio {text!r} is not a number") from None
+    expected = count / total
+    if abs(ratio - expected) > _RATIO_TOLERANCE * max(expected, 1.0 / total):
+        raise CountsFileError(path, line, f"ratio {t} disagrees with count/total_count = {count}/{total} = "
+                                          f"{expected:.6g}: are the columns shifted?")
 
 
 def infer_frequency(dates: pd.DatetimeIndex) -> str:
@@ -78,13 +118,15 @@ def read_counts(path: str | Path, by: str | None = None) -> tuple[pd.DataFrame, 
     The header may use other names (e.g. Google Trends' "Week,term: (Worldwide)"); single-column
     preamble lines before it are skipped. The frequency is inferred from the date spacing unless `by`
     is given. Dates missing between the first and last row become coverage gaps (total_docs = 0).
+    Named columns are found by name: Media Cloud's attention CSV (``date,count,total_count,ratio``, dates
+    possibly with a time of day) takes ``total_count`` as the total and checks ``ratio`` against it.
     Without a total column exposure is taken as constant — rates are then relative and the death test
     treats every period as equally searched; a note in `frame.attrs["notes"]` and a StatisticalWarning
     say so. Bad rows raise CountsFileError (a ValueError) naming the file and line.
     """
     p = str(path)
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")
+        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed by the `with` below
     except OSError as exc:
         raise CountsFileError(p, None, f"cannot open ({exc.strerror})") from None
     with handle:
@@ -95,34 +137,45 @@ def read_counts(path: str | Path, by: str | None = None) -> tuple[pd.DataFrame, 
     if not rows:
         raise CountsFileError(p, None, "no rows with at least two columns (expected date,count[,total])")
     header_line, header = rows[0]
-    if _DATE_RE.match(header[0].strip()):
-        data, has_total = rows, len(header) >= 3
+    notes: list[str] = []
+    if _DATE_RE.match(header[0].strip()) or _STAMP_RE.match(header[0].strip()):
+        data, total_col, ratio_col = rows, (2 if len(header) >= 3 else None), None
     else:
         if not header[0].strip():
             raise CountsFileError(
                 p, header_line, f"unrecognised header {header!r}; expected date,count[,total]"
             )
-        data, has_total = rows[1:], len(header) >= 3
+        data = rows[1:]
+        total_col, ratio_col = _total_column(header, p, header_line)
+        if total_col is not None and data and all(len(row) == 2 for _, row in data):
+            # Media Cloud writes its 4-column header but only date,count where the platform cannot give totals
+            total_col = ratio_col = None
+        if total_col is not None and header[total_col].strip().lower() == "total_count":
+            notes.append("Media Cloud attention CSV: total_count (stories in the collection per period) is the "
+                         "exposure" + ("; ratio checked against count/total_count" if ratio_col is not None else ""))
+    has_total = total_col is not None
     if not data:
         raise CountsFileError(p, None, "the file has a header but no data rows")
+    need = 1 + max(1, total_col or 0, ratio_col or 0)
     dates, counts, totals, lines = [], [], [], []
     for line, row in data:
-        if len(row) < 2 or (has_total and len(row) < 3):
-            raise CountsFileError(p, line, f"expected {'3' if has_total else '2'} columns, got {len(row)}")
+        if len(row) < need:
+            raise CountsFileError(p, line, f"expected {need} columns, got {len(row)}")
         dates.append(_parse_date(row[0], p, line))
         counts.append(_parse_int(row[1], "count", p, line))
-        if has_total:
-            total = _parse_int(row[2], "total", p, line)
+        if total_col is not None:
+            total = _parse_int(row[total_col], "total", p, line)
             if total < counts[-1]:
                 raise CountsFileError(p, line, f"count {counts[-1]} exceeds total {total}")
             totals.append(total)
+            if ratio_col is not None:
+                _check_ratio(row[ratio_col], counts[-1], total, p, line)
         lines.append(line)
     idx = pd.DatetimeIndex(dates)
     try:
         freq = by or infer_frequency(idx)
     except ValueError as exc:
         raise CountsFileError(p, None, str(exc)) from None
-    notes: list[str] = []
     if freq == "week" and (idx.dayofweek == 6).all():  # Google Trends weeks run Sunday-Saturday
         idx = idx + pd.Timedelta(days=1)
         notes.append("weeks dated by their Sunday were moved to the Monday that starts policypulse weeks")

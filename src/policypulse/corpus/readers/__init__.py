@@ -64,6 +64,10 @@ FORMATS = ("auto", "jsonl", "json", "csv", "parquet", "textdir", "sotu") + ARCHI
 # Formats named in the contract but not readable yet (none since issue #9).
 PLANNED_FORMATS: tuple[str, ...] = ()
 
+# Factiva's HTML exports: article blocks <div class="article enArticle">, paragraphs class="articleParagraph ...",
+# a <title>Factiva</title> (the indexed export's CSS runs to ~100 KB before the first article)
+_FACTIVA_HTML = re.compile(r"""class=["']article [a-z]{2}Article["']|class=["']articleParagraph"""
+                           r"|<title>\s*Factiva\s*</title>", re.IGNORECASE)
 _NEXIS_HEAD = re.compile(r"^\s*(?:Documents|Dokumente)\s*\(\d+\)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -85,6 +89,8 @@ def detect(path: Path) -> str:
         except Exception:  # noqa: BLE001 - striprtf on a damaged file: the text reader names it
             return "text"
         return "nexis" if _nexis_lines(lines) else "text"
+    if head.startswith(b"%PDF"):
+        return _detect_pdf(path)
     if head.startswith(tuple(BINARY_MAGIC)):
         return "text"  # the text reader rejects it, naming the container (a .txt that is a PDF)
     from policypulse.corpus.text import decode
@@ -129,12 +135,25 @@ def _detect_zip(path: Path) -> str:
     return "text"  # a Word file that is not a Nexis export: rejected with the reason
 
 
+def _detect_pdf(path: Path) -> str:
+    """``nexis`` for a PDF whose first pages hold Nexis document markers, else ``text`` (rejected with reason)."""
+    from policypulse.corpus.readers.nexis import pdf_lines
+
+    try:
+        lines = pdf_lines(path.read_bytes(), max_pages=10)
+    except (ValueError, OSError):
+        return "text"  # the text reader names it a PDF; --format nexis gives the PDF's own error
+    return "nexis" if _nexis_lines(lines) else "text"
+
+
 def _detect_xml(text: str) -> str:
     body = re.sub(r"^<\?xml[^>]*\?>\s*", "", text)
     body = re.sub(r"^(<!--.*?-->\s*|<!DOCTYPE[^\[>]*(\[.*?\]\s*)?>\s*)*", "", body, flags=re.DOTALL)
     if body.startswith("<publicwhip"):
         return "hansard"
     low = text[:20000].lower()
+    if "<html" in low[:3000] and _FACTIVA_HTML.search(text):
+        return "factiva"
     if "<article" in low and ("<accessionno" in low or "factiva" in low or "<ppsarticle" in low
                               or "<tailparagraphs" in low or "<leadparagraph" in low):
         return "factiva"
@@ -170,6 +189,8 @@ def _detect_json(text: str) -> str:
         return "gdelt"
     if '"app.bsky.feed.post"' in head:
         return "bluesky"
+    if re.search(r'"(memberships|persons)"\s*:', head) and "uk.org.publicwhip/" in head:
+        return "hansard"  # ParlParse's people.json: accounted for by the Hansard reader, not read as documents
     if re.search(r'"edit_history_tweet_ids"\s*:', head) or (
             re.search(r'"data"\s*:', head) and re.search(r'"author_id"\s*:', head)) or (
             re.search(r'"id_str"\s*:', head) and re.search(r'"created_at"\s*:', head)):

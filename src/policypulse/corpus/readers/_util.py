@@ -1,12 +1,15 @@
-"""Helpers shared by the archive readers (issue 9): safe XML, written dates, relative dates, lenient JSON."""
+"""Helpers shared by the archive readers (issue 9): safe XML, written dates, capture times, lenient JSON."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
+from policypulse.corpus.dates import DateError, is_relative, relative_date
+from policypulse.corpus.readers.base import DATE_FIELDS, Rejection, pick
 from policypulse.corpus.text import decode
 
 # -- safe XML ----------------------------------------------------------------------------------------
@@ -110,35 +113,56 @@ def _date_line_rest(rest: str) -> bool:
     return len(tail) <= 40 and not re.search(r"[.!?]\s", tail)
 
 
-# -- relative dates, resolved against the capture time -------------------------------------------------
+# -- capture times: what a relative date ("3 hours ago") is resolved against ----------------------------
 
-_UNITS = {"minute": 60, "min": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
-          "minuten": 60, "stunde": 3600, "stunden": 3600, "tag": 86400, "tagen": 86400,
-          "woche": 7 * 86400, "wochen": 7 * 86400, "heure": 3600, "heures": 3600, "jour": 86400,
-          "jours": 86400, "semaine": 7 * 86400, "semaines": 7 * 86400}
-_AGO = re.compile(r"^(?:(?P<n>\d+|an?|one)\s+(?P<u>[a-zà-ü]+?)s?\s+ago|vor\s+(?P<n2>\d+|einem|einer)\s+"
-                  r"(?P<u2>[a-zà-ü]+)|il\s+y\s+a\s+(?P<n3>\d+|une?)\s+(?P<u3>[a-zà-ü]+))$", re.IGNORECASE)
-_TODAY = {"today": 0, "heute": 0, "aujourd'hui": 0, "yesterday": 1, "gestern": 1, "hier": 1}
+# Fields in which scrapers and collection tools record when a page or post was captured (twarc: __twarc; Media
+# Cloud: indexed_date; Bluesky AppView: indexedAt), tried in this order.
+CAPTURE_FIELDS = ("retrieved_at", "scraped_at", "collected_at", "captured_at", "crawled_at", "fetched_at",
+                  "downloaded_at", "indexed_date", "indexed_at", "indexedat", "__twarc.retrieved_at")
 
 
-def relative_date(value: str, captured: dt.datetime) -> tuple[str, str] | None:
-    """An ISO date for "3 days ago", "yesterday", "vor 2 Tagen", "il y a 2 jours", relative to ``captured``.
+def capture_time(data: dict[str, Any]) -> tuple[str, dt.datetime] | None:
+    """``(field, instant)`` of the first capture-time field of a record holding an ISO 8601 time, or None."""
+    lowered = {k.lower(): k for k in data if isinstance(k, str)}
+    for name in CAPTURE_FIELDS:
+        if "." in name:
+            head, tail = name.split(".", 1)
+            value = data.get(head, {}).get(tail) if isinstance(data.get(head), dict) else None
+        else:
+            value = data.get(lowered[name]) if name in lowered else None
+        stamp = parse_instant(value)
+        if stamp is not None:
+            return name, stamp
+    return None
 
-    Hours and minutes give the day of the resulting instant; None if ``value`` is not a relative date.
+
+def resolve_relative(rec: Any, date_field: str | None) -> Any:
+    """The record with a relative date ("3 hours ago") resolved against its capture time, or a Rejection.
+
+    The date field is chosen as ingest chooses it (``--date-field``, else the usual names); its value is
+    replaced by the ISO date at its honest precision and the original kept in ``meta.date_relative``, so that
+    ingest still parses it (and quarantines it if the capture time lies in the future). Records without a
+    relative date, or without a capture time, pass unchanged (ingest then says why it cannot date them).
     """
-    s = " ".join(value.strip().lower().split())
-    if s in _TODAY:
-        return (captured.date() - dt.timedelta(days=_TODAY[s])).isoformat(), "day"
-    m = _AGO.match(s)
-    if not m:
-        return None
-    n_raw = m["n"] or m["n2"] or m["n3"]
-    unit = (m["u"] or m["u2"] or m["u3"]).lower()
-    n = int(n_raw) if n_raw.isdigit() else 1
-    seconds = _UNITS.get(unit) or _UNITS.get(unit.rstrip("s")) or _UNITS.get(unit.rstrip("n"))
-    if seconds is None:
-        return None
-    return (captured - dt.timedelta(seconds=n * seconds)).date().isoformat(), "day"
+    if date_field is None and "date" in rec.data and not is_relative(rec.data["date"]):
+        return rec  # the common case, checked without building pick()'s case-folded key map
+    key, value = pick(rec.data, date_field, DATE_FIELDS)
+    if key is None or not is_relative(value):
+        return rec
+    captured = capture_time(rec.data)
+    if captured is None:
+        return rec
+    field, stamp = captured
+    try:
+        resolved = relative_date(value, stamp)
+    except DateError as exc:
+        return Rejection(rec.file, rec.record, str(exc))
+    if resolved is None:  # unreachable: is_relative said it was relative
+        return rec
+    rec.data[key] = resolved[0]
+    rec.meta["date_relative"] = value
+    rec.meta["date_captured"] = f"{field} {stamp.isoformat()}"
+    return rec
 
 
 def parse_instant(value: Any) -> dt.datetime | None:
@@ -188,3 +212,111 @@ def loads_lenient(raw: bytes | str, max_repairs: int = 1000) -> tuple[Any, int]:
             return json.loads(fixed, strict=False), n
         except json.JSONDecodeError as exc:
             raise ValueError(f"invalid JSON at offset {exc.pos} after repairing {n} bad escapes: {exc.msg}") from None
+
+
+# -- a small HTML tree (exports such as Factiva's HTML), built on the standard library's tolerant parser ---
+
+
+class HtmlNode:
+    """An HTML element: tag, attributes, and children (elements or text), with its parent."""
+
+    __slots__ = ("attrs", "children", "parent", "tag")
+
+    def __init__(self, tag: str, attrs: dict[str, str], parent: HtmlNode | None) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.children: list[HtmlNode | str] = []
+        self.parent = parent
+
+    @property
+    def classes(self) -> list[str]:
+        """The tokens of the ``class`` attribute."""
+        return (self.attrs.get("class") or "").split()
+
+    def iter(self, tag: str | None = None) -> Iterator[HtmlNode]:
+        """This element and every element below it, in document order (only ``tag`` ones if given)."""
+        stack: list[HtmlNode] = [self]
+        while stack:
+            node = stack.pop()
+            if tag is None or node.tag == tag:
+                yield node
+            stack.extend(c for c in reversed(node.children) if isinstance(c, HtmlNode))
+
+    def elements(self) -> list[HtmlNode]:
+        """The child elements (not text)."""
+        return [c for c in self.children if isinstance(c, HtmlNode)]
+
+    def text(self) -> str:
+        """All text inside, whitespace (and non-breaking spaces) collapsed; ``<br>`` counts as a space."""
+        parts: list[str] = []
+
+        def walk(node: HtmlNode) -> None:
+            for c in node.children:
+                if isinstance(c, str):
+                    parts.append(c)
+                elif c.tag == "br":
+                    parts.append(" ")
+                elif c.tag in _BLOCK:  # a cell or paragraph ends a word even where the markup has no space
+                    parts.append(" ")
+                    walk(c)
+                    parts.append(" ")
+                elif c.tag not in ("script", "style"):
+                    walk(c)
+
+        walk(self)
+        return " ".join("".join(parts).replace("\u00a0", " ").split())
+
+
+_BLOCK = frozenset({"p", "div", "td", "th", "tr", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre"})
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr"})
+# An open <p> ends where a block starts (HTML's implied end tags), so that a sloppy export still nests right.
+_CLOSES_P = frozenset({"p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote"})
+
+
+def parse_html(text: str) -> HtmlNode:
+    """The tree of an HTML document (tolerant: unclosed and stray end tags are absorbed, never an error)."""
+    from html.parser import HTMLParser
+
+    root = HtmlNode("#document", {}, None)
+
+    class _Builder(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.cur = root
+
+        def _close(self, tag: str) -> bool:
+            node: HtmlNode | None = self.cur
+            while node is not None and node is not root:
+                if node.tag == tag:
+                    self.cur = node.parent or root
+                    return True
+                node = node.parent
+            return False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in _CLOSES_P and self.cur.tag == "p":
+                self.cur = self.cur.parent or root
+            if tag in ("td", "th") and self.cur.tag in ("td", "th"):
+                self.cur = self.cur.parent or root
+            if tag == "tr" and self.cur.tag in ("td", "th", "tr"):
+                self._close("tr")
+            node = HtmlNode(tag, {k: v or "" for k, v in attrs}, self.cur)
+            self.cur.children.append(node)
+            if tag not in _VOID:
+                self.cur = node
+
+        def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.cur.children.append(HtmlNode(tag, {k: v or "" for k, v in attrs}, self.cur))
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag not in _VOID:
+                self._close(tag)
+
+        def handle_data(self, data: str) -> None:
+            self.cur.children.append(data)
+
+    builder = _Builder()
+    builder.feed(text)
+    builder.close()
+    return root

@@ -52,6 +52,8 @@ class ReaderOptions:
     date_order: str | None = None
     default_date: dt.date | None = None
     default_source: str | None = None
+    # ParlParse members file (people.json) resolving Hansard speakers; None: look beside the XML files
+    hansard_people: Path | None = None
 
 
 Item = RawRecord | Rejection

@@ -8,14 +8,18 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from policypulse.corpus.readers._util import resolve_relative
 from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Rejection
 from policypulse.corpus.text import sniff_encoding
 
 csv.field_size_limit(sys.maxsize)
 
 
-def read_csv(path: Path, options: ReaderOptions) -> Iterator[Item]:
-    """Records of a CSV/TSV file, numbered by the line on which each record starts."""
+def read_csv(path: Path, options: ReaderOptions, *, relative: bool = True) -> Iterator[Item]:
+    """Records of a CSV/TSV file, numbered by the line on which each record starts.
+
+    With ``relative`` a relative date ("3 hours ago") is resolved against the record's capture-time column.
+    """
     name = str(path)
     with open(path, "rb") as fh:
         enc = sniff_encoding(fh.read(4096))
@@ -53,4 +57,5 @@ def read_csv(path: Path, options: ReaderOptions) -> Iterator[Item]:
             if len(row) != len(header):
                 yield Rejection(name, start, f"expected {len(header)} fields (as in the header), found {len(row)}")
                 continue
-            yield RawRecord(name, start, dict(zip(header, row)))
+            rec = RawRecord(name, start, dict(zip(header, row)))
+            yield resolve_relative(rec, options.date_field) if relative else rec

@@ -7,7 +7,8 @@ Most users get no full text: a story's text is its title (plus ``text``/``snippe
 ``indexed_date`` and marked a fallback date (left out of lifecycle statistics by default, so the last day
 of a collection does not spike); when it is later than ``indexed_date`` (web-tools #1469, metadata-lib
 #103: 2026 dates for stories indexed in 2024), the story is quarantined with the reason. Relative dates
-("3 days ago") resolve against ``indexed_date``, the capture time.
+("3 days ago", "last week") resolve against ``indexed_date``, the capture time, at the precision they carry
+(see :func:`policypulse.corpus.dates.relative_date`); the original is kept in ``meta.date_relative``.
 
 The attention-over-time CSV (``date,count,total_count,ratio``) holds counts, not stories: it is refused
 here with a pointer to ``policypulse lifecycle --counts``.
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from policypulse.corpus.dates import DateError, is_relative
 from policypulse.corpus.readers._util import parse_instant, relative_date
 from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Rejection
 from policypulse.corpus.readers.csv import read_csv
@@ -42,7 +44,8 @@ def read_mediacloud(path: Path, options: ReaderOptions) -> Iterator[Item]:
     """Stories of a Media Cloud CSV, numbered by the line on which each starts (the header is line 1)."""
     name = str(path)
     first = True
-    for item in read_csv(path, options):
+    # relative dates are resolved here, against indexed_date only (not whatever capture column comes first)
+    for item in read_csv(path, options, relative=False):
         if isinstance(item, Rejection):
             yield item
             continue
@@ -80,9 +83,13 @@ def _story(rec: RawRecord) -> Item:
             return Rejection(rec.file, rec.record, f"story {sid}: no publish_date and no indexed_date")
         date, date_source = indexed.date().isoformat(), "fallback"
         meta["date_from"] = "indexed_date"
-    elif parse_instant(published) is None and indexed is not None and relative_date(published, indexed):
-        date = relative_date(published, indexed)[0]  # type: ignore[index]
-        meta["date_from"] = f"relative to indexed_date ({published!r})"
+    elif parse_instant(published) is None and indexed is not None and is_relative(published):
+        try:
+            date = relative_date(published, indexed)[0]  # type: ignore[index]  # is_relative: not None
+        except DateError as exc:
+            return Rejection(rec.file, rec.record, f"story {sid}: {exc}")
+        meta["date_relative"] = published
+        meta["date_captured"] = f"indexed_date {indexed.isoformat()}"
     else:
         stamp = parse_instant(published)
         if stamp is not None and indexed is not None and stamp > indexed + SKEW:

@@ -16,7 +16,15 @@ only from a known list (so a headline "Brexit: what now" is a headline). The dat
 line alone (a headline "Covid-19, part 1" is never a date), else from Load-Date. The Classification block
 and the copyright line are kept as metadata, not text. When the number of articles parsed differs from the
 number of end-of-document markers (or from the cover page's ``Documents (N)``, or from ``M`` in ``N of M``),
-the difference is reported as rejected records with the reason. PDF exports are refused (export DOCX).
+the difference is reported as rejected records with the reason.
+
+**PDF** exports are read where they hold a text layer (pypdf extracts it page by page), and split on the same
+explicit markers as the TXT path. PDF text is lower quality (LexisNexisTools warns that "page headers end up in
+articles"; paragraph boundaries are lost): ``Page N of M`` lines are dropped, as are lines repeated at the top
+or bottom of most pages (running headers and footers) and, on a page that continues an article, a first line
+repeating its headline; each document is marked ``meta.quality = "low"`` with ``meta.quality_note``, and its
+text keeps the PDF's line breaks (not paragraphs). A scanned PDF (no text layer) or an encrypted one is
+refused with the reason; export DOCX where you can.
 """
 
 from __future__ import annotations
@@ -113,7 +121,7 @@ def rtf_lines(data: bytes) -> list[str]:
 
 
 def read_nexis(path: Path, options: ReaderOptions) -> Iterator[Item]:
-    """Articles of a Nexis export (DOCX, RTF or TXT), numbered from 1 in file order."""
+    """Articles of a Nexis export (DOCX, RTF, TXT or PDF), numbered from 1 in file order."""
     name = str(path)
     data = path.read_bytes()
     try:
@@ -122,18 +130,104 @@ def read_nexis(path: Path, options: ReaderOptions) -> Iterator[Item]:
         elif data.startswith(b"{\\rtf"):
             lines, kind = rtf_lines(data), "rtf"
         elif data.startswith(b"%PDF"):
-            yield Rejection(name, 0, "Nexis PDF exports are not read (page headers end up in the text): "
-                                     "export the search as DOCX (Word) instead")
-            return
+            lines, kind = pdf_lines(data), "pdf"
+            if not any(line.strip() for line in lines):
+                yield Rejection(name, 0, "the PDF has no text layer (a scanned export?): nothing to read without "
+                                         "OCR; export the search as DOCX (Word) instead")
+                return
         else:
             lines, kind = decode(data).lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n"), "txt"
     except UnsafeXML as exc:
         yield Rejection(name, 0, str(exc))
         return
     except ValueError as exc:
-        yield Rejection(name, 0, f"unreadable Nexis export: {exc}")
+        what = "Nexis PDF export" if data.startswith(b"%PDF") else "Nexis export"
+        yield Rejection(name, 0, f"unreadable {what}: {exc}")
         return
-    yield from parse_lines(name, lines, kind)
+    for item in parse_lines(name, lines, kind):
+        if kind == "pdf" and isinstance(item, RawRecord):
+            item.meta["quality"] = "low"
+            item.meta["quality_note"] = PDF_QUALITY_NOTE
+        yield item
+
+
+PDF_QUALITY_NOTE = ("text extracted from a PDF: page breaks, paragraph boundaries and hyphenation may be wrong, "
+                    "and page headers the reader did not recognise may remain")
+PAGE_NUMBER = re.compile(r"^\s*(?:Page|Seite|Página|Pagina)\s+\d+\s+(?:of|von|sur|de|di|van)\s+\d+\s*$", re.IGNORECASE)
+RUNNING_MIN_PAGES = 3  # a line at the top (bottom) of this many pages, and of half of them, is a running header
+
+
+def pdf_lines(data: bytes, max_pages: int | None = None) -> list[str]:
+    """The text lines of a PDF export, page after page, without page numbers and running headers/footers.
+
+    ``max_pages`` reads only the first pages (enough to recognise an export). Raises ValueError (with the
+    reason) for an encrypted or damaged PDF.
+    """
+    import logging
+
+    import pypdf
+
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # pypdf logs repairs ("EOF marker not found"); the reason is reported instead
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ValueError("the PDF is encrypted (password protected)")
+        pages = [(page.extract_text() or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+                 for page in list(reader.pages)[:max_pages]]
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types (PdfReadError, KeyError...) on damaged files
+        raise ValueError(f"{type(exc).__name__}: {exc}") from None
+    finally:
+        log.setLevel(level)
+    pages = [[line.rstrip() for line in page if line.strip() and not PAGE_NUMBER.match(line)] for page in pages]
+    return _drop_running_lines(pages)
+
+
+def _is_marker(line: str) -> bool:
+    s = line.strip()
+    return bool(END.match(s) or START.match(s) or BODY.match(s) or CLASSIFICATION.match(s) or GRAPHIC.match(s))
+
+
+def _drop_running_lines(pages: list[list[str]]) -> list[str]:
+    """Page lines joined, without running headers/footers and repeated headlines on continuation pages."""
+    from collections import defaultdict
+
+    # which article each page starts in (the number of end markers before it): a line repeated at the top of
+    # one long article's pages is its headline, not a header of the export, and must not be dropped everywhere
+    segment, seg = [], 0
+    for page in pages:
+        segment.append(seg)
+        seg += sum(1 for line in page if END.match(line))
+    tops: dict[str, list[int]] = defaultdict(list)
+    bottoms: dict[str, list[int]] = defaultdict(list)
+    for k, page in enumerate(pages):
+        if page:
+            tops[page[0].strip()].append(segment[k])
+            bottoms[page[-1].strip()].append(segment[k])
+    enough = max(RUNNING_MIN_PAGES, (len(pages) + 1) // 2)
+
+    def running(where: dict[str, list[int]]) -> set[str]:
+        return {s for s, segs in where.items() if len(segs) >= enough and len(set(segs)) >= 2 and not _is_marker(s)}
+
+    running_top, running_bottom = running(tops), running(bottoms)
+    out: list[str] = []
+    prev_top: str | None = None  # the first line of the previous page, as printed
+    for page in pages:
+        lines = list(page)
+        while lines and lines[0].strip() in running_top:
+            lines.pop(0)
+        while lines and lines[-1].strip() in running_bottom:
+            lines.pop()
+        top = lines[0].strip() if lines else None
+        continues = bool(out) and not END.match(out[-1])  # the page goes on with the article of the last one
+        if continues and top is not None and top == prev_top and not _is_marker(top):
+            lines.pop(0)  # the article's headline repeated at the top of its continuation page
+        prev_top = top
+        out.extend(lines)
+    return out
 
 
 def parse_lines(name: str, lines: list[str], kind: str) -> Iterator[Item]:
@@ -271,7 +365,9 @@ def _record(name: str, n: int, title: str | None, source: str | None, date: tupl
     if any(s.startswith("$%") for s in body):
         return Rejection(name, n, "malformed export: lines start with '$%' (a garbled Nexis download); "
                                   "fields not guessed, download it again")
-    text = "\n\n".join(body).strip()
+    # a PDF's lines are wrapped lines, not paragraphs: keep them as lines
+    sep = "\n" if str(meta.get("nexis_export", "")).endswith("-pdf") else "\n\n"
+    text = sep.join(body).strip()
     for key in ("section", "byline", "highlight", "dateline", "edition", "type", "correction"):
         if fields.get(key):
             meta[key] = fields[key]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from policypulse.corpus.readers._util import resolve_relative
 from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Rejection
 
 
@@ -15,11 +16,11 @@ def read_parquet(path: Path, options: ReaderOptions) -> Iterator[Item]:
     name = str(path)
     try:
         pf = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for damaged files
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for damaged files
         yield Rejection(name, 0, f"unreadable Parquet file: {exc}")
         return
     n = 0
     for batch in pf.iter_batches(batch_size=2048):
         for row in batch.to_pylist():
             n += 1
-            yield RawRecord(name, n, row)
+            yield resolve_relative(RawRecord(name, n, row), options.date_field)

@@ -13,7 +13,7 @@ from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Reje
 from policypulse.corpus.text import decode
 
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-_HEADER_LINE = re.compile(r"^(date|source|title|id|author|byline)\s*:\s*(.*)$", re.I)
+_HEADER_LINE = re.compile(r"^(date|source|title|id|author|byline)\s*:\s*(.*)$", re.IGNORECASE)
 BINARY_MAGIC = {b"PK\x03\x04": "a ZIP/DOCX container", b"%PDF": "a PDF file", b"{\\rtf": "an RTF file",
                 b"PAR1": "a Parquet file", b"\xd0\xcf\x11\xe0": "a legacy Office (OLE2) file",
                 b"\x1f\x8b": "a gzip-compressed file"}

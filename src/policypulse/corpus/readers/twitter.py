@@ -15,7 +15,8 @@ Shapes, detected per line (a folder may mix them; twarc 2.1 release notes):
 Every tweet is a document (source: the author's handle, id: the tweet id, date: ``created_at`` in UTC).
 **Retweets** are kept as amplification: ``meta.retweet_of`` names the original, so they count in raw
 numbers and are folded out of the default (original-post) counts at ingest. Quotes and replies are
-original posts (``meta.quote_of``, ``meta.reply_to``).
+original posts (``meta.quote_of``, ``meta.reply_to``). A ``created_at`` that is a relative date ("3h", "2 days
+ago", as scraped timelines print it) is resolved against twarc's ``__twarc.retrieved_at``, the capture time.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from policypulse.corpus.dates import DateError, is_relative
+from policypulse.corpus.readers._util import parse_instant, relative_date
 from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Rejection
 from policypulse.corpus.text import decode
 
@@ -188,6 +191,13 @@ def _v2(name: str, n: int, t: Any, includes: dict[str, Any]) -> Item:
         return Rejection(name, n, f"tweet {tid} has no text")
     if not created:
         return Rejection(name, n, f"tweet {tid} has no created_at")
+    if is_relative(created) and parse_instant(retrieved) is not None:
+        try:
+            created = relative_date(created, parse_instant(retrieved))[0]  # type: ignore[arg-type,index]
+        except DateError as exc:
+            return Rejection(name, n, f"tweet {tid}: {exc}")
+        meta["date_relative"] = t.get("created_at")
+        meta["date_captured"] = f"__twarc.retrieved_at {retrieved}"
     data = {"id": tid, "text": text, "date": created,
             "source": "@" + author["username"] if author.get("username") else "twitter"}
     return RawRecord(name, n, data, meta={k: v for k, v in meta.items() if v is not None})
