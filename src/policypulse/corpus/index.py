@@ -120,54 +120,101 @@ def open_index(store: Store) -> Any | None:
     return _register(tantivy.Index.open(str(path)))
 
 
+class Builder:
+    """Adds whole segments to the index; a segment is listed as covered only after ``commit``.
+
+    Ingest feeds each segment from memory right after committing it to the store (no second read of the
+    Parquet file), and tantivy's own threads index while ingest goes on reading. The caller holds the
+    store's writer lock.
+    """
+
+    def __init__(self, store: Store) -> None:
+        import tantivy
+
+        self.store = store
+        self.done = covered(store)
+        root = store.path / INDEX_DIR
+        if not self.done and root.exists():
+            shutil.rmtree(root)  # an index of an older format, or one that never finished a segment
+        path = root / "tantivy"
+        path.mkdir(parents=True, exist_ok=True)
+        self.index = _register(tantivy.Index(_schema(), path=str(path), reuse=True))
+        self.writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=2)
+        self.uncommitted: list[str] = []
+        self.uncommitted_docs = 0
+
+    def add(self, name: str, norms: pa.Array | pa.ChunkedArray, progress: Callable[[int], None] | None = None) -> int:
+        """Queue a store segment's documents (its ``norm`` column, row for row)."""
+        import tantivy
+
+        key = segment_key(name)
+        self.writer.delete_documents("seg", key)  # what a killed run may have committed of this segment
+        norms = norms if isinstance(norms, pa.ChunkedArray) else pa.chunked_array([norms])
+        _write_norms(self.store, name, norms)
+        row = 0
+        for part in norms.chunks:
+            for norm in part.to_pylist():
+                doc = tantivy.Document()
+                doc.add_text("norm", norm)
+                doc.add_integer("seg", key)
+                doc.add_integer("row", row)
+                self.writer.add_document(doc)
+                row += 1
+            if progress is not None:
+                progress(len(part))
+        self.uncommitted.append(name)
+        self.uncommitted_docs += row
+        return row
+
+    def commit(self) -> None:
+        """Make the queued segments durable, then list them as covered."""
+        if not self.uncommitted:
+            return
+        self.writer.commit()
+        self.done.update(self.uncommitted)
+        self.uncommitted, self.uncommitted_docs = [], 0
+        atomic_write_bytes(_covered_path(self.store), json.dumps({"format": FORMAT, "segments": sorted(self.done)}).encode())
+
+    def close(self) -> None:
+        """Commit what is queued and let tantivy finish merging."""
+        self.commit()
+        self.writer.wait_merging_threads()
+
+    def abort(self) -> None:
+        """Drop what is queued (nothing of it is listed as covered)."""
+        self.writer.rollback()
+
+
 def update(store: Store, progress: Callable[[int], None] | None = None) -> int:
     """Index every segment of the store's latest version not yet covered; returns documents indexed.
 
     The caller holds the store's writer lock. ``progress`` is called with the documents of each batch.
     """
-    import tantivy
-
-    segments = store.version_info()["segments"]
-    done = covered(store)
-    todo = [s for s in segments if s not in done]
+    todo = [s for s in store.version_info()["segments"] if s not in covered(store)]
     if not todo:
         return 0
-    root = store.path / INDEX_DIR
-    path = root / "tantivy"
-    if not done and root.exists():
-        shutil.rmtree(root)  # an index of an older format, or one that never finished a segment
-    path.mkdir(parents=True, exist_ok=True)
-    index = _register(tantivy.Index(_schema(), path=str(path), reuse=True))
-    writer = index.writer(heap_size=WRITER_HEAP, num_threads=2)
-    added, batch = 0, []
+    builder = Builder(store)
+    added = 0
     try:
         for name in todo:
-            key = segment_key(name)
-            writer.delete_documents("seg", key)  # what a killed run may have committed of this segment
-            norms = pq.read_table(store.path / "segments" / name, columns=["norm"]).column("norm")
-            _write_norms(store, name, norms)
-            row = 0
-            for part in norms.chunks:
-                for norm in part.to_pylist():
-                    doc = tantivy.Document()
-                    doc.add_text("norm", norm)
-                    doc.add_integer("seg", key)
-                    doc.add_integer("row", row)
-                    writer.add_document(doc)
-                    row += 1
-                if progress is not None:
-                    progress(len(part))
-            added += row
-            batch.append((name, row))
-            # Commit about every COMMIT_DOCS documents: each commit is a tantivy segment to merge later.
-            if sum(n for _, n in batch) >= COMMIT_DOCS or name == todo[-1]:
-                writer.commit()
-                done.update(n for n, _ in batch)
-                batch = []
-                atomic_write_bytes(_covered_path(store),
-                                   json.dumps({"format": FORMAT, "segments": sorted(done)}).encode())
-        writer.wait_merging_threads()
+            added += builder.add(name, pq.read_table(store.path / "segments" / name, columns=["norm"]).column("norm"),
+                                 progress)
+            # Commit about every COMMIT_DOCS documents: a killed build then keeps most of its work.
+            if builder.uncommitted_docs >= COMMIT_DOCS:
+                builder.commit()
+        builder.close()
     except BaseException:
-        writer.rollback()
+        builder.abort()
         raise
     return added
+
+
+def remove_orphans(store: Store) -> None:
+    """Delete norm copies of segments the store does not hold (a killed ingest's uncommitted batches)."""
+    folder = store.path / INDEX_DIR / "norm"
+    if not folder.is_dir():
+        return
+    known = {Path(s).stem + ".arrow" for s in store.manifest.segments}
+    for path in folder.iterdir():
+        if path.name not in known:
+            path.unlink(missing_ok=True)

@@ -190,8 +190,9 @@ class _SegmentWriter:
     """Buffers documents and commits them as immutable segments, each one atomically."""
 
     def __init__(self, store: Store, ingest_id: str, batch_docs: int, batch_bytes: int,
-                 signatures: bool = True) -> None:
+                 signatures: bool = True, indexer: token_index.Builder | None = None) -> None:
         self.store, self.ingest_id = store, ingest_id
+        self.indexer = indexer
         self.signatures = signatures
         self.batch_docs, self.batch_bytes = batch_docs, batch_bytes
         self.rows: list[dict[str, Any]] = []
@@ -255,6 +256,8 @@ class _SegmentWriter:
             manifest.segments[name]["minhash"] = neardup.SCHEME
         manifest.pending.append(name)
         self.store.write_manifest(manifest)  # the commit point of this batch
+        if self.indexer is not None:
+            self.indexer.add(name, table.column("norm"))  # listed as indexed only after the version's commit
         self.rows, self.bytes = [], 0
 
 
@@ -457,8 +460,11 @@ def ingest(
     with store.writer_lock():
         store.refresh()
         _remove_orphans(store)
+        token_index.remove_orphans(store)
         seen = _known_hashes(store)
-        writer = _SegmentWriter(store, uuid.uuid4().hex[:12], batch_docs, batch_bytes, signatures=config.enabled)
+        indexer = token_index.Builder(store) if build_index else None
+        writer = _SegmentWriter(store, uuid.uuid4().hex[:12], batch_docs, batch_bytes, signatures=config.enabled,
+                                indexer=indexer)
         bar = _Progress(paths, enabled=progress)
         n_workers = _workers(paths, workers)
         items = iter_inputs(paths or [Path("sotu")], fmt, options, defer_json=n_workers > 1)
@@ -480,14 +486,19 @@ def ingest(
                     writer.add(doc, sig)
                     report.accepted += 1
                 writer.flush()
+        except BaseException:
+            if indexer is not None:
+                indexer.abort()
+            raise
         finally:
             writer.close()
         folded = _fold_near_duplicates(store, report, config)
         report.version = _finish_version(store, report, inputs, folded, config if config.enabled else None)
-        if build_index:
+        if indexer is not None:
             # After the version's commit: the version is readable (by scan) at once, and a killed index build
             # is finished by the next ingest or `policypulse index`, never half-used (corpus/index.py).
-            update_index(store, progress=progress)
+            indexer.close()
+            update_index(store, progress=progress)  # segments of earlier, killed or --no-index ingests
     store.close()
     return report
 
