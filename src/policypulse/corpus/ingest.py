@@ -57,6 +57,8 @@ class IngestReport:
     # they are stored and counted raw, and left out of deduplicated counts
     near_duplicates: int = 0
     retweets: int = 0
+    # CPU seconds the worker processes spent converting records (benchmarks add it to this process's own)
+    worker_cpu_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's ``--report`` JSON."""
@@ -378,8 +380,12 @@ def _workers(paths: list[str | Path], wanted: int | None) -> int:
 
 
 def _convert_chunk(chunk: list[RawRecord | JsonLine | Rejection], options: ReaderOptions, today: dt.date,
-                   signatures: bool) -> tuple[list[dict[str, Any] | Rejection], np.ndarray | None]:
-    """to_document over a chunk of records in a worker process, with the documents' MinHash signatures."""
+                   signatures: bool) -> tuple[list[dict[str, Any] | Rejection], np.ndarray | None, float]:
+    """to_document over a chunk of records in a worker process, with the documents' MinHash signatures
+    and the CPU seconds it took."""
+    import time
+
+    cpu = time.process_time()
     out: list[dict[str, Any] | Rejection] = []
     for it in chunk:
         if isinstance(it, JsonLine):
@@ -388,11 +394,11 @@ def _convert_chunk(chunk: list[RawRecord | JsonLine | Rejection], options: Reade
     sigs = None
     if signatures:
         sigs = neardup.signatures([d["norm"] for d in out if not isinstance(d, Rejection)])
-    return out, sigs
+    return out, sigs, time.process_time() - cpu
 
 
 def _converted_in_parallel(items: Iterator[RawRecord | JsonLine | Rejection], options: ReaderOptions,
-                           today: dt.date, workers: int, signatures: bool
+                           today: dt.date, workers: int, signatures: bool, report: IngestReport
                            ) -> Iterator[tuple[dict[str, Any] | Rejection, np.ndarray | None]]:
     """Documents (or rejections) of ``items`` in input order, each with its MinHash signature (or None),
     converted by ``workers`` processes.
@@ -415,7 +421,8 @@ def _converted_in_parallel(items: Iterator[RawRecord | JsonLine | Rejection], op
             if chunk:
                 pending.append(pool.submit(_convert_chunk, chunk, options, today, signatures))
             if pending and (len(pending) >= 3 * workers or not chunk):
-                docs, sigs = pending.popleft().result()
+                docs, sigs, cpu = pending.popleft().result()
+                report.worker_cpu_s += cpu
                 i = 0
                 for doc in docs:
                     if isinstance(doc, Rejection) or sigs is None:
@@ -470,7 +477,7 @@ def ingest(
         items = iter_inputs(paths or [Path("sotu")], fmt, options, defer_json=n_workers > 1)
         try:
             with bar:
-                converted = (_converted_in_parallel(items, options, today, n_workers, config.enabled)
+                converted = (_converted_in_parallel(items, options, today, n_workers, config.enabled, report)
                              if n_workers > 1 else
                              ((it if isinstance(it, Rejection) else to_document(it, options, today), None)
                               for it in items))
