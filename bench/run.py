@@ -7,7 +7,8 @@
 Sections (``--only``): ``corpus`` (generate the JSONL and its truth sidecar if missing), ``ingest``
 (policypulse ingest vs a DuckDB read_json -> normalise -> Parquet pipeline, at the full size and at a
 quarter, peak RSS of the process tree; plus a cProfile of ingest), ``track`` (one idea, end-to-end track,
-ad-hoc scan, 1,000-idea watchlist, peak memory, CLI start-up; peers tantivy, SQLite FTS5, DuckDB, Polars).
+ad-hoc scan, 1,000-idea watchlist, peak memory, CLI start-up; peers tantivy, SQLite FTS5, DuckDB, Polars),
+``web`` (``bench_web.py``: ``policypulse serve`` under 32 concurrent clients on the idea page and /api/track).
 Results: ``bench/results/<section>-<size>.md`` (and ``.json``). Everything large lives in ``bench/data/``.
 """
 
@@ -821,18 +822,21 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="policypulse benchmarks (issues 2 and 3)")
+    ap = argparse.ArgumentParser(description="policypulse benchmarks (issues 2, 3 and 7)")
     ap.add_argument("--docs", type=int, default=DEFAULT_DOCS, help=f"corpus size (default {DEFAULT_DOCS:,})")
-    ap.add_argument("--only", default="corpus,ingest,track", help="comma-separated sections: corpus,ingest,track")
+    ap.add_argument("--only", default="corpus,ingest,track,web",
+                    help="comma-separated sections: corpus,ingest,track,web")
     ap.add_argument("--repeat", type=int, default=5, help="timed warm repetitions per measurement")
     ap.add_argument("--pp-watchlist", type=int, default=None,
                     help="ideas of the watchlist that policypulse runs (the time is extrapolated linearly to 1,000); "
                          "default all 1,000 (with the token index they take seconds)")
     ap.add_argument("--no-quarter", action="store_true", help="skip the quarter-size ingest (memory flatness)")
     ap.add_argument("--no-profile", action="store_true", help="skip the cProfile of ingest")
+    ap.add_argument("--web-clients", type=int, default=32, help="web: concurrent clients (default 32)")
+    ap.add_argument("--web-duration", type=float, default=60.0, help="web: seconds of load per scenario (default 60)")
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"corpus", "ingest", "track"}
+    unknown = sections - {"corpus", "ingest", "track", "web"}
     if unknown:
         ap.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     DATA.mkdir(parents=True, exist_ok=True)
@@ -845,6 +849,10 @@ def main(argv: list[str] | None = None) -> None:
     if "track" in sections:
         ppw = args.pp_watchlist or 1000
         section_track(args.docs, mach, args.repeat, ppw)
+    if "web" in sections:
+        import bench_web
+
+        bench_web.run(args.docs, mach, clients=args.web_clients, duration=args.web_duration)
     log(f"done in {(time.time() - t0) / 60:.1f} min")
 
 

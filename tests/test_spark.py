@@ -10,8 +10,13 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import importlib.util
+import io
 import json
+import os
+import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -165,6 +170,69 @@ def test_missing_java_names_the_install_command(monkeypatch: pytest.MonkeyPatch,
         spark_engine._check_java()
 
 
+def test_cli_names_the_install_command_in_one_line_when_java_or_pyspark_is_missing(
+        monkeypatch: pytest.MonkeyPatch, sotu: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from policypulse.cli import main
+
+    cmd = ["track", str(sotu), "axis of evil", "--engine", "spark"]
+    if HAVE_PYSPARK:
+        # No Java: an empty PATH and no JAVA_HOME. A session another test left running would be reused
+        # (no Java needed then): pretend there is none, as in a fresh process.
+        from pyspark.sql import SparkSession
+
+        monkeypatch.setattr(SparkSession, "getActiveSession", staticmethod(lambda: None))
+        monkeypatch.delenv("JAVA_HOME", raising=False)
+        monkeypatch.setenv("PATH", str(tmp_path))
+        assert main(cmd) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith("policypulse: error: the Spark engine needs a Java runtime (no 'java' on PATH)")
+        assert "apt-get install openjdk-17-jre-headless" in err
+        monkeypatch.undo()
+    real_import = builtins.__import__
+
+    def no_pyspark(name: str, *args: object, **kwargs: object) -> object:
+        if name == "pyspark" or name.startswith("pyspark."):
+            raise ImportError("No module named 'pyspark'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyspark)
+    assert main(cmd) == 1
+    err = capsys.readouterr().err
+    assert err == "policypulse: error: the Spark engine needs PySpark: pip install 'policypulse[spark]'\n"
+
+
+def test_jvm_stderr_is_passed_through_without_the_start_up_noise() -> None:
+    jvm = io.BytesIO(b"WARNING: Using incubator modules: jdk.incubator.vector\n"
+                     b'Setting default log level to "WARN".\n'
+                     b"To adjust logging level use sc.setLogLevel(newLevel). For SparkR, use setLogLevel(newLevel).\n"
+                     b"Using Spark's default log4j profile: org/apache/spark/log4j2-defaults.properties\n"
+                     b"spark: ERROR Executor: Exception in task 0.0\n"
+                     b"java.lang.OutOfMemoryError: Java heap space\n")
+    sink = io.StringIO()
+    spark_engine._forward_stderr(jvm, sink)
+    assert sink.getvalue() == "spark: ERROR Executor: Exception in task 0.0\njava.lang.OutOfMemoryError: Java heap space\n"
+    assert spark_engine.log4j2_config().read_text().count("rootLogger.level = error") == 1
+
+
+@needs_spark
+def test_policypulse_track_engine_spark_is_quiet_on_stderr(sotu: Path, tmp_path: Path) -> None:
+    """The real entry point in a fresh process (its own JVM): stdout is the table, stderr has no JVM chatter."""
+    exe = Path(sys.executable).with_name("policypulse")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from policypulse.cli import run; run()"]
+    env = {k: v for k, v in os.environ.items() if k not in ("SPARK_CONF_DIR", "PYSPARK_SUBMIT_ARGS", "SPARK_HOME")}
+    args = [str(sotu), "axis of evil", "great society", "--by", "year", "--format", "csv"]
+    spark = subprocess.run([*cmd, "track", *args, "--engine", "spark", "--spark-master", "local[1]"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert spark.returncode == 0, spark.stderr
+    noise = [line for line in spark.stderr.splitlines() if "WARN" in line or "log4j" in line.lower()
+             or "NativeCodeLoader" in line or "Stage " in line]
+    assert noise == [] and spark.stderr == ""
+    duck = subprocess.run([*cmd, "track", *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert duck.returncode == 0 and spark.stdout == duck.stdout
+    assert spark.stdout.startswith("idea,period,docs,mentions,total_docs,rate")
+
+
 # -- the engine: identical to DuckDB ---------------------------------------------------------------------
 
 
@@ -242,6 +310,91 @@ def test_cli_track_and_lifecycle_with_engine_spark(spark: object, sotu: Path,
     strip = [{k: v for k, v in x.items() if k != "provenance"} for x in json.loads(outputs[("spark", "lifecycle")])]
     ref = [{k: v for k, v in x.items() if k != "provenance"} for x in json.loads(outputs[("duckdb", "lifecycle")])]
     assert strip == ref
+
+
+@pytest.fixture(scope="session")
+def syndicated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """A store with planted near-duplicates: wire stories reprinted by regional papers (test_neardup's copies).
+
+    Eight wire stories over 2010-2013 (two topics), each reprinted 2-7 times within two days by other
+    papers, plus stories of their own on the same topics and a reprint outside the folding window.
+    Returns the store and the planted truth: documents raw, deduplicated, and folded copies.
+    """
+    from policypulse.corpus.ingest import ingest
+    from test_neardup import reprint, story
+
+    rng = random.Random(8)
+    rows: list[dict[str, str]] = []
+    copies = 0
+    for k in range(8):
+        topic = "big society" if k % 2 == 0 else "forward guidance"
+        day = dt.date(2010 + k // 2, 1 + (k * 5) % 12, 3 + k)
+        original = story(rng, 300, topic)
+        rows.append({"id": f"wire{k}", "date": day.isoformat(), "source": "Press Association", "text": original})
+        for c in range(2 + k % 6):
+            copies += 1
+            rows.append({"id": f"copy{k}-{c}", "date": (day + dt.timedelta(days=rng.randint(0, 2))).isoformat(),
+                         "source": f"Regional Paper {c}", "text": reprint(rng, original, f"By PA reporters ({c})")})
+        rows.append({"id": f"own{k}", "date": (day + dt.timedelta(days=1)).isoformat(), "source": "Broadsheet",
+                     "text": story(random.Random(1000 + k), 250, topic)})
+    rows.append({"id": "late", "date": "2013-12-20", "source": "Weekly Echo",
+                 "text": reprint(rng, rows[0]["text"], "From the archive")})
+    root = tmp_path_factory.mktemp("spark-syndicated")
+    src = root / "syndicated.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = ingest(root / "store", [src], today=dt.date(2024, 6, 1))
+    assert (report.accepted, report.near_duplicates) == (len(rows), copies)
+    return root / "store", {"raw": len(rows), "dedup": len(rows) - copies, "copies": copies}
+
+
+@needs_spark
+def test_spark_counts_near_duplicates_once_like_duckdb(spark: object, syndicated) -> None:
+    store, truth = syndicated
+    assert Store(store).dups_path() is not None
+    ideas = ["big society", "forward guidance", '"big society" OR "forward guidance"', "NEAR/3(pa, reporters)"]
+    duck, spk = both(store, spark)
+    with duck, spk:
+        assert spk.engine.dedup_aware and spk.engine.dups is not None
+        for by in ("month", "year"):
+            for kwargs in ({}, {"raw": True}, {"with_raw": True}, {"by_source": True}, {"by_source": True, "raw": True}):
+                a, b = duck.track(ideas, by=by, **kwargs), spk.track(ideas, by=by, **kwargs)
+                pd.testing.assert_frame_equal(a, b, check_exact=True)
+        dedup, raw = spk.track(ideas, by="year"), spk.track(ideas, by="year", raw=True)
+        both_topics = '"big society" OR "forward guidance"'
+        # The planted truth: every document mentions one topic; copies count raw, never deduplicated.
+        assert dedup.loc[dedup["idea"] == both_topics, "docs"].sum() == truth["dedup"]
+        assert raw.loc[raw["idea"] == both_topics, "docs"].sum() == truth["raw"]
+        assert dedup.groupby("period")["total_docs"].first().sum() == truth["dedup"]
+        # The credit line is in the copies only (the late reprint is a story of its own again).
+        credit = dedup[dedup["idea"] == "NEAR/3(pa, reporters)"]
+        assert credit["docs"].sum() == 0 and raw.loc[raw["idea"] == "NEAR/3(pa, reporters)", "docs"].sum() == truth["copies"]
+        # Totals straight from the engine (the ingest's totals file is raw; deduplicated ones are a Spark job).
+        for dedup_flag in (True, False):
+            pd.testing.assert_frame_equal(duck.engine.totals("week", by_source=True, dedup=dedup_flag),
+                                          spk.engine.totals("week", by_source=True, dedup=dedup_flag))
+        lc_a = duck.lifecycle(["big society"], by="month", n_boot=20).to_dicts()
+        lc_b = spk.lifecycle(["big society"], by="month", n_boot=20).to_dicts()
+    assert json.dumps(lc_a, sort_keys=True, default=str) == json.dumps(lc_b, sort_keys=True, default=str)
+
+
+@needs_spark
+def test_cli_track_dedup_and_raw_are_identical_across_engines(spark: object, syndicated,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from policypulse.cli import main
+
+    store, truth = syndicated
+    out = {}
+    for engine in ("duckdb", "spark"):
+        for raw in ([], ["--raw"]):
+            code = main(["track", str(store), "big society", "forward guidance", "--by", "quarter", "--format", "csv",
+                         "--engine", engine, *raw])
+            text, err = capsys.readouterr()
+            assert code == 0 and err == "", err
+            out[(engine, bool(raw))] = text
+    assert out[("duckdb", False)] == out[("spark", False)] and out[("duckdb", True)] == out[("spark", True)]
+    assert out[("spark", False)] != out[("spark", True)]
+    frame = pd.read_csv(io.StringIO(out[("spark", True)]))
+    assert frame["docs"].sum() == truth["raw"]
 
 
 @needs_spark

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from webdata import build_store
+from webdata import SUCCESSOR, build_indexes, build_store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -38,6 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from policypulse.web.app import create_app
 
     store = build_store(tmp_path_factory.mktemp("browser"))
+    build_indexes(store)  # as `policypulse index-phrases` and `index-passages` would: the dashboard never builds
     port = _free_port()
     config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -118,6 +119,65 @@ def test_hostile_document_does_not_run_script(server: str, browser: object) -> N
     _wait(d, "article.doc-text")
     assert d.execute_script("return document.querySelectorAll('article script, article img').length") == 0  # type: ignore[attr-defined]
     assert "<script>" in d.execute_script("return document.querySelector('article').textContent")  # type: ignore[attr-defined]
+
+
+def test_emerging_and_successors_pages_render_their_results(server: str, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    d = browser
+    d.get(server + "/emerging?from=2012-01-01&to=2013-12-31")  # type: ignore[attr-defined]
+    chart = _wait(d, "#compare-chart", "data-points")
+    assert int(chart.get_attribute("data-points")) == 15 * 12 + 9  # every month from 2000-01 to 2015-09, gaps too
+    first = d.find_element(By.CSS_SELECTOR, "#emerging-table tbody tr td.phrase a")  # type: ignore[attr-defined]
+    assert first.text == "service integration"
+    labels = d.execute_script(  # type: ignore[attr-defined]
+        "return Chart.getChart(document.getElementById('compare-chart')).data.datasets.map(function (s) {"
+        " return s.label; });")
+    assert labels[0] == "service integration"
+    drawn = d.execute_script(  # type: ignore[attr-defined]
+        "return Chart.getChart(document.getElementById('compare-chart')).data.datasets[0].data"
+        ".filter(function (v) { return v > 0; }).length;")
+    # document i of a year is dated in month 1 + i % 9; the successor's documents are the last n of the year
+    months = {(y, 1 + i % 9) for y, n in SUCCESSOR.items() for i in range(10 - n, 10)}
+    assert drawn == len(months)
+    # from the navigation to the successors page, by keyboard: type the idea and press Enter
+    d.find_element(By.CSS_SELECTOR, "nav a[href='/successors']").click()  # type: ignore[attr-defined]
+    box = _wait(d, "#successors-q")
+    assert d.switch_to.active_element == box  # type: ignore[attr-defined]  # autofocus: ready to type
+    box.send_keys("big society", Keys.ENTER)
+    _wait(d, "#successors-list li.candidate")
+    cards = d.find_elements(By.CSS_SELECTOR, "#successors-list li.candidate")  # type: ignore[attr-defined]
+    names = [c.find_element(By.CSS_SELECTOR, "h2 a").text for c in cards]
+    assert "service integration" in names
+    card = cards[names.index("service integration")]
+    assert "picks up 100% of the lost rate" in card.text and "Context" in card.text and "√(" in card.text
+    assert card.find_element(By.CSS_SELECTOR, "meter").get_attribute("value")
+    chart = _wait(d, "#compare-chart", "data-points")
+    labels = d.execute_script(  # type: ignore[attr-defined]
+        "return Chart.getChart(document.getElementById('compare-chart')).data.datasets.map(function (s) {"
+        " return s.label; });")
+    assert labels[0] == "big society" and "service integration" in labels
+    assert "dormant" in d.find_element(By.CSS_SELECTOR, "#old-idea .verdict").text  # type: ignore[attr-defined]
+    ARTIFACTS.mkdir(exist_ok=True)
+    d.save_screenshot(str(ARTIFACTS / "successors-page.png"))  # type: ignore[attr-defined]
+
+
+def test_precedents_search_by_keyboard_draws_the_timeline(server: str, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    d = browser
+    d.get(server + "/precedents")  # type: ignore[attr-defined]
+    area = _wait(d, "textarea#text")
+    assert d.switch_to.active_element == area  # type: ignore[attr-defined]
+    area.send_keys("big society volunteers")
+    area.send_keys(Keys.CONTROL, Keys.ENTER)  # Ctrl+Enter searches from the description
+    bars = _wait(d, "#bars-chart", "data-points")
+    assert int(bars.get_attribute("data-points")) == 16  # strong matches per year, 2000-2015
+    summary = d.find_element(By.ID, "precedents-summary").text  # type: ignore[attr-defined]
+    assert summary.startswith("Earliest strong match: 2009-01-15")
+    assert d.execute_script("return document.querySelectorAll('main script, main img').length") == 0  # type: ignore[attr-defined]
 
 
 def test_report_draws_every_chart_offline(tmp_path: Path, server: str, browser: object) -> None:

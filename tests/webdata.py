@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import policypulse
 
 # documents per year mentioning "big society" (10 documents every year, 2000-2015)
 PLANTED = {2009: 2, 2010: 6, 2011: 8, 2012: 3}
+# documents per year saying "service integration", the renaming that takes over as big society declines
+SUCCESSOR = {2012: 2, 2013: 5, 2014: 7, 2015: 8}
+# documents per year saying "third way", an idea dead long before the corpus ends (an obituary)
+DEAD = {2001: 4, 2002: 6, 2003: 5, 2004: 3}
+# context words of both (each in few documents, so that they tell contexts apart)
+THEME = ["charities", "volunteers", "councils", "communities", "localism", "mutuals", "cooperatives",
+         "neighbourhoods", "trusts", "philanthropy", "parishes", "foundations", "almshouses", "befriending",
+         "caregivers", "allotments", "libraries", "youth", "clubs", "hospices"]
+OTHER = ["markets", "welfare", "taxes", "growth", "labour", "reform", "modernisers", "economy", "centrists",
+         "pragmatism"]
 HOSTILE_TEXT = 'Big society <script>alert("pwn")</script> <img src=x onerror=alert(1)>'
 HOSTILE_SOURCE = "<script>evil()</script>"
 
 
 def records() -> list[dict]:
-    """The documents: 10 a year, the planted ones saying 'big society' twice, one hostile document."""
+    """The documents: 10 a year, the planted ones saying 'big society' (or its successor) twice, one hostile one."""
     rows = []
     for year in range(2000, 2016):
         for i in range(10):
             text = f"Report {year} {i} about budgets and housing."
+            t = random.Random(year * 10 + i).sample(THEME, 8)  # neighbours vary: the phrase is the unit
             if i < PLANTED.get(year, 0):
-                text += " The Big Society's volunteers met again; big-society ideas spread."
+                text += f" {t[0]} the Big Society's {t[1]} {t[2]}; {t[3]} big-society {t[4]}."
+            if i < DEAD.get(year, 0):
+                a, b = random.Random(year * 10 + i).sample(OTHER, 2)
+                text += f" {a} third way {b}."
+            if i >= 10 - SUCCESSOR.get(year, 0):  # the same context words: a successor, not a distractor
+                text += f" {t[5]} service integration {t[6]} {t[7]}; {t[0]} service integration {t[1]}."
             rows.append({"id": f"d{year}-{i}", "date": f"{year}-0{1 + i % 9}-15", "source": f"paper{i % 3}",
                          "text": text})
     rows.append({"id": "hostile", "date": "2015-06-01", "source": HOSTILE_SOURCE, "text": HOSTILE_TEXT})
@@ -35,3 +52,15 @@ def build_store(root: Path) -> str:
     report = policypulse.ingest(store, [src])
     assert report.accepted == 161 and not report.rejected
     return str(store)
+
+
+def build_indexes(store: str) -> None:
+    """Build what discovery and precedents read, as `policypulse index-phrases` and `index-passages` do."""
+    from policypulse.corpus.store import Store
+    from policypulse.discover import index_phrases
+    from policypulse.precedents import build_index
+
+    with Store(store) as st:
+        index_phrases(st)
+    with policypulse.open(store) as corpus:
+        build_index(corpus)

@@ -82,6 +82,40 @@ def phrase_dir(store: Store) -> Path:
     return d
 
 
+def _existing_phrase_dir(store: Store) -> Path | None:
+    """Where ``phrase_dir`` would point, without its ``mkdir``; None when it would create STORE/phrases."""
+    d = store.path / DIRNAME
+    if d.is_dir() and os.access(d, os.W_OK):
+        return d
+    if not d.exists() and os.access(store.path, os.W_OK):
+        return None
+    key = hashlib.sha1(str(store.path.resolve()).encode()).hexdigest()[:16]  # phrase_dir's private cache
+    return Path(tempfile.gettempdir()) / f"policypulse-phrases-{key}"
+
+
+def built_dir(store: Store, version: int | None = None) -> Path | None:
+    """The merged phrase statistics of ``version`` if already built, else None; reads only, creates nothing.
+
+    Looks where ``phrase_dir`` would, so that an answer other than None means ``PhraseIndex`` finds the
+    statistics and does not build them. A built version directory is never removed (a rebuild's rename
+    onto it fails and is dropped), so the answer cannot turn to None later.
+    """
+    pdir = _existing_phrase_dir(store)
+    if pdir is None:
+        return None
+    vdir = version_dir(pdir, store.version if version is None else version)
+    return vdir if (vdir / "meta.json").is_file() else None
+
+
+def built_versions(store: Store) -> list[int]:
+    """Store versions whose phrase statistics are built, oldest first; reads only."""
+    pdir = _existing_phrase_dir(store)
+    if pdir is None or not pdir.is_dir():
+        return []
+    nums = (meta.parent.name[1:].removesuffix(f".{METHOD}") for meta in pdir.glob(f"v*.{METHOD}/meta.json"))
+    return sorted(int(n) for n in nums if n.isdigit())
+
+
 def _stem(segment: str) -> str:
     return segment.removesuffix(".parquet")
 

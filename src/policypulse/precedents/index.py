@@ -473,3 +473,18 @@ class PassageIndex:
     def size_bytes(self) -> int:
         """Bytes on disk of the whole passage index."""
         return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file()) if self.root.exists() else 0
+
+
+def index_status(store: Store, version: int | None = None) -> dict[str, Any]:
+    """Whether the passage index already answers ``version`` (no build needed); reads only, creates nothing.
+
+    ``built`` is what ``PassageIndex.ensure`` checks before it would index anything: no segment of the
+    version is missing from the index's state (and, for a version with documents, the tantivy directory
+    is there). ``missing`` counts the segments an ``index-passages`` run would add.
+    """
+    index = PassageIndex(store)
+    segments = store.segment_paths(version)
+    missing = index.missing(version)
+    built = not missing and (not segments or (index.root / "tantivy").is_dir())
+    return {"built": built, "segments": len(segments), "missing": len(missing),
+            "dense": bool(segments) and built and not index.missing(version, dense=True)}

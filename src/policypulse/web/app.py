@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import hmac
 import ipaddress
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,9 @@ from policypulse import __version__
 from policypulse.cli.output import frame_records, jsonable
 from policypulse.describe import verdict_text
 from policypulse.errors import PolicyPulseError, QuerySyntaxError, UsageError
+from policypulse.web import discovery
+from policypulse.web.cache import CorpusPool, ResultCache
+from policypulse.web.discovery import Ideas, NotBuiltError
 
 WEB_DIR = Path(str(resources.files("policypulse") / "web"))
 TRACK_FIELDS = ["idea", "period", "docs", "mentions", "total_docs", "rate", "coverage"]
@@ -46,13 +49,12 @@ def is_loopback(host: str) -> bool:
 class Dashboard:
     """Answers the dashboard's questions from one store, caching results per store version."""
 
-    def __init__(self, store: str | Path) -> None:
+    def __init__(self, store: str | Path, *, workers: int | None = None) -> None:
         self.store = str(store)
         with policypulse.open(self.store):  # fail at start-up, not on the first request
             pass
-
-    def _open(self) -> policypulse.Corpus:
-        return policypulse.open(self.store)
+        self.pool = CorpusPool(self.store, workers or min(4, os.cpu_count() or 1))
+        self.cache = ResultCache(CACHE_SIZE)
 
     def version(self) -> int:
         """The latest completed store version (new ingests become visible between requests)."""
@@ -60,30 +62,39 @@ class Dashboard:
 
         return Store(self.store).version
 
-    @functools.lru_cache(maxsize=CACHE_SIZE)  # noqa: B019 - one Dashboard per app, lives as long as it
     def track(self, version: int, q: str, by: str) -> pd.DataFrame:
-        with policypulse.open(self.store, version=version) as c:
-            return c.track(q, by=by)
+        """An idea's track rows (cached per version)."""
+        def compute() -> pd.DataFrame:
+            with self.pool.borrow(version) as c:
+                return c.track(q, by=by)
+        return self.cache.get(("track", version, q, by), compute)
 
-    @functools.lru_cache(maxsize=CACHE_SIZE)  # noqa: B019
     def lifecycle(self, version: int, q: str, by: str) -> dict[str, Any]:
-        with policypulse.open(self.store, version=version) as c:
-            lc = c.lifecycle(q, by=by).to_dicts()[0]
-        lc["verdict_text"] = verdict_text(lc)
-        return lc
+        """An idea's lifecycle fields and its verdict in words (cached per version)."""
+        def compute() -> dict[str, Any]:
+            with self.pool.borrow(version) as c:
+                lc: dict[str, Any] = c.lifecycle(q, by=by).to_dicts()[0]
+            lc["verdict_text"] = verdict_text(lc)
+            return lc
+        return self.cache.get(("lifecycle", version, q, by), compute)
 
-    @functools.lru_cache(maxsize=CACHE_SIZE)  # noqa: B019
     def kwic(self, version: int, q: str, limit: int) -> pd.DataFrame:
-        with policypulse.open(self.store, version=version) as c:
-            return c.kwic(q, limit=limit)
+        """Keyword-in-context lines (cached per version)."""
+        def compute() -> pd.DataFrame:
+            with self.pool.borrow(version) as c:
+                return c.kwic(q, limit=limit)
+        return self.cache.get(("kwic", version, q, limit), compute)
 
-    @functools.lru_cache(maxsize=16)  # noqa: B019
     def overview(self, version: int, by: str) -> dict[str, Any]:
-        with policypulse.open(self.store, version=version) as c:
-            return c.stats(by=by)
+        """Documents and words per period and per source (cached per version)."""
+        def compute() -> dict[str, Any]:
+            with self.pool.borrow(version) as c:
+                return c.stats(by=by)
+        return self.cache.get(("overview", version, by), compute)
 
     def document(self, version: int, doc_id: str) -> dict[str, Any] | None:
-        with policypulse.open(self.store, version=version) as c:
+        """One stored document by id, or None."""
+        with self.pool.borrow(version) as c:
             con = c.store.connection(version)
             rows = con.execute(
                 "SELECT doc_id, date, date_precision, date_source, source, title, text, origin_file, "
@@ -91,9 +102,14 @@ class Dashboard:
         return None if rows.empty else frame_records(rows)[0]
 
 
-def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
-    """The dashboard app over ``store``; with ``token`` every request must carry it."""
-    board = Dashboard(store)
+def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: list[str] | None = None,
+               workers: int | None = None) -> FastAPI:
+    """The dashboard app over ``store``; with ``token`` every request must carry it.
+
+    ``workers`` bounds the analyses computed at once (default: the cores, at most 4); answers already
+    cached are served meanwhile.
+    """
+    board = Dashboard(store, workers=workers)
     app = FastAPI(title="policypulse", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))  # autoescape is on for .html
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
@@ -134,6 +150,8 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
     @app.exception_handler(PolicyPulseError)
     async def pp_error(request: Request, exc: PolicyPulseError) -> Response:
         status = 400 if isinstance(exc, (UsageError, QuerySyntaxError)) else 422
+        if isinstance(exc, NotBuiltError):  # an index not built yet: the state of the store, not the request
+            status = exc.status_code
         return JSONResponse(error_body(str(exc)), status_code=status)
 
     def _by(by: str) -> str:
@@ -186,10 +204,12 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
                                                           "store_version": board.version(), **context},
                                           status_code=status_code)
 
+    discovery.register(app, board.store, board.version, page)
+
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request, by: str = "year") -> HTMLResponse:
         s = board.overview(board.version(), _by(by))
-        return page(request, "overview.html", stats=s, by=by,
+        return page(request, "overview.html", active="overview", stats=s, by=by,
                     sources=frame_records(s["per_source"].head(50)))
 
     @app.get("/idea", response_class=HTMLResponse)
@@ -204,8 +224,8 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
                     status_code=400 if error else 200)
 
     @app.get("/compare", response_class=HTMLResponse)
-    def compare(request: Request, q: list[str] = Query(default=[]), by: str = "year") -> HTMLResponse:
-        ideas = [x for x in q if x.strip()][:8]
+    def compare(request: Request, q: Ideas = None, by: str = "year") -> HTMLResponse:
+        ideas = [x for x in q or [] if x.strip()][:8]
         rows = []
         error = None
         try:
@@ -213,7 +233,7 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
                 rows.append(board.lifecycle(board.version(), _q(item), _by(by)))
         except PolicyPulseError as exc:
             error = str(exc)
-        return page(request, "compare.html", ideas=ideas, rows=rows, by=by, error=error)
+        return page(request, "compare.html", active="compare", ideas=ideas, rows=rows, by=by, error=error)
 
     @app.get("/doc/{doc_id}", response_class=HTMLResponse)
     def doc(request: Request, doc_id: str) -> HTMLResponse:

@@ -44,6 +44,11 @@ class DuckDBEngine:
             for i, idea in enumerate(chunk):
                 node = idea.query
                 cond = to_sql(node)
+                if len(chunk) == 1:
+                    # The WHERE clause already holds only this idea's documents: no per-row FILTER to evaluate.
+                    aggs.append(f"count(*) AS d{i}")
+                    aggs.append(f"coalesce(sum({mentions_sql(node)}), 0) AS m{i}")
+                    continue
                 aggs.append(f"count(*) FILTER (WHERE {cond}) AS d{i}")
                 aggs.append(f"coalesce(sum({mentions_sql(node)}) FILTER (WHERE {cond}), 0) AS m{i}")
             any_match = " OR ".join(f"({to_sql(idea.query)})" for idea in chunk)

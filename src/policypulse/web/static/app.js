@@ -118,6 +118,17 @@
     return chart;
   };
 
+  PP.drawBars = function (canvas, series, label) {
+    var chart = new Chart(canvas, {
+      type: "bar",
+      data: { labels: series.labels, datasets: [{ label: label, data: series.values, backgroundColor: COLORS[0] }] },
+      options: { animation: false, responsive: true, maintainAspectRatio: false,
+                 scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+    done(canvas, series.labels.length);
+    return chart;
+  };
+
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
       return r.json().then(function (body) { if (!r.ok) throw new Error(body.error || r.statusText); return body; });
@@ -150,10 +161,40 @@
     var cmp = document.getElementById("compare-chart");
     if (cmp) {
       var ideas = JSON.parse(cmp.dataset.qs || "[]"), cby = encodeURIComponent(cmp.dataset.by);
+      var names = JSON.parse(cmp.dataset.labels || "null") || ideas;
       Promise.all(ideas.map(function (i) { return getJSON("/api/track?q=" + encodeURIComponent(i) + "&by=" + cby); }))
-        .then(function (res) { PP.drawCompare(cmp, res.map(function (rows, k) { return { idea: ideas[k], rows: rows }; })); })
+        .then(function (res) { PP.drawCompare(cmp, res.map(function (rows, k) { return { idea: names[k], rows: rows }; })); })
         .catch(function (e) { fail(cmp, e); });
     }
+    var bars = document.getElementById("bars-chart");
+    if (bars) {
+      try { PP.drawBars(bars, JSON.parse(bars.dataset.series), bars.dataset.label || ""); }
+      catch (e) { fail(bars, e); }
+    }
+    // Loading state for the forms whose answer is computed on the server (seconds on a large store).
+    Array.prototype.forEach.call(document.querySelectorAll("form.work-form"), function (form) {
+      form.addEventListener("submit", function () {
+        var note = form.parentNode.querySelector(".busy"), button = form.querySelector("button[type=submit]");
+        if (note) note.hidden = false;
+        if (button) { button.disabled = true; button.setAttribute("aria-busy", "true"); }
+      });
+      // Ctrl+Enter (Cmd+Enter) submits from a multi-line description.
+      Array.prototype.forEach.call(form.querySelectorAll("textarea"), function (area) {
+        area.addEventListener("keydown", function (ev) {
+          if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+            ev.preventDefault();
+            if (form.requestSubmit) form.requestSubmit(); else form.submit();
+          }
+        });
+      });
+    });
+    // Coming back with the browser's Back button shows the page as it was left: not busy any more.
+    window.addEventListener("pageshow", function () {
+      Array.prototype.forEach.call(document.querySelectorAll(".busy"), function (n) { n.hidden = true; });
+      Array.prototype.forEach.call(document.querySelectorAll("form.work-form button[type=submit]"), function (b) {
+        b.disabled = false; b.removeAttribute("aria-busy");
+      });
+    });
     // Keyboard: "/" jumps to the search box from anywhere.
     document.addEventListener("keydown", function (ev) {
       var box = document.getElementById("q");
