@@ -450,7 +450,8 @@ def cluster(segments_dir: Path, new: list[tuple[str, bool]], stored: list[tuple[
     new_ok = [str(segments_dir / s) for s, ok in new if ok]
     new_old = [str(segments_dir / s) for s, ok in new if not ok]
     tmp = tempfile.mkdtemp(prefix="policypulse-neardup-")
-    con = duckdb.connect(":memory:", config={"temp_directory": tmp, "memory_limit": "1GB"})
+    # A small memory limit: the date-ordered pass spills to disk, so peak memory stays flat in corpus size.
+    con = duckdb.connect(":memory:", config={"temp_directory": tmp, "memory_limit": "256MB"})
     try:
         retweet = ("CASE WHEN meta LIKE '%\"retweet_of\"%' THEN json_extract_string(meta, '$.retweet_of') END "
                    "AS retweet_of")
