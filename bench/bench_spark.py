@@ -3,6 +3,7 @@
     python bench/bench_spark.py                    # 200,000 documents (generated and ingested if missing)
     python bench/bench_spark.py --docs 1000000 --repeat 3
     python bench/bench_spark.py --ingest-docs 25000  # also time the Spark ingest job at 1 and 2 cores
+    python bench/bench_spark.py --phrase-docs 20000  # also time discovery's phrase counting, embedded vs Spark
 
 Each configuration runs in its own process (a JVM's core count is fixed when Spark starts): DuckDB with
 ``SET threads`` 1 and 2, Spark with ``local[1]`` and ``local[2]``. In every process: start-up (open the
@@ -11,6 +12,11 @@ store; for Spark the JVM and session), then one warm-up and ``--repeat`` timed r
 * ``one idea``: ``engine.counts`` of one alias by month (a full scan of ``norm``);
 * ``watchlist``: ``engine.counts`` of the corpus's 50 planted ideas by month (one scan, 50 patterns);
 * ``track``: ``Corpus.track`` of one idea (counts + totals + timeline), what a user waits for.
+
+With ``--phrase-docs N``, the first N documents are ingested into a store of their own and discovery's
+per-segment phrase counting is timed: ``ngrams.count_table`` (embedded, numpy; one process) against
+``spark_phrases.count_phrases`` (Spark built-ins, written to Spark's ``noop`` sink) at 1 and 2 cores; the
+row counts of the two are compared.
 
 Counts are checked against DuckDB's, and DuckDB's against the generator's truth sidecar. Throughput is
 documents per second of wall time (median run) and per core. Results: ``bench/results/spark-<size>.md``
@@ -143,6 +149,38 @@ def run_worker(engine: str, cores: int, store: Path, ideas: list[str], repeat: i
     return res
 
 
+def phrases_worker(engine: str, cores: int, store: str) -> dict[str, Any]:
+    """Discovery's phrase counting of every segment of ``store``: embedded (numpy) or Spark (built-ins)."""
+    from policypulse.corpus.store import Store
+
+    paths = Store(store).segment_paths()
+    t0 = time.perf_counter()
+    c0 = cpu_seconds()
+    if engine == "embedded":
+        from policypulse.discover.ngrams import count_table, read_segment
+
+        counted = [count_table(read_segment(str(p)), sketches=False) for p in paths]
+        rows, docs = sum(c.phrases.num_rows for c in counted), sum(c.docs for c in counted)
+        startup = 0.0
+    else:
+        from policypulse.discover.spark_phrases import count_phrases
+        from policypulse.query.engines.spark import spark_session
+
+        spark, _ = spark_session(f"local[{cores}]", app_name="policypulse-bench-phrases", conf={
+            "spark.ui.enabled": "false", "spark.driver.memory": "4g",
+            "spark.sql.shuffle.partitions": str(max(2, 2 * cores))})
+        startup = time.perf_counter() - t0
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        phrases, _, sizes = count_phrases(spark, [p.resolve().as_uri() for p in paths])
+        phrases.write.format("noop").mode("overwrite").save()  # every row computed, nothing collected
+        wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        rows, docs = phrases.count(), int(sizes.groupBy().sum("docs").collect()[0][0])
+        return {"engine": engine, "cores": cores, "startup_s": startup, "wall_s": wall, "cpu_s": cpu, "rows": rows,
+                "docs": docs}
+    return {"engine": engine, "cores": cores, "startup_s": startup, "wall_s": time.perf_counter() - t0,
+            "cpu_s": cpu_seconds() - c0, "rows": rows, "docs": docs}
+
+
 def ingest_worker(cores: int, src: str, out: str) -> dict[str, Any]:
     from policypulse.corpus.spark_ingest import spark_ingest
 
@@ -156,10 +194,12 @@ def ingest_worker(cores: int, src: str, out: str) -> dict[str, Any]:
 # -- the report ----------------------------------------------------------------------------------------
 
 
-def write_report(n: int, rows: list[dict[str, Any]], ingest: list[dict[str, Any]], meta: dict[str, Any]) -> Path:
+def write_report(n: int, rows: list[dict[str, Any]], ingest: list[dict[str, Any]], meta: dict[str, Any],
+                 phrases: list[dict[str, Any]] | None = None) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = f"spark-{label(n)}"
-    (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "runs": rows, "ingest": ingest}, indent=1))
+    (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "runs": rows, "ingest": ingest,
+                                                      "phrases": phrases or []}, indent=1))
     lines = [
         f"# Spark engine benchmark (issue 8), {n:,} documents",
         "",
@@ -203,6 +243,15 @@ def write_report(n: int, rows: list[dict[str, Any]], ingest: list[dict[str, Any]
         for g in ingest:
             lines.append(f"| {g['cores']} | {g['accepted']:,} | {g['bytes'] / 1e6:.0f} | {g['wall_s']:.1f} s | "
                          f"{g['accepted'] / g['wall_s']:,.0f} | {g['bytes'] / 1e6 / g['wall_s']:.1f} | {g['mismatches']} |")
+    if phrases:
+        lines += ["", "## Discovery's phrase counting (1-4-token phrases per segment and month)", "",
+                  "| counter | cores | documents | start-up | wall | CPU | docs/s (wall) | docs per CPU-second | rows |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for g in phrases:
+            lines.append(f"| {g['engine']} | {g['cores']} | {g['docs']:,} | {g['startup_s']:.1f} s | {g['wall_s']:.1f} s | "
+                         f"{g['cpu_s']:.1f} s | {g['docs'] / g['wall_s']:,.0f} | {g['docs'] / max(g['cpu_s'], 1e-9):,.0f} | "
+                         f"{g['rows']:,} |")
+        lines.append(f"\nRow counts equal: **{len({g['rows'] for g in phrases}) == 1}**.")
     path = RESULTS / f"{name}.md"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -214,6 +263,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--ideas", type=int, default=50, help="watchlist size (planted aliases)")
     ap.add_argument("--ingest-docs", type=int, default=0, help="also time the Spark ingest on this many documents")
+    ap.add_argument("--phrase-docs", type=int, default=0,
+                    help="also time discovery's phrase counting (embedded vs Spark) on this many documents")
     ap.add_argument("--only", default="duckdb,spark")
     ap.add_argument("--cores-list", default="1,2", help="core counts to run (comma-separated)")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
@@ -222,6 +273,9 @@ def main() -> None:
     ap.add_argument("--ideas-json", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--src", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker in ("phrases-embedded", "phrases-spark"):
+        print(json.dumps(phrases_worker(args.worker.removeprefix("phrases-"), args.cores, args.store)))
+        return
     if args.worker == "ingest":
         print(json.dumps(ingest_worker(args.cores, args.src, args.store)))
         return
@@ -261,6 +315,29 @@ def main() -> None:
             if proc.returncode != 0:
                 raise SystemExit(proc.stderr[-3000:])
             ingest.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    phrases = []
+    if args.phrase_docs:
+        src = DATA / f"corpus-{args.docs}.jsonl"
+        part = DATA / f"corpus-{args.docs}-first{args.phrase_docs}.jsonl"
+        if not part.exists():
+            with open(src, "rb") as fi, open(part, "wb") as fo:
+                for i, line in enumerate(fi):
+                    if i >= args.phrase_docs:
+                        break
+                    fo.write(line)
+        pstore = DATA / f"store-phrases-{label(args.phrase_docs)}"
+        if not (pstore / "manifest.json").exists():
+            import policypulse
+
+            policypulse.ingest(pstore, [part], fmt="jsonl")
+        for eng, cores in (("embedded", 1), ("spark", 1), ("spark", 2)):
+            log(f"phrase counting: {eng} x{cores} ({args.phrase_docs:,} documents)")
+            cmd = [PY, __file__, "--worker", f"phrases-{eng}", "--cores", str(cores), "--store", str(pstore)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, PYSPARK_PYTHON=PY),
+                                  timeout=7200, check=False)
+            if proc.returncode != 0:
+                raise SystemExit(proc.stderr[-3000:])
+            phrases.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     from policypulse.corpus.store import Store
 
     s = Store(store)
@@ -276,7 +353,7 @@ def main() -> None:
         "store_gb": sum(p.stat().st_size for p in s.segment_paths()) / 2**30,
         "n_ideas": len(ideas), "repeat": args.repeat, "counts_equal": counts_equal, "truth_equal": truth_equal,
     }
-    path = write_report(args.docs, rows, ingest, meta)
+    path = write_report(args.docs, rows, ingest, meta, phrases)
     print(path.read_text())
 
 

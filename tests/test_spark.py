@@ -222,13 +222,14 @@ def test_policypulse_track_engine_spark_is_quiet_on_stderr(sotu: Path, tmp_path:
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from policypulse.cli import run; run()"]
     env = {k: v for k, v in os.environ.items() if k not in ("SPARK_CONF_DIR", "PYSPARK_SUBMIT_ARGS", "SPARK_HOME")}
     args = [str(sotu), "axis of evil", "great society", "--by", "year", "--format", "csv"]
-    spark = subprocess.run([*cmd, "track", *args, "--engine", "spark", "--spark-master", "local[1]"],
+    spark = subprocess.run([*cmd, "track", *args, "--engine", "spark", "--spark-master", "local[1]"], check=False,
                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
     assert spark.returncode == 0, spark.stderr
     noise = [line for line in spark.stderr.splitlines() if "WARN" in line or "log4j" in line.lower()
              or "NativeCodeLoader" in line or "Stage " in line]
     assert noise == [] and spark.stderr == ""
-    duck = subprocess.run([*cmd, "track", *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    duck = subprocess.run([*cmd, "track", *args], check=False, capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=600)
     assert duck.returncode == 0 and spark.stdout == duck.stdout
     assert spark.stdout.startswith("idea,period,docs,mentions,total_docs,rate")
 
@@ -498,3 +499,116 @@ def test_spark_ingest_reads_parquet_with_row_indexes(spark: object, tmp_path: Pa
     docs = Store(tmp_path / "s").documents().to_pylist()
     assert sorted(d["origin_record"] for d in docs) == list(range(30))
     assert {d["source"] for d in docs} == {"Paper"} and docs[0]["norm"].endswith("  levelling  up ")
+
+
+# -- phrase statistics of discovery, counted on Spark ----------------------------------------------------
+
+PHRASE_EXTRA = TRICKY[:4] + [
+    {"id": "d1", "date": "2014-05-06", "text": "Fiscal ²² rules 1984 rules x fiscal ²² rules; #ab #a ٣٣ kids"},
+    {"id": "d2", "date": "2014-05-07", "text": "fiscal rules fiscal rules fiscal rules the fiscal rules of the day"},
+    {"id": "d3", "date": "2014-05-08", "text": "!!! ... ???"},  # no tokens: an empty norm
+    {"id": "d4", "date": "2014", "text": "Year precision: fiscal rules of the big society"},
+    {"id": "d5", "text": "Undated: fiscal rules (fallback date, left out of phrase statistics)"},
+]
+
+
+@pytest.fixture(scope="session")
+def phrase_store(tmp_path_factory: pytest.TempPathFactory, planted) -> Path:
+    """The planted corpus in three segments plus a version of tricky tokens (digits, hashtags, empty texts)."""
+    from policypulse.corpus.ingest import ingest
+
+    _, src, _ = planted
+    root = tmp_path_factory.mktemp("spark-phrases")
+    opts = ReaderOptions(default_date=dt.date(2013, 6, 1))
+    first = ingest(root / "store", [src], fmt="jsonl", options=opts, batch_docs=600, today=dt.date(2024, 6, 1))
+    extra = root / "extra.jsonl"
+    extra.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in PHRASE_EXTRA), encoding="utf-8")
+    ingest(root / "store", [extra], fmt="jsonl", options=opts, today=dt.date(2024, 6, 1))
+    assert len(Store(root / "store").segment_paths()) == len(Store(root / "store").segment_paths(1)) + 1 >= 4
+    assert first.accepted == 1500
+    return root / "store"
+
+
+def test_boundary_tokens_in_spark_match_is_boundary() -> None:
+    import re
+
+    from policypulse.discover.spark_phrases import DIGITS_ONLY
+    from policypulse.discover.stopwords import is_boundary
+
+    # Java and Python agree on this class for the characters it lists (it is made of them).
+    pattern = re.compile(DIGITS_ONLY)
+    for tok in ["1984", "²²", "٣٣", "①②", "12a", "x²", "", "ab"]:
+        assert bool(pattern.match(tok)) == (tok.isdigit()), tok
+    assert is_boundary("²²") and is_boundary("#a") and not is_boundary("#ab")
+
+
+@needs_spark
+def test_phrase_counts_on_spark_equal_the_embedded_segment_tables(spark: object, phrase_store: Path) -> None:
+    from policypulse.discover.ngrams import count_table, read_segment
+    from policypulse.discover.spark_phrases import count_phrases
+
+    store = Store(phrase_store)
+    paths = store.segment_paths()
+    results = {}
+    for min_docs in (None, 2):
+        phrases, tokens, sizes = count_phrases(spark, [p.resolve().as_uri() for p in paths], min_docs=min_docs)
+        got, tok, size = phrases.toPandas(), tokens.toPandas(), sizes.toPandas().set_index("segment")
+        for path in paths:
+            want = count_table(read_segment(str(path)), min_docs=min_docs, sketches=False)
+            keys = ["n", "phrase", "period", "precision"]
+            a = want.phrases.to_pandas().sort_values(keys).reset_index(drop=True)
+            b = got[got["segment"] == path.name][a.columns].sort_values(keys).reset_index(drop=True)
+            b["period"] = b["period"].astype(a["period"].dtype)
+            pd.testing.assert_frame_equal(a, b.astype(a.dtypes.to_dict()), check_exact=True)
+            assert len(a) > 10
+            t_a = want.tokens.to_pandas().sort_values("token").reset_index(drop=True)
+            t_b = tok[tok["segment"] == path.name][["token", "occ"]].sort_values("token").reset_index(drop=True)
+            pd.testing.assert_frame_equal(t_a, t_b, check_dtype=False)
+            assert (size.at[path.name, "docs"], size.at[path.name, "tokens"], size.at[path.name, "min_docs"]) == (
+                want.docs, want.n_tokens, want.min_docs)
+        results[min_docs] = got[got["segment"] == paths[-1].name]
+    exact, pruned = results[None], results[2]
+    assert set(exact["n"]) == {0, 1, 2, 3, 4}
+    # d2 four times (month bucket) and the year-dated d4 (year bucket); the undated d5 is left out, and d1
+    # has "fiscal ²² rules" (a digit token inside a phrase is fine, at its ends it is not)
+    fiscal = exact[exact["phrase"] == "fiscal rules"].set_index("precision")
+    assert (fiscal.at["month", "docs"], fiscal.at["month", "occ"], fiscal.at["year", "docs"]) == (1, 4, 1)
+    assert exact.loc[exact["phrase"] == "fiscal ²² rules", ["docs", "occ"]].values.tolist() == [[1, 2]]
+    assert {"fiscal rules", "rules of the day"} <= set(exact["phrase"])
+    assert not {"²² rules", "#a", "1984", "x fiscal"} & set(exact["phrase"])  # boundary tokens end no phrase
+    # lossy counting with m = 2: phrases of a single document of the segment are left out
+    assert "fiscal rules" in set(pruned["phrase"]) and "rules of the day" not in set(pruned["phrase"])
+    assert pruned[pruned["n"] > 0].groupby("phrase")["docs"].sum().min() >= 2
+
+
+@needs_spark
+def test_index_phrases_on_spark_builds_the_embedded_statistics(spark: object, phrase_store: Path, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    from policypulse.cli import main
+    from policypulse.discover import index_phrases
+
+    shutil.copytree(phrase_store, tmp_path / "a", ignore=shutil.ignore_patterns("phrases"))
+    shutil.copytree(phrase_store, tmp_path / "b", ignore=shutil.ignore_patterns("phrases"))
+    emb = index_phrases(Store(tmp_path / "a"))
+    # Through the command line: policypulse index-phrases STORE --engine spark (the session of the tests).
+    assert main(["index-phrases", str(tmp_path / "b"), "--engine", "spark", "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    (spk,) = json.loads(out)
+    assert spk["built"] and spk["segments_counted"] == emb.segments_counted >= 4
+    assert (spk["documents"], spk["tokens"], spk["phrases_kept"], spk["rows"]) == (
+        emb.documents, emb.tokens, emb.phrases_kept, emb.rows)
+    da, db = Path(emb.directory), Path(spk["directory"])
+    assert db.is_relative_to(tmp_path / "b")
+    for name in ("phrases.parquet", "counts.parquet", "totals.parquet"):
+        assert pd.read_parquet(da / name).equals(pd.read_parquet(db / name)), name
+    assert np.array_equal(np.load(da / "sketch.npy"), np.load(db / "sketch.npy"))
+    assert len(pd.read_parquet(db / "phrases.parquet")) == emb.phrases_kept > 50
+    # Discovery reads either the same way (here: the Spark-built statistics, through the Spark engine).
+    with policypulse.open(tmp_path / "a") as a, policypulse.open(tmp_path / "b", engine="spark") as b:
+        ea = a.emerging(date_from="2012-01-01", by="quarter", limit=5)
+        eb = b.emerging(date_from="2012-01-01", by="quarter", limit=5)
+    pd.testing.assert_frame_equal(ea, eb)
+    assert len(ea) > 0

@@ -146,14 +146,25 @@ def index_phrases_cmd(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Count every segment again.")] = False,
     format: Format = "table",
     out: Out = None,
+    engine: Engine = "duckdb",
+    spark_master: SparkMaster = None,
     version: Version = None,
 ) -> None:
     """Build the phrase statistics (1- to 4-word phrases per month) that emerging, obituaries and
-    successors read; otherwise they are built on first use. Only segments added since are counted."""
+    successors read; otherwise they are built on first use. Only segments added since are counted.
+    --engine spark counts the segments on Spark (the same statistics; see docs/scaling.md)."""
     from policypulse.corpus.store import Store as StoreDir
     from policypulse.discover import index_phrases
+    from policypulse.errors import UsageError
 
+    if engine not in ("duckdb", "spark"):
+        raise UsageError(f"unknown --engine {engine!r}; choose duckdb or spark")
+    progress = _progress if format == "table" and not out else None
     with StoreDir(store) as st:
-        report = index_phrases(st, version, workers=workers, force=rebuild,
-                               progress=_progress if format == "table" and not out else None)
+        if engine == "spark":
+            from policypulse.discover.spark_phrases import index_phrases_spark
+
+            report = index_phrases_spark(st, version, master=spark_master, force=rebuild, progress=progress)
+        else:
+            report = index_phrases(st, version, workers=workers, force=rebuild, progress=progress)
     emit([report.to_dict()], format, out, title="phrase statistics")
