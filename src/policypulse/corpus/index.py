@@ -3,14 +3,14 @@
 The index splits ``norm`` on whitespace only, so its terms are exactly the tokens of the matching rule
 (hashtags included: tantivy's default tokenizer would drop the ``#``) and a phrase query over it finds
 exactly the documents whose ``norm`` holds the phrase pattern. Beside it, each segment's ``norm`` column is
-kept uncompressed in an Arrow IPC file that readers memory-map, so that mentions (and NEAR or prefix
+kept uncompressed in a file that readers read a document at a time, so that mentions (and NEAR or prefix
 queries, for which the index only proposes candidates) are counted on the matching documents alone, at
 memory speed, instead of a scan of the whole corpus. See docs/architecture.md, decision 8.
 
 Layout::
 
     STORE/index/tantivy/            one tantivy index for the whole store (fields norm, seg, row)
-    STORE/index/norm/SEGMENT.arrow  the segment's norm column, uncompressed, row for row
+    STORE/index/norm/SEGMENT.norms  the segment's norm column, uncompressed, row for row
     STORE/index/covered.json        the store segments the index holds completely, replaced atomically
 
 Segments are immutable, so a segment is indexed once: its documents are added (after deleting any of its
@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -36,7 +37,7 @@ from policypulse.corpus.store import Store, atomic_write_bytes
 
 INDEX_DIR = "index"
 TOKENIZER = "policypulse-ws"
-FORMAT = 2  # bump when the index fields change: an index of another format is rebuilt
+FORMAT = 3  # bump when the index fields change: an index of another format is rebuilt
 # tantivy drops terms longer than this (bytes); a query naming such a token must scan instead.
 MAX_TERM_BYTES = 65_000
 WRITER_HEAP = 256_000_000
@@ -86,26 +87,56 @@ def covers(store: Store, version: int | None = None) -> bool:
     return bool(segments) and set(segments) <= covered(store)
 
 
+_NORMS_MAGIC = b"PPNORM01"
+
+
 def norm_path(store: Store, segment: str) -> Path:
-    """The memory-mappable copy of a segment's ``norm`` column."""
-    return store.path / INDEX_DIR / "norm" / (Path(segment).stem + ".arrow")
+    """The copy of a segment's ``norm`` column that mentions are counted from."""
+    return store.path / INDEX_DIR / "norm" / (Path(segment).stem + ".norms")
 
 
-def open_norms(path: Path) -> pa.Array:
-    """A segment's ``norm`` column, memory-mapped (no copy, nothing read until used)."""
-    table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
-    col = table.column(0)
-    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+class NormFile:
+    """A segment's ``norm`` strings, read one document at a time with ``pread``.
+
+    Layout: magic, document count, int64 offsets (count + 1), then the UTF-8 bytes. Reads go through the
+    page cache without mapping the file, so a process that touches many documents does not grow.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDONLY)
+        head = os.pread(self.fd, 16, 0)
+        if len(head) != 16 or head[:8] != _NORMS_MAGIC:
+            os.close(self.fd)
+            raise ValueError(f"{path}: not a policypulse norm file")
+        n = int.from_bytes(head[8:], "little")
+        self.offsets = np.frombuffer(os.pread(self.fd, 8 * (n + 1), 16), dtype="<i8")
+        self.base = 16 + 8 * (n + 1)
+
+    def get(self, row: int) -> bytes:
+        """The UTF-8 ``norm`` of one row."""
+        a, b = self.offsets[row], self.offsets[row + 1]
+        return os.pread(self.fd, int(b - a), self.base + int(a))
+
+    def close(self) -> None:
+        """Release the file."""
+        os.close(self.fd)
 
 
-def _write_norms(store: Store, segment: str, norms: pa.ChunkedArray) -> None:
+def _write_norms(store: Store, segment: str, norms: pa.Array | pa.ChunkedArray) -> None:
     final = norm_path(store, segment)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(final.name + ".tmp")
-    table = pa.table({"norm": norms.combine_chunks()})
-    with pa.OSFile(str(tmp), "wb") as fh, pa.ipc.new_file(fh, table.schema) as writer:
-        writer.write_table(table, max_chunksize=max(table.num_rows, 1))  # one chunk: one offsets array
-    with open(tmp, "rb") as fh:
+    arr = norms.combine_chunks() if isinstance(norms, pa.ChunkedArray) else norms
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())  # segments written by Spark hold 32-bit offsets
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data = arr.buffers()[2]
+    with open(tmp, "wb") as fh:
+        fh.write(_NORMS_MAGIC + len(arr).to_bytes(8, "little"))
+        fh.write((offsets - offsets[0]).astype("<i8").tobytes())
+        if data is not None:
+            fh.write(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+        fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, final)
 
@@ -214,7 +245,7 @@ def remove_orphans(store: Store) -> None:
     folder = store.path / INDEX_DIR / "norm"
     if not folder.is_dir():
         return
-    known = {Path(s).stem + ".arrow" for s in store.manifest.segments}
+    known = {Path(s).stem + ".norms" for s in store.manifest.segments}
     for path in folder.iterdir():
         if path.name not in known:
             path.unlink(missing_ok=True)

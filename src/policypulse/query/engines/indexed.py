@@ -2,7 +2,7 @@
 
 Every query is turned into a tantivy query that returns a superset of its matching documents (exactly
 its documents for phrases and their AND/OR/NOT); the ``norm`` of each candidate is then read from the
-memory-mapped copy beside the index to count mentions and, where the index query was only a superset
+copy beside the index to count mentions and, where the index query was only a superset
 (NEAR, a trailing ``*``), to keep the documents the matching rule accepts (``compile.Matcher``). Dates, sources and folding are looked up in
 per-document arrays of the version, loaded once. A query the index cannot narrow (a lone NOT, an
 over-long token) goes to the scan of the parent engine, so every query is answered, and exactly.
@@ -31,6 +31,7 @@ from policypulse.query.matching import phrase_pattern
 from policypulse.query.parser import And, Near, Node, Not, Or, Phrase, positive_leaves
 
 _PRECISIONS = ("day", "month", "year")
+_OPEN_FILES = 256  # norm files kept open at once
 _PERIOD_DTYPE = "datetime64[us]"  # what the scan (DuckDB) returns, so that results of both engines compare equal
 
 
@@ -110,7 +111,7 @@ class IndexedEngine(DuckDBEngine):
         self._meta: _Meta | None = None
         self._totals: dict[tuple[Any, ...], pd.DataFrame] = {}
         self._masks: dict[tuple[Any, ...], np.ndarray] = {}
-        self._norms: dict[int, tuple[np.ndarray, memoryview, Any]] = {}
+        self._norms: dict[int, token_index.NormFile] = {}
         self._paths = {token_index.segment_key(p.name): p.name for p in store.segment_paths(self.version)}
 
     @property
@@ -206,18 +207,27 @@ class IndexedEngine(DuckDBEngine):
         return (base + rows)[keep], segs[keep], rows[keep]
 
     def _norm_bytes(self, segs: np.ndarray, rows: np.ndarray) -> list[bytes]:
-        """The UTF-8 ``norm`` of each (segment, row), from the memory-mapped copies."""
+        """The UTF-8 ``norm`` of each (segment, row), read from the index's copies."""
         out: list[bytes] = [b""] * len(segs)
         for key in np.unique(segs):
-            if int(key) not in self._norms:
-                arr = token_index.open_norms(token_index.norm_path(self.store, self._paths[int(key)]))
-                offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-                self._norms[int(key)] = (offsets, memoryview(arr.buffers()[2]), arr)  # arr keeps the map open
-            offsets, data, _ = self._norms[int(key)]
+            norms = self._norms.get(int(key))
+            if norms is None:
+                if len(self._norms) >= _OPEN_FILES:
+                    self._close_norms()
+                norms = self._norms[int(key)] = token_index.NormFile(
+                    token_index.norm_path(self.store, self._paths[int(key)]))
             for i in np.flatnonzero(segs == key):
-                r = rows[i]
-                out[i] = bytes(data[offsets[r] : offsets[r + 1]])
+                out[i] = norms.get(int(rows[i]))
         return out
+
+    def _close_norms(self) -> None:
+        for f in self._norms.values():
+            f.close()
+        self._norms.clear()
+
+    def close(self) -> None:
+        """Close the norm files."""
+        self._close_norms()
 
     def _mask(self, by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None,
               dedup: bool) -> np.ndarray:
