@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -69,6 +70,13 @@ class Dashboard:
                 return c.track(q, by=by)
         return self.cache.get(("track", version, q, by), compute)
 
+    def track_json(self, version: int, q: str, by: str) -> bytes:
+        """The track rows as the JSON body of /api/track, serialised once (the charts ask for it most)."""
+        def compute() -> bytes:
+            rows = frame_records(self.track(version, q, by)[TRACK_FIELDS])
+            return json.dumps(rows, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+        return self.cache.get(("track.json", version, q, by), compute)
+
     def lifecycle(self, version: int, q: str, by: str) -> dict[str, Any]:
         """An idea's lifecycle fields and its verdict in words (cached per version)."""
         def compute() -> dict[str, Any]:
@@ -78,11 +86,11 @@ class Dashboard:
             return lc
         return self.cache.get(("lifecycle", version, q, by), compute)
 
-    def kwic(self, version: int, q: str, limit: int) -> pd.DataFrame:
-        """Keyword-in-context lines (cached per version)."""
-        def compute() -> pd.DataFrame:
+    def kwic(self, version: int, q: str, limit: int) -> list[dict[str, Any]]:
+        """Keyword-in-context lines as JSON-ready rows (cached per version)."""
+        def compute() -> list[dict[str, Any]]:
             with self.pool.borrow(version) as c:
-                return c.kwic(q, limit=limit)
+                return frame_records(c.kwic(q, limit=limit))
         return self.cache.get(("kwic", version, q, limit), compute)
 
     def overview(self, version: int, by: str) -> dict[str, Any]:
@@ -169,13 +177,13 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
     # -- JSON API -------------------------------------------------------------------------------
     @app.get("/api/track")
     def api_track(q: str = Query(...), by: str = "year", format: str = "json") -> Response:
-        df = board.track(board.version(), _q(q), _by(by))[TRACK_FIELDS]
+        version, q, by = board.version(), _q(q), _by(by)
         if format == "csv":
-            out = df.copy()
+            out = board.track(version, q, by)[TRACK_FIELDS].copy()
             out["period"] = out["period"].dt.strftime("%Y-%m-%d")
             return PlainTextResponse(out.to_csv(index=False), media_type="text/csv",
                                      headers={"Content-Disposition": 'attachment; filename="track.csv"'})
-        return JSONResponse(frame_records(df))
+        return Response(board.track_json(version, q, by), media_type="application/json")
 
     @app.get("/api/lifecycle")
     def api_lifecycle(q: str = Query(...), by: str = "year") -> Response:
@@ -183,7 +191,7 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
 
     @app.get("/api/kwic")
     def api_kwic(q: str = Query(...), limit: int = Query(20, ge=1, le=500)) -> Response:
-        return JSONResponse(frame_records(board.kwic(board.version(), _q(q), limit)))
+        return JSONResponse(board.kwic(board.version(), _q(q), limit))
 
     @app.get("/api/overview")
     def api_overview(by: str = "year") -> Response:
@@ -216,7 +224,7 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
     def idea(request: Request, q: str = "", by: str = "year") -> HTMLResponse:
         try:
             lc = board.lifecycle(board.version(), _q(q), _by(by))
-            lines = frame_records(board.kwic(board.version(), q, 20))
+            lines = board.kwic(board.version(), q, 20)
             error = None
         except PolicyPulseError as exc:
             lc, lines, error = None, [], str(exc)

@@ -50,32 +50,38 @@ class _Meta:
 
 
 def _load_meta(store: Store, version: int) -> _Meta:
+    # Segment by segment, straight into small numpy arrays: holding the Arrow columns of a whole 1M-document
+    # version at once (hashes above all) would cost more memory than the counting itself.
     folded = store.folded(version).column("hash")
-    offsets, parts = {}, []
+    offsets: dict[int, int] = {}
+    days, precisions, fallbacks, folds, codes, words = [], [], [], [], [], []
+    source_code: dict[str, int] = {}
     position = 0
     for path in store.segment_paths(version):
-        t = pq.read_table(path, columns=["date", "date_precision", "date_source", "source", "n_words", "hash"])
+        cols = ["date", "date_precision", "date_source", "source", "n_words"] + (["hash"] if len(folded) else [])
+        t = pq.read_table(path, columns=cols)
         offsets[token_index.segment_key(path.name)] = position
         position += t.num_rows
-        parts.append(t)
-    if parts:
-        table = pa.concat_tables(parts, promote_options="permissive")
-    else:
-        table = pa.table({"date": pa.array([], pa.date32()), "date_precision": pa.array([], pa.string()),
-                          "date_source": pa.array([], pa.string()), "source": pa.array([], pa.string()),
-                          "n_words": pa.array([], pa.int32()), "hash": pa.array([], pa.string())})
-    source = pc.dictionary_encode(table.column("source").combine_chunks())
-    precision = pc.index_in(table.column("date_precision"), value_set=pa.array(_PRECISIONS))
-    return _Meta(
-        offsets=offsets,
-        day=table.column("date").to_numpy().astype("datetime64[D]"),
-        precision=precision.fill_null(-1).to_numpy().astype(np.int8),
-        fallback=pc.equal(table.column("date_source"), "fallback").to_numpy(zero_copy_only=False).astype(bool),
-        folded=pc.is_in(table.column("hash"), value_set=folded).to_numpy(zero_copy_only=False).astype(bool),
-        source=source.indices.to_numpy(zero_copy_only=False).astype(np.int32),
-        sources=[str(s) for s in source.dictionary.to_pylist()],
-        words=table.column("n_words").to_numpy(zero_copy_only=False).astype(np.int64),
-    )
+        days.append(t.column("date").to_numpy().astype("datetime64[D]"))
+        precisions.append(pc.index_in(t.column("date_precision"), value_set=pa.array(_PRECISIONS))
+                          .fill_null(-1).to_numpy().astype(np.int8))
+        fallbacks.append(pc.equal(t.column("date_source"), "fallback").to_numpy(zero_copy_only=False).astype(bool))
+        folds.append(pc.is_in(t.column("hash"), value_set=folded).to_numpy(zero_copy_only=False).astype(bool)
+                     if len(folded) else np.zeros(t.num_rows, bool))
+        enc = pc.dictionary_encode(t.column("source").combine_chunks())
+        local = np.array([source_code.setdefault(str(v), len(source_code)) for v in enc.dictionary.to_pylist()],
+                         dtype=np.int32)
+        codes.append(local[enc.indices.to_numpy(zero_copy_only=False)] if len(local) else np.zeros(0, np.int32))
+        words.append(t.column("n_words").to_numpy(zero_copy_only=False).astype(np.int64))
+        del t, enc
+    pa.default_memory_pool().release_unused()
+
+    def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, dtype)
+
+    return _Meta(offsets=offsets, day=cat(days, "datetime64[D]"), precision=cat(precisions, np.int8),
+                 fallback=cat(fallbacks, bool), folded=cat(folds, bool), source=cat(codes, np.int32),
+                 sources=list(source_code), words=cat(words, np.int64))
 
 
 def periods_of(day: np.ndarray, by: str) -> np.ndarray:
