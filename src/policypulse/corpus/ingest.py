@@ -41,6 +41,9 @@ from policypulse.query.matching import normalise
 
 BATCH_DOCS = 20_000
 BATCH_BYTES = 64 * 1024 * 1024
+# Documents per Parquet row group: small enough that showing a few documents (KWIC, the document page)
+# reads a few row groups rather than a whole segment, large enough to compress as well as bigger groups.
+ROW_GROUP = 2048
 _META_MAX = 1000
 
 
@@ -247,7 +250,7 @@ class _SegmentWriter:
         name = f"seg-{uuid.uuid4().hex}.parquet"
         final = self.store.path / "segments" / name
         tmp = final.with_name(name + ".tmp")
-        pq.write_table(table, tmp, compression="zstd", row_group_size=16384)
+        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, final)

@@ -354,10 +354,19 @@ class IndexedEngine(DuckDBEngine):
         parts = []
         for ix in np.unique(seg_ix):
             first, key = starts[ix]
-            rows = (pos[seg_ix == ix] - first).tolist()
-            sql = (f"SELECT {', '.join(cols)} FROM read_parquet('{paths[key]}', file_row_number=true) "
-                   f"WHERE file_row_number IN ({', '.join(map(str, rows))})")
-            parts.append(self.con.execute(sql).df())
+            rows = pos[seg_ix == ix] - first
+            # Only the row groups holding the rows (ingest writes groups of ROW_GROUP documents), and norm from
+            # the index's copy: a few documents never cost a whole segment's text.
+            pf = pq.ParquetFile(paths[key])
+            ends = np.cumsum([pf.metadata.row_group(g).num_rows for g in range(pf.metadata.num_row_groups)])
+            groups = np.unique(np.searchsorted(ends, rows, side="right"))
+            part_table = pf.read_row_groups(groups.tolist(), columns=cols[:-1])
+            group_first = np.concatenate([[0], ends])[groups]
+            local = np.concatenate([np.arange(a, b) for a, b in zip(group_first, ends[groups])])
+            part_table = part_table.take(pa.array(np.searchsorted(local, rows)))
+            norms = self._norm_bytes(np.full(len(rows), key, np.int64), rows)
+            part_table = part_table.append_column("norm", pa.array([b.decode() for b in norms], pa.large_string()))
+            parts.append(self.con.execute("SELECT * FROM part_table").df())
         out = pd.concat(parts, ignore_index=True).sort_values(["date", "doc_id"], kind="stable")
         return out.head(limit).reset_index(drop=True)
 
