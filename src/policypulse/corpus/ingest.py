@@ -372,6 +372,11 @@ def _workers(paths: list[str | Path], wanted: int | None) -> int:
     """How many processes convert records: ``wanted``, else one per core (at most 4) for large inputs."""
     if wanted is not None:
         return max(1, wanted)
+    return min(4, os.cpu_count() or 1) if input_bytes(paths) >= PARALLEL_MIN_BYTES else 1
+
+
+def input_bytes(paths: list[str | Path]) -> int:
+    """Bytes of the input files (folders summed over their files)."""
     size = 0
     for p in paths:
         path = Path(p)
@@ -379,7 +384,7 @@ def _workers(paths: list[str | Path], wanted: int | None) -> int:
             size += path.stat().st_size
         elif path.is_dir():
             size += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    return min(4, os.cpu_count() or 1) if size >= PARALLEL_MIN_BYTES else 1
+    return size
 
 
 def _convert_chunk(chunk: list[RawRecord | JsonLine | Rejection], options: ReaderOptions, today: dt.date,
@@ -547,13 +552,7 @@ class _Progress:
             TransferSpeedColumn,
         )
 
-        total = 0
-        for p in paths:
-            path = Path(p)
-            if path.is_file():
-                total += path.stat().st_size
-            elif path.is_dir():
-                total += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        total = input_bytes(paths)
         self._p = Progress(TextColumn("ingest"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                            TextColumn("{task.fields[docs]} docs, {task.fields[rate]} docs/s"),
                            TimeRemainingColumn(), transient=True)
