@@ -167,4 +167,9 @@ def test_overlong_tokens_are_counted_by_the_scan(tmp_path: Path) -> None:
     with policypulse.open(tmp_path / "s") as corpus:
         assert isinstance(corpus.engine, IndexedEngine)
         t = corpus.track(word, by="year")
+        # Inside AND the index narrows by the other phrase only, and must not cap its hits by the long word.
+        both = corpus.track(f"b AND {word}", by="year")
+        near = corpus.track(f"NEAR/1(a, b) OR {word}", by="year")
     assert list(t["docs"]) == [1]
+    assert list(both["docs"]) == [1]
+    assert list(near["docs"]) == [1]

@@ -190,6 +190,27 @@ class IndexedEngine(DuckDBEngine):
                     all(s[1] for s in subs if s))
         raise TypeError(f"unknown query node {node!r}")
 
+    def _bound(self, node: Node) -> int | None:
+        """An upper bound on the hits of the node's candidate query, from term document frequencies.
+
+        None: no cheap bound (then a first search counts the hits). A bound must hold for the candidate
+        query itself, not only for the true matches, so items the candidate query leaves out give none.
+        """
+        if self._candidates(node) is None:
+            return None
+        if isinstance(node, Phrase):
+            toks = list(node.tokens[:-1] if node.prefix else node.tokens)
+            return min((self.searcher.doc_freq("norm", t) for t in toks), default=None)
+        if isinstance(node, Near):
+            return min((b for b in (self._bound(node.a), self._bound(node.b)) if b is not None), default=None)
+        if isinstance(node, And):
+            return min((b for b in (self._bound(i) for i in node.items if not isinstance(i, Not)) if b is not None),
+                       default=None)
+        if isinstance(node, Or):
+            bounds = [self._bound(i) for i in node.items]
+            return None if any(b is None for b in bounds) else sum(b for b in bounds if b is not None)
+        return None  # NOT alone: everything but something
+
     def _phrase(self, toks: list[str]) -> Any:
         import tantivy
 
@@ -197,13 +218,19 @@ class IndexedEngine(DuckDBEngine):
             return tantivy.Query.term_query(self.schema, "norm", toks[0])
         return tantivy.Query.phrase_query(self.schema, "norm", toks)
 
-    def _hits(self, query: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Positions (into the version's arrays), segment keys and rows of the query's documents."""
-        n = self.searcher.search(query, 1, count=True).count
+    def _hits(self, query: Any, bound: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions (into the version's arrays), segment keys and rows of the query's documents.
+
+        tantivy returns hits only up to a limit: with an upper ``bound`` on the matches one search collects
+        them all; without one, a first search counts them.
+        """
+        n = bound if bound is not None else self.searcher.search(query, 1, count=True).count
+        empty = np.empty(0, np.int64)
         if n == 0:
-            empty = np.empty(0, np.int64)
             return empty, empty, empty
         addresses = [a for _, a in self.searcher.search(query, n, count=False).hits]
+        if not addresses:
+            return empty, empty, empty
         segs = np.asarray(self.searcher.fast_field_values("seg", addresses), dtype=np.int64)
         rows = np.asarray(self.searcher.fast_field_values("row", addresses), dtype=np.int64)
         keys, firsts = self._segment_table()
@@ -273,7 +300,7 @@ class IndexedEngine(DuckDBEngine):
             if plan is None:
                 scan.append(idea)
                 continue
-            pos, segs, rows = self._hits(plan[0])
+            pos, segs, rows = self._hits(plan[0], self._bound(node))
             ok = mask[pos]
             pos, segs, rows = pos[ok], segs[ok], rows[ok]
             norms = self._norm_bytes(segs, rows)
@@ -324,7 +351,7 @@ class IndexedEngine(DuckDBEngine):
         if plan is None:
             return super().matching_documents(idea, limit=limit, date_from=date_from, date_to=date_to)
         m = self.meta
-        pos, segs, rows = self._hits(plan[0])
+        pos, segs, rows = self._hits(plan[0], self._bound(idea.query))
         ok = np.ones(len(pos), bool)
         if date_from is not None:
             ok &= m.day[pos] >= np.datetime64(date_from, "D")
