@@ -15,6 +15,7 @@ from policypulse import __version__, timeline
 from policypulse.corpus.store import Store
 from policypulse.errors import MissingExtraError, UsageError
 from policypulse.kwic import kwic_lines
+from policypulse.options import as_date
 from policypulse.query.engines.base import PERIODS, Engine
 from policypulse.query.ideas import Idea, idea_from_query, load_ideas
 
@@ -29,15 +30,6 @@ def _as_ideas(ideas: IdeaLike | list[IdeaLike] | None, ideas_file: str | Path | 
     if not out:
         raise UsageError("name at least one IDEA or give --ideas FILE.yaml")
     return out
-
-
-def _as_date(value: str | dt.date | None, what: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{what} must be an ISO date (YYYY-MM-DD), got {value!r}") from None
 
 
 def _check_by(by: str) -> str:
@@ -123,7 +115,7 @@ class Corpus:
         _check_by(by)
         if per not in ("docs", "words"):
             raise UsageError(f"unknown --per {per!r}; choose docs or words")
-        d0, d1 = _as_date(date_from, "--from"), _as_date(date_to, "--to")
+        d0, d1 = as_date(date_from, "--from"), as_date(date_to, "--to")
         dedup = self._dedup(raw)
         counts = self.engine.counts(idea_list, by, by_source=by_source, include_fallback=include_fallback,
                                     date_from=d0, date_to=d1, **dedup)
@@ -163,8 +155,8 @@ class Corpus:
              date_to: str | dt.date | None = None) -> pd.DataFrame:
         """Keyword-in-context lines for an idea, oldest first."""
         (item,) = _as_ideas(idea)
-        docs = self.engine.matching_documents(item, limit=max(limit, 1), date_from=_as_date(date_from, "--from"),
-                                              date_to=_as_date(date_to, "--to"))
+        docs = self.engine.matching_documents(item, limit=max(limit, 1), date_from=as_date(date_from, "--from"),
+                                              date_to=as_date(date_to, "--to"))
         out = kwic_lines(docs, item.query, width=width, limit=limit)
         out.attrs["provenance"] = self.provenance(command="kwic", idea=item.to_dict(), limit=limit, width=width,
                                                   date_from=str(date_from) if date_from else None,
@@ -179,7 +171,7 @@ class Corpus:
 
         if not 0 < alpha < 1:
             raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")
-        cut = _as_date(as_of, "--as-of")
+        cut = as_date(as_of, "--as-of")
         idea_list = _as_ideas(ideas, ideas_file)
         track = self.track(idea_list, by=by, include_fallback=include_fallback, date_to=cut)
         cols = ["period", "docs", "mentions", "total_docs"]

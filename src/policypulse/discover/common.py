@@ -36,16 +36,6 @@ def phrase_index(corpus: Any, progress: Any = None) -> Any:
     return ix
 
 
-def as_date(value: str | dt.date | None, what: str) -> dt.date | None:
-    """An ISO date option, or None; a clear usage error otherwise."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise UsageError(f"{what} must be an ISO date (YYYY-MM-DD), got {value!r}") from None
-
-
 def period_index(periods: pd.DatetimeIndex, day: dt.date, by: str, *, side: str) -> int:
     """Index of the period holding ``day`` (clipped to the grid); side='left' for a window start."""
     from policypulse.timeline import period_start

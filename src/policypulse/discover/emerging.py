@@ -11,7 +11,6 @@ import pandas as pd
 from policypulse.discover.common import (
     FRAGMENT_SHARE,
     LIFECYCLE_FIELDS,
-    as_date,
     burst,
     check_limit,
     emergence_of,
@@ -23,6 +22,7 @@ from policypulse.discover.common import (
 )
 from policypulse.errors import UsageError
 from policypulse.lifecycle.series import RECENT_WINDOW, RUN_LENGTH
+from policypulse.options import as_date
 
 PRESELECT = 300  # candidates (at least; 15 per requested row) whose onset is dated exactly
 PRESELECT_ALPHA = 0.01  # window-level burst test a candidate must pass (the emergence test's level)

@@ -13,7 +13,6 @@ from policypulse.discover.common import (
     FRAGMENT_SHARE,
     LIFECYCLE_FIELDS,
     MAX_SIGNIFICANCE,
-    as_date,
     check_limit,
     greedy_distinct,
     lifecycle_fields,
@@ -22,6 +21,7 @@ from policypulse.discover.common import (
 )
 from policypulse.errors import UsageError
 from policypulse.lifecycle.series import MIN_SILENCE, RECENT_WINDOW, SMOOTH_WIDTH
+from policypulse.options import as_date
 from policypulse.query.matching import tokens as match_tokens
 
 PRESELECT = 150  # phrases (at least; 5 per requested row) given the full lifecycle analysis

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from policypulse.errors import MissingExtraError, UsageError
+from policypulse.options import as_date
 from policypulse.precedents.index import Hit, PassageIndex
 
 if TYPE_CHECKING:
@@ -37,15 +38,6 @@ STRONG = 0.25
 STRONG_COSINE = 0.55
 SNIPPET_CHARS = 400
 RESULT_COLUMNS = ["doc_id", "date", "source", "score", "snippet"]
-
-
-def _as_date(value: str | dt.date | None) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise UsageError(f"--before must be an ISO date (YYYY-MM-DD), got {value!r}") from None
 
 
 def snippet(text: str, width: int = SNIPPET_CHARS) -> str:
@@ -167,7 +159,7 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
         raise UsageError("give the description of an initiative to look for (TEXT is empty)")
     if limit < 1:
         raise UsageError(f"--limit must be at least 1, got {limit}")
-    cut = _as_date(before)
+    cut = as_date(before, "--before")
     index = PassageIndex(corpus.store)
     index.ensure(corpus.version)  # reconcile: index the version's segments the index lacks
     use_dense = _use_dense(index, corpus.version, dense)

@@ -24,6 +24,7 @@ from policypulse.cli.output import frame_records, jsonable
 from policypulse.corpus.store import Store
 from policypulse.describe import verdict_text
 from policypulse.errors import PolicyPulseError, UsageError
+from policypulse.options import as_date
 from policypulse.web.cache import CorpusPool, ResultCache
 
 CACHE_SIZE = 64
@@ -49,12 +50,7 @@ class NotBuiltError(PolicyPulseError):
 
 def _date(value: str | None, name: str) -> dt.date | None:
     """An optional ISO date parameter; an empty form field means none."""
-    if value is None or not value.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(f"{name} must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+    return None if value is None or not value.strip() else as_date(value.strip(), name)
 
 
 def _grid_by(by: str) -> str:
