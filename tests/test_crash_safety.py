@@ -32,8 +32,11 @@ _CTX = mp.get_context("forkserver")
 _CTX.set_forkserver_preload(["policypulse.corpus.ingest"])
 
 
-def _child(store: str, src: str, kill: tuple[str, int] | None, pause_at: int | None, flags: str) -> None:
+def _child(store: str, src: str, kill: tuple[str, int] | None, pause_at: int | None, flags: str,
+           shard_bytes: int | None = None) -> None:
     """Run an ingest; SIGKILL itself before/after the n-th os.replace, or pause there until told to go."""
+    if shard_bytes is not None:
+        token_index.SHARD_BYTES = shard_bytes
     real_replace = os.replace
     calls = 0
     flag_dir = Path(flags)
@@ -61,9 +64,9 @@ def _child(store: str, src: str, kill: tuple[str, int] | None, pause_at: int | N
 
 
 def _start(store: Path, src: Path, flags: Path, kill: tuple[str, int] | None = None,
-           pause_at: int | None = None) -> mp.process.BaseProcess:
+           pause_at: int | None = None, shard_bytes: int | None = None) -> mp.process.BaseProcess:
     flags.mkdir(parents=True, exist_ok=True)
-    proc = _CTX.Process(target=_child, args=(str(store), str(src), kill, pause_at, str(flags)))
+    proc = _CTX.Process(target=_child, args=(str(store), str(src), kill, pause_at, str(flags), shard_bytes))
     proc.start()
     return proc
 
@@ -162,7 +165,7 @@ def _rerun_and_compare(world: dict, store: Path, expected: list, prev_version: i
     listed = set(s.manifest.segments)
     assert {p.name for p in (store / "segments").iterdir()} == listed  # no leftovers of the killed run
     assert token_index.covers(s)  # the re-run also finished the token index, each document in it once
-    assert token_index.open_index(s).searcher().num_docs == s.count()
+    assert token_index.open_index(s).num_docs == s.count()
 
 
 def _kill_points(n: int, commit: int) -> list[tuple[str, int]]:
@@ -186,6 +189,51 @@ def test_sigkill_at_commit_points(world: dict, tmp_path: Path, point: int) -> No
         assert version == 2  # killed after the version commit: its documents are in, the index may lag
     else:
         assert version == 1
+    _rerun_and_compare(world, store, world["clean_sig"], prev_version=version)
+
+
+SMALL_SHARD = 3_000  # bytes of text: every couple of segments the token index opens a new shard
+
+
+@pytest.fixture(scope="module")
+def sharded_replaces(world: dict, tmp_path_factory: pytest.TempPathFactory) -> int:
+    """How many atomic renames ingesting file B makes when the token index opens many shards."""
+    store = tmp_path_factory.mktemp("sharded") / "store"
+    shutil.copytree(world["base"], store)
+    calls = 0
+    real_replace = os.replace
+
+    def counting(x: object, y: object) -> None:
+        nonlocal calls
+        calls += 1
+        real_replace(x, y)  # type: ignore[arg-type]
+
+    mp_ = pytest.MonkeyPatch()
+    mp_.setattr(token_index, "SHARD_BYTES", SMALL_SHARD)
+    os.replace = counting  # type: ignore[assignment]
+    try:
+        ingest(store, [world["b"]], batch_docs=BATCH, today=TODAY)
+    finally:
+        os.replace = real_replace
+        mp_.undo()
+    shards = json.loads((store / "index" / "covered.json").read_text())["shards"]
+    assert len(shards) >= 5
+    assert _signature(store) == world["clean_sig"]
+    return calls
+
+
+@pytest.mark.parametrize("side", ["before", "after"])
+@pytest.mark.parametrize("fraction", [0.2, 0.45, 0.7, 0.9, 0.97])
+def test_sigkill_while_the_token_index_opens_shards(world: dict, sharded_replaces: int, tmp_path: Path,
+                                                   fraction: float, side: str) -> None:
+    # "before" the rename after a shard's commit lands between tantivy's commit and the listing
+    kill = (side, max(1, int(sharded_replaces * fraction)))
+    store = tmp_path / "store"
+    shutil.copytree(world["base"], store)
+    proc = _start(store, world["b"], tmp_path / "flags", kill=kill, shard_bytes=SMALL_SHARD)
+    proc.join(60)
+    assert proc.exitcode == -signal.SIGKILL
+    version = _check_killed_store(store, world["base_sig"], world["clean_sig"], prev_version=1)
     _rerun_and_compare(world, store, world["clean_sig"], prev_version=version)
 
 

@@ -136,7 +136,7 @@ def test_missing_or_partial_index_falls_back_to_the_scan_and_is_completed(store:
     pd.testing.assert_frame_equal(partial.drop(columns=[]), full)
     # No document was indexed twice: the segments re-indexed were cleared of what a killed run left.
     idx = token_index.open_index(Store(copy))
-    assert idx.searcher().num_docs == Store(copy).count()
+    assert idx.num_docs == Store(copy).count()
 
 
 def test_ingest_without_index_then_a_second_ingest_indexes_everything(tmp_path: Path) -> None:
@@ -173,3 +173,82 @@ def test_overlong_tokens_are_counted_by_the_scan(tmp_path: Path) -> None:
     assert list(t["docs"]) == [1]
     assert list(both["docs"]) == [1]
     assert list(near["docs"]) == [1]
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("sharded")
+    src = CORPUS.write_jsonl(root / "corpus.jsonl")
+    mp = pytest.MonkeyPatch()
+    mp.setattr(token_index, "SHARD_BYTES", 60_000)  # a few segments of 200 documents per shard
+    try:
+        policypulse.ingest(root / "store", [src], fmt="jsonl", batch_docs=200,
+                           options=ReaderOptions(default_date=dt.date(2011, 6, 1)))
+    finally:
+        mp.undo()
+    return root / "store"
+
+
+def test_a_sharded_index_counts_exactly_as_the_scan(sharded: Path) -> None:
+    st = Store(sharded)
+    shards = json.loads((sharded / "index" / "covered.json").read_text())["shards"]
+    assert len(shards) >= 3 and all(b > 0 for _, b in shards)
+    idx = token_index.open_index(st)
+    assert idx is not None and len(idx.searchers) == len(shards)
+    assert idx.num_docs == st.count()  # each document in exactly one shard
+    ideas = [Idea(f"q{i}", (q,)) for i, q in enumerate(QUERIES)] + [
+        Idea(p.name, p.aliases, p.exclude) for p in CORPUS.planted]
+    ix, scan = IndexedEngine(st), DuckDBEngine(st)
+    for by_source in (False, True):
+        keys = ["idea", "period"] + (["source"] if by_source else [])
+        got = ix.counts(ideas, "month", by_source=by_source)
+        pd.testing.assert_frame_equal(_sorted(got, keys), _sorted(scan.counts(ideas, "month", by_source=by_source), keys))
+        assert got["docs"].sum() > 100
+    planted = CORPUS.planted[0]
+    want = scan.matching_documents(Idea(planted.name, planted.aliases, planted.exclude), limit=50)
+    got_docs = ix.matching_documents(Idea(planted.name, planted.aliases, planted.exclude), limit=50)
+    assert list(got_docs["doc_id"]) == list(want["doc_id"]) and len(want) > 0
+
+
+def test_a_killed_build_leaves_no_document_twice_in_any_shard(sharded: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "store"
+    shutil.copytree(sharded, copy)
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(json.dumps({"date": f"2012-03-{d:02d}", "text": f"big society day {d}"}) + "\n"
+                            for d in range(1, 21)))
+    policypulse.ingest(copy, [more], build_index=False)
+    st = Store(copy)
+    (victim,) = [s for s in st.version_info()["segments"] if s not in token_index.covered(st)]
+    monkeypatch.setattr(token_index, "SHARD_BYTES", 1)  # every segment opens a shard of its own
+    import pyarrow.parquet as pq
+
+    # A build is killed after tantivy committed the segment's shard, before the segment was listed.
+    b = token_index.Builder(st)
+    b.add(victim, pq.read_table(copy / "segments" / victim, columns=["norm"]).column("norm"))
+    b._flush()
+    killed_shard = b.shard[0]
+    assert [victim, killed_shard] in json.loads((copy / "index" / "covered.json").read_text())["pending"]
+    b.writer.wait_merging_threads()
+    del b
+    assert not token_index.covers(st)
+    # The next build puts the segment in a new shard (the killed one is full) and clears the killed copy.
+    assert token_index.update(st) == 20
+    after = json.loads((copy / "index" / "covered.json").read_text())
+    assert after["pending"] == [] and token_index.covers(st)
+    assert [name for name, _ in after["shards"]][-2:] == [killed_shard, f"{int(killed_shard) + 1:03d}"]
+    assert token_index.open_index(st).num_docs == st.count()
+    ideas = [Idea(p.name, p.aliases, p.exclude) for p in CORPUS.planted] + [Idea("bs", ("big society",))]
+    pd.testing.assert_frame_equal(_sorted(IndexedEngine(st).counts(ideas, "month"), ["idea", "period"]),
+                                  _sorted(DuckDBEngine(st).counts(ideas, "month"), ["idea", "period"]))
+
+
+def test_an_index_of_the_previous_format_is_rebuilt(store: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    covered = copy / "index" / "covered.json"
+    body = json.loads(covered.read_text())
+    covered.write_text(json.dumps({"format": 3, "segments": body["segments"]}))
+    assert not token_index.covers(Store(copy))  # an older layout is never read
+    assert token_index.update(Store(copy)) == Store(copy).count()
+    assert token_index.covers(Store(copy)) and token_index.open_index(Store(copy)).num_docs == Store(copy).count()

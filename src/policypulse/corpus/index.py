@@ -9,14 +9,23 @@ memory speed, instead of a scan of the whole corpus. See docs/architecture.md, d
 
 Layout::
 
-    STORE/index/tantivy/            one tantivy index for the whole store (fields norm, seg, row)
+    STORE/index/tantivy/NNN/        tantivy index shards (fields norm, seg, row), each of about SHARD_BYTES
+                                    of normalised text; a store segment's documents sit in one shard
     STORE/index/norm/SEGMENT.norms  the segment's norm column, uncompressed, row for row
-    STORE/index/covered.json        the store segments the index holds completely, replaced atomically
+    STORE/index/covered.json        the segments the index holds completely, the shards, and the segments
+                                    added to a shard but not yet listed; replaced atomically
 
-Segments are immutable, so a segment is indexed once: its documents are added (after deleting any of its
-documents a killed run left behind) and committed, and only then is it listed in ``covered.json``. Readers
-use the index for a version only when every segment of the version is listed, and ignore documents of
-any other segment, so a half-built index never changes a count.
+Shards keep the memory of building the index flat in corpus size: tantivy merges its own segments as they
+accumulate (tantivy-py exposes no merge policy), and a merge of the large segments of a whole 1M-document
+corpus mapped about 420 MB more of index files into the ingest process than a quarter of it did. A shard
+closes once it holds SHARD_BYTES of text, so no merge ever spans more than one shard's worth, at any corpus
+size. A query searches every shard (docs/architecture.md, decision 8).
+
+Segments are immutable, so a segment is indexed once: it is recorded as pending in its shard, its documents
+are added and committed, and only then is it listed in ``covered.json``. A build that starts deletes the
+documents of every pending segment from its shard first (what a killed run committed of it), and readers
+use the index for a version only when every segment of the version is listed, and ignore documents of any
+other segment, so a half-built index never changes a count.
 """
 
 from __future__ import annotations
@@ -31,17 +40,21 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from policypulse.corpus.store import Store, atomic_write_bytes
 
 INDEX_DIR = "index"
 TOKENIZER = "policypulse-ws"
-FORMAT = 3  # bump when the index fields change: an index of another format is rebuilt
+FORMAT = 4  # bump when the index layout changes: an index of another format is rebuilt
 # tantivy drops terms longer than this (bytes); a query naming such a token must scan instead.
 MAX_TERM_BYTES = 65_000
 WRITER_HEAP = 256_000_000
 COMMIT_DOCS = 100_000
+# Normalised text per shard: about 280,000 news-length documents, which tantivy holds in fewer segments
+# (about 57,000 documents each with WRITER_HEAP) than the eight its merge policy waits for.
+SHARD_BYTES = 1_000_000_000
 
 
 def segment_key(name: str) -> int:
@@ -70,15 +83,25 @@ def _covered_path(store: Store) -> Path:
     return store.path / INDEX_DIR / "covered.json"
 
 
-def covered(store: Store) -> set[str]:
-    """Store segments the index holds completely (empty when there is no index)."""
+def _state(store: Store) -> dict[str, Any]:
+    """``covered.json``: ``segments`` listed, ``shards`` (name, bytes) in order, ``pending`` (segment, shard)."""
     try:
         body = json.loads(_covered_path(store).read_bytes())
     except (OSError, ValueError):
-        return set()
-    if body.get("format") != FORMAT:
-        return set()
-    return set(body.get("segments", []))
+        body = {}
+    if not isinstance(body, dict) or body.get("format") != FORMAT:
+        body = {}
+    return {"format": FORMAT, "segments": list(body.get("segments", [])),
+            "shards": [list(x) for x in body.get("shards", [])], "pending": [list(x) for x in body.get("pending", [])]}
+
+
+def _write_state(store: Store, state: dict[str, Any]) -> None:
+    atomic_write_bytes(_covered_path(store), json.dumps(state).encode())
+
+
+def covered(store: Store) -> set[str]:
+    """Store segments the index holds completely (empty when there is no index)."""
+    return set(_state(store)["segments"])
 
 
 def covers(store: Store, version: int | None = None) -> bool:
@@ -141,14 +164,57 @@ def _write_norms(store: Store, segment: str, norms: pa.Array | pa.ChunkedArray) 
     os.replace(tmp, final)
 
 
-def open_index(store: Store) -> Any | None:
+class Shards:
+    """The index's shards opened for reading: one searcher each, searched in turn."""
+
+    def __init__(self, indexes: list[Any]) -> None:
+        self.indexes = indexes
+        self.schema = indexes[0].schema
+        self.searchers = [ix.searcher() for ix in indexes]
+
+    @property
+    def num_docs(self) -> int:
+        """Documents in all shards."""
+        return sum(s.num_docs for s in self.searchers)
+
+    def doc_freq(self, term: str) -> int:
+        """Documents holding a token, over all shards."""
+        return sum(s.doc_freq("norm", term) for s in self.searchers)
+
+    def hits(self, query: Any, bound: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(seg, row)`` of every document the query matches; ``bound`` is an upper bound on their number."""
+        segs, rows = [], []
+        for searcher in self.searchers:
+            # tantivy returns hits only up to a limit: an upper bound collects them all in one search,
+            # else a first search counts them.
+            n = bound if bound is not None else searcher.search(query, 1, count=True).count
+            if n == 0:
+                continue
+            addresses = [a for _, a in searcher.search(query, n, count=False).hits]
+            if addresses:
+                segs.append(np.asarray(searcher.fast_field_values("seg", addresses), dtype=np.int64))
+                rows.append(np.asarray(searcher.fast_field_values("row", addresses), dtype=np.int64))
+        if not segs:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        if len(segs) == 1:
+            return segs[0], rows[0]
+        return np.concatenate(segs), np.concatenate(rows)
+
+
+def _shard_path(store: Store, name: str) -> Path:
+    return store.path / INDEX_DIR / "tantivy" / name
+
+
+def open_index(store: Store) -> Shards | None:
     """The index for reading (None when there is none); never writes."""
-    path = store.path / INDEX_DIR / "tantivy"
-    if not (path / "meta.json").exists():
-        return None
     import tantivy
 
-    return _register(tantivy.Index.open(str(path)))
+    indexes = []
+    for name, _ in _state(store)["shards"]:
+        path = _shard_path(store, name)
+        if (path / "meta.json").exists():
+            indexes.append(_register(tantivy.Index.open(str(path))))
+    return Shards(indexes) if indexes else None
 
 
 class Builder:
@@ -160,28 +226,82 @@ class Builder:
     """
 
     def __init__(self, store: Store) -> None:
-        import tantivy
-
         self.store = store
-        self.done = covered(store)
+        self.state = _state(store)
+        self.done = set(self.state["segments"])
         root = store.path / INDEX_DIR
-        if not self.done and root.exists():
+        if not self.done and not self.state["shards"] and root.exists():
             shutil.rmtree(root)  # an index of an older format, or one that never finished a segment
-        path = root / "tantivy"
-        path.mkdir(parents=True, exist_ok=True)
-        self.index = _register(tantivy.Index(_schema(), path=str(path), reuse=True))
-        self.writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=2)
+        (root / "tantivy").mkdir(parents=True, exist_ok=True)
+        known = {name for name, _ in self.state["shards"]}
+        for path in (root / "tantivy").iterdir():
+            if path.name not in known:
+                shutil.rmtree(path, ignore_errors=True)  # a shard a killed run opened and never recorded
+        self.writer: Any = None
+        self.shard: list[Any] | None = None  # [name, bytes] of the shard being written, as in the state
         self.uncommitted: list[str] = []
         self.uncommitted_docs = 0
+        self._purge_pending()
+
+    def _open(self, shard: list[Any]) -> None:
+        import tantivy
+
+        path = _shard_path(self.store, shard[0])
+        path.mkdir(parents=True, exist_ok=True)
+        index = _register(tantivy.Index(_schema(), path=str(path), reuse=True))
+        self.writer = index.writer(heap_size=WRITER_HEAP, num_threads=2)
+        self.shard = shard
+
+    def _purge_pending(self) -> None:
+        """Delete what a killed run committed of segments it never listed, from the shards it used."""
+        pending = [(seg, shard) for seg, shard in self.state["pending"] if seg not in self.done]
+        if not pending:
+            if self.state["pending"]:
+                self.state["pending"] = []
+                _write_state(self.store, self.state)
+            return
+        for name in sorted({shard for _, shard in pending}):
+            entry = next((x for x in self.state["shards"] if x[0] == name), None)
+            if entry is None or not (_shard_path(self.store, name) / "meta.json").exists():
+                continue
+            self._open(entry)
+            for seg, shard in pending:
+                if shard == name:
+                    self.writer.delete_documents("seg", segment_key(seg))
+            self.writer.commit()
+            self.writer.wait_merging_threads()
+            self.writer, self.shard = None, None
+        self.state["pending"] = []
+        _write_state(self.store, self.state)
+
+    def _shard_for_next(self) -> None:
+        """Open the last shard, or a new one once the last holds SHARD_BYTES of text."""
+        if self.shard is not None and self.shard[1] < SHARD_BYTES:
+            return
+        if self.shard is not None:
+            self._flush()
+            self.writer.wait_merging_threads()
+            self.writer, self.shard = None, None
+        shards = self.state["shards"]
+        if shards and shards[-1][1] < SHARD_BYTES:
+            self._open(shards[-1])
+            return
+        entry = [f"{len(shards):03d}", 0]
+        shards.append(entry)
+        _write_state(self.store, self.state)  # recorded before anything is written into it
+        self._open(entry)
 
     def add(self, name: str, norms: pa.Array | pa.ChunkedArray, progress: Callable[[int], None] | None = None) -> int:
         """Queue a store segment's documents (its ``norm`` column, row for row)."""
         import tantivy
 
+        self._shard_for_next()
+        assert self.shard is not None
         key = segment_key(name)
         self.writer.delete_documents("seg", key)  # what a killed run may have committed of this segment
         norms = norms if isinstance(norms, pa.ChunkedArray) else pa.chunked_array([norms])
         _write_norms(self.store, name, norms)
+        self.state["pending"].append([name, self.shard[0]])
         row = 0
         for part in norms.chunks:
             for norm in part.to_pylist():
@@ -193,27 +313,38 @@ class Builder:
                 row += 1
             if progress is not None:
                 progress(len(part))
+        self.shard[1] += int(pc.sum(pc.binary_length(norms)).as_py() or 0)
         self.uncommitted.append(name)
         self.uncommitted_docs += row
         return row
+
+    def _flush(self) -> None:
+        """Commit the shard being written; its segments stay pending until ``commit`` lists them."""
+        _write_state(self.store, self.state)  # the pending list first: a kill after tantivy's commit is undone
+        self.writer.commit()
 
     def commit(self) -> None:
         """Make the queued segments durable, then list them as covered."""
         if not self.uncommitted:
             return
-        self.writer.commit()
+        self._flush()
         self.done.update(self.uncommitted)
         self.uncommitted, self.uncommitted_docs = [], 0
-        atomic_write_bytes(_covered_path(self.store), json.dumps({"format": FORMAT, "segments": sorted(self.done)}).encode())
+        self.state["segments"] = sorted(self.done)
+        self.state["pending"] = []
+        _write_state(self.store, self.state)
 
     def close(self) -> None:
         """Commit what is queued and let tantivy finish merging."""
         self.commit()
-        self.writer.wait_merging_threads()
+        if self.writer is not None:
+            self.writer.wait_merging_threads()
+            self.writer, self.shard = None, None
 
     def abort(self) -> None:
         """Drop what is queued (nothing of it is listed as covered)."""
-        self.writer.rollback()
+        if self.writer is not None:
+            self.writer.rollback()
 
 
 def update(store: Store, progress: Callable[[int], None] | None = None) -> int:

@@ -111,9 +111,8 @@ class IndexedEngine(DuckDBEngine):
         index = index if index is not None else token_index.open_index(store)
         if index is None:
             raise ValueError(f"{store.path}: no token index")
-        self.index = index
+        self.index: token_index.Shards = index
         self.schema = index.schema
-        self.searcher = index.searcher()
         self._meta: _Meta | None = None
         self._totals: dict[tuple[Any, ...], pd.DataFrame] = {}
         self._masks: dict[tuple[Any, ...], np.ndarray] = {}
@@ -200,7 +199,7 @@ class IndexedEngine(DuckDBEngine):
             return None
         if isinstance(node, Phrase):
             toks = list(node.tokens[:-1] if node.prefix else node.tokens)
-            return min((self.searcher.doc_freq("norm", t) for t in toks), default=None)
+            return min((self.index.doc_freq(t) for t in toks), default=None)
         if isinstance(node, Near):
             return min((b for b in (self._bound(node.a), self._bound(node.b)) if b is not None), default=None)
         if isinstance(node, And):
@@ -219,20 +218,8 @@ class IndexedEngine(DuckDBEngine):
         return tantivy.Query.phrase_query(self.schema, "norm", toks)
 
     def _hits(self, query: Any, bound: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Positions (into the version's arrays), segment keys and rows of the query's documents.
-
-        tantivy returns hits only up to a limit: with an upper ``bound`` on the matches one search collects
-        them all; without one, a first search counts them.
-        """
-        n = bound if bound is not None else self.searcher.search(query, 1, count=True).count
-        empty = np.empty(0, np.int64)
-        if n == 0:
-            return empty, empty, empty
-        addresses = [a for _, a in self.searcher.search(query, n, count=False).hits]
-        if not addresses:
-            return empty, empty, empty
-        segs = np.asarray(self.searcher.fast_field_values("seg", addresses), dtype=np.int64)
-        rows = np.asarray(self.searcher.fast_field_values("row", addresses), dtype=np.int64)
+        """Positions (into the version's arrays), segment keys and rows of the query's documents."""
+        segs, rows = self.index.hits(query, bound)
         keys, firsts = self._segment_table()
         i = np.searchsorted(keys, segs).clip(0, max(len(keys) - 1, 0))
         base = np.where(keys[i] == segs, firsts[i], -1) if len(keys) else np.full(len(segs), -1)
