@@ -14,7 +14,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -252,3 +254,80 @@ def test_an_index_of_the_previous_format_is_rebuilt(store: Path, tmp_path: Path)
     assert not token_index.covers(Store(copy))  # an older layout is never read
     assert token_index.update(Store(copy)) == Store(copy).count()
     assert token_index.covers(Store(copy)) and token_index.open_index(Store(copy)).num_docs == Store(copy).count()
+
+
+def test_the_fieldnorm_table_is_tantivys() -> None:
+    """The document lengths BM25 uses (frequencies_from_scores) are those tantivy explains, at every bucket."""
+    import random
+
+    import tantivy
+
+    from policypulse.query.engines.indexed import _FIELDNORMS
+
+    assert len(_FIELDNORMS) == 256 and _FIELDNORMS[-1] == 2_013_265_944 and (np.diff(_FIELDNORMS) > 0).all()
+    rng = random.Random(3)
+    lengths = sorted(set(range(1, 130)) | {rng.randint(130, 40_000) for _ in range(150)})
+    index = token_index._register(tantivy.Index(token_index._schema()))
+    writer = index.writer(50_000_000, 1)
+    for length in lengths:
+        doc = tantivy.Document()
+        doc.add_text("norm", " big " + "  x" * (length - 1) + " ")
+        doc.add_integer("seg", 1)
+        doc.add_integer("row", length)
+        writer.add_document(doc)
+    writer.commit()
+    index.reload()
+    searcher = index.searcher()
+    query = tantivy.Query.term_query(index.schema, "norm", "big")
+    hits = searcher.search(query, len(lengths)).hits
+    assert len(hits) == len(lengths)
+    from policypulse.query.engines.indexed import _explained
+
+    for _, address in hits:
+        (length,) = searcher.fast_field_values("row", [address])
+        explained = _explained(json.loads(query.explain(searcher, address).to_json()), "dl,")
+        assert explained == _FIELDNORMS[np.searchsorted(_FIELDNORMS, length, side="right") - 1], length
+
+
+def test_mentions_from_scores_are_exact_without_reading_documents(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    rng = random.Random(5)
+    records = []
+    for i in range(400):
+        n = rng.choice([3, 10, 41, 57, 300, 2000, 9000])
+        words = [rng.choice(["alpha", "beta", "gamma", "no", "delta"]) for _ in range(n)]
+        for _ in range(rng.choice([0, 1, 1, 2, 5, 40, 150])):  # planted phrase counts, up to 150 in a document
+            at = rng.randrange(len(words) + 1)
+            words[at:at] = ["big", "society"]
+        records.append({"date": f"20{10 + i % 10}-0{1 + i % 9}-15", "source": f"s{i % 3}", "text": " ".join(words)})
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records))
+    policypulse.ingest(tmp_path / "s", [src], near_duplicates=None)
+    st = Store(tmp_path / "s")
+    ix, scan = IndexedEngine(st), DuckDBEngine(st)
+    reads: list[int] = []
+    real = IndexedEngine._norm_bytes
+
+    def counting(self: IndexedEngine, segs: Any, rows: Any) -> list[bytes]:
+        reads.append(len(segs))
+        return real(self, segs, rows)
+
+    monkeypatch.setattr(IndexedEngine, "_norm_bytes", counting)
+    ideas = [Idea("bs", ("big society",)), Idea("either", ("big society", "alpha beta")), Idea("one", ("gamma",))]
+    got = ix.counts(ideas, "month")
+    assert sum(reads) == 0  # every mention came from a score
+    want = scan.counts(ideas, "month")
+    pd.testing.assert_frame_equal(_sorted(got, ["idea", "period"]), _sorted(want, ["idea", "period"]))
+    assert got["mentions"].max() > 100 and (got["mentions"] > got["docs"]).any()
+    # "no no" can overlap itself, where tantivy counts twice what the matching rule counts once: read instead
+    overlap = [Idea("nono", ("no no",))]
+    got = ix.counts(overlap, "month")
+    assert sum(reads) > 0
+    pd.testing.assert_frame_equal(_sorted(got, ["idea", "period"]), _sorted(scan.counts(overlap, "month"),
+                                                                             ["idea", "period"]))
+    # the same answers when every document is read
+    ix.use_scores = False
+    pd.testing.assert_frame_equal(_sorted(ix.counts(ideas, "month"), ["idea", "period"]),
+                                  _sorted(want, ["idea", "period"]))

@@ -201,6 +201,25 @@ class Shards:
         return np.concatenate(segs), np.concatenate(rows)
 
 
+    def scored_hits(self, query: Any, bound: int | None = None
+                    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]]:
+        """Per shard with hits: ``(seg, row, BM25 score, tantivy's explanation of the first hit)``."""
+        out = []
+        for searcher in self.searchers:
+            n = bound if bound is not None else searcher.search(query, 1, count=True).count
+            if n == 0:
+                continue
+            found = searcher.search(query, n, count=False).hits
+            if not found:
+                continue
+            addresses = [a for _, a in found]
+            out.append((np.asarray(searcher.fast_field_values("seg", addresses), dtype=np.int64),
+                        np.asarray(searcher.fast_field_values("row", addresses), dtype=np.int64),
+                        np.array([score for score, _ in found], dtype=np.float32),
+                        json.loads(query.explain(searcher, addresses[0]).to_json())))
+        return out
+
+
 def _shard_path(store: Store, name: str) -> Path:
     return store.path / INDEX_DIR / "tantivy" / name
 

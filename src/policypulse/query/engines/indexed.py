@@ -33,6 +33,71 @@ from policypulse.query.parser import And, Near, Node, Not, Or, Phrase, positive_
 _PRECISIONS = ("day", "month", "year")
 _OPEN_FILES = 256  # norm files kept open at once
 _PERIOD_DTYPE = "datetime64[us]"  # what the scan (DuckDB) returns, so that results of both engines compare equal
+_K1, _B = np.float32(1.2), np.float32(0.75)  # tantivy's BM25 constants (query/bm25.rs)
+
+
+def _fieldnorm_table() -> np.ndarray:
+    """tantivy's decoded document lengths by fieldnorm id: exact up to 40, then 8 steps per doubling of the step.
+
+    Checked against tantivy's own explanations for hundreds of lengths in tests/test_index.py.
+    """
+    table, step = list(range(41)), 2
+    while len(table) < 256:
+        last = table[-1]
+        table.extend(last + step * (i + 1) for i in range(min(8, 256 - len(table))))
+        step *= 2
+    return np.array(table, dtype=np.int64)
+
+
+_FIELDNORMS = _fieldnorm_table()
+
+
+def _explained(node: dict[str, Any], prefix: str) -> float | None:
+    """The value of the first explanation line whose description starts with ``prefix``."""
+    if str(node.get("description", "")).startswith(prefix):
+        return float(node["value"])
+    for child in node.get("details", []) or []:
+        found = _explained(child, prefix)
+        if found is not None:
+            return found
+    return None
+
+
+def frequencies_from_scores(scores: np.ndarray, words: np.ndarray, explanation: dict[str, Any]
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """``(tf, exact)``: each hit's phrase frequency recovered from its BM25 score, and where that is certain.
+
+    tantivy scores a hit ``w * tf / (tf + norm)`` in float32, with ``w`` from the query's idf and ``norm``
+    from the document's length (quantised to one of 256 fieldnorm values) and the average length; the
+    explanation of one hit gives the idf and the average. Solving for ``tf`` and recomputing the score
+    exactly as tantivy does keeps a hit only when that integer, and no neighbour, reproduces the score bit
+    for bit; the caller reads the other documents.
+    """
+    idf, avg = _explained(explanation, "idf"), _explained(explanation, "avgdl")
+    if idf is None or avg is None or not len(scores):
+        return np.zeros(len(scores), np.int64), np.zeros(len(scores), bool)
+    weight = np.float32(idf) * (np.float32(1) + _K1)
+    length = _FIELDNORMS[np.searchsorted(_FIELDNORMS, words, side="right") - 1].astype(np.float32)
+    norm = _K1 * (np.float32(1) - _B + _B * length / np.float32(avg))
+    s64 = scores.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = np.rint(s64 * norm / (float(weight) - s64))
+    est = np.where(np.isfinite(est) & (est >= 1) & (est < 2**24), est, 0)
+
+    def score(tf: np.ndarray) -> np.ndarray:
+        t = tf.astype(np.float32)
+        return weight * (t / (t + norm))
+
+    exact = (est >= 1) & (score(est) == scores)
+    for step in (-1, 1):
+        other = est + step
+        exact &= (other < 1) | (score(other) != scores)
+    return est.astype(np.int64), exact
+
+
+def _self_overlapping(tokens: list[str]) -> bool:
+    """Whether a phrase can overlap itself ("no no"): tantivy counts such overlaps, the matching rule does not."""
+    return any(tokens[k:] == tokens[: len(tokens) - k] for k in range(1, len(tokens)))
 
 
 @dataclass
@@ -118,6 +183,10 @@ class IndexedEngine(DuckDBEngine):
         self._masks: dict[tuple[Any, ...], np.ndarray] = {}
         self._norms: dict[int, token_index.NormFile] = {}
         self._paths = {token_index.segment_key(p.name): p.name for p in store.segment_paths(self.version)}
+        # Mentions of phrases from tantivy's BM25 scores (frequencies_from_scores), else from reading every
+        # matching document; both are exact, the first reads only documents whose score is ambiguous.
+        self.use_scores = True
+        self._longest: dict[int, int] = {}  # segment key -> its longest norm in bytes
 
     @property
     def meta(self) -> _Meta:
@@ -189,6 +258,54 @@ class IndexedEngine(DuckDBEngine):
                     all(s[1] for s in subs if s))
         raise TypeError(f"unknown query node {node!r}")
 
+    def _scorable(self, node: Node) -> list[list[str]] | None:
+        """The phrases of an idea whose mentions tantivy's scores give: a phrase, or an OR of phrases."""
+        if isinstance(node, Phrase):
+            toks = list(node.tokens)
+            if node.prefix or not toks or _self_overlapping(toks) or any(
+                    len(t.encode()) > token_index.MAX_TERM_BYTES for t in toks):
+                return None
+            return [toks]
+        if isinstance(node, Or):
+            out: list[list[str]] = []
+            for item in node.items:
+                sub = self._scorable(item)
+                if sub is None:
+                    return None
+                out.extend(sub)
+            return out
+        return None
+
+    def _scored(self, phrases: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the documents holding any of the phrases, and their summed phrase frequencies."""
+        m = self.meta
+        pos_parts, tf_parts = [], []
+        for toks in phrases:
+            bound = min(self.index.doc_freq(t) for t in toks)
+            for segs, rows, scores, explanation in self.index.scored_hits(self._phrase(toks), bound):
+                pos = self._positions(segs, rows)
+                keep = pos >= 0
+                tf, exact = frequencies_from_scores(scores, m.words[np.where(keep, pos, 0)], explanation)
+                # A self-check on the explained hit: tantivy's own frequency and length for it.
+                if (_explained(explanation, "freq,") != tf[0] or not exact[0] or
+                        _explained(explanation, "dl,") != _FIELDNORMS[np.searchsorted(
+                            _FIELDNORMS, m.words[max(pos[0], 0)], side="right") - 1]):
+                    exact[:] = False
+                exact &= ~self._long_norms(segs, rows)  # no token tantivy skipped, so its length is ours
+                unsure = np.flatnonzero(keep & ~exact)
+                if len(unsure):
+                    count = _Mentions(Phrase(tuple(toks)))
+                    tf[unsure] = [count(b) for b in self._norm_bytes(segs[unsure], rows[unsure])]
+                pos_parts.append(pos[keep])
+                tf_parts.append(tf[keep])
+        if not pos_parts:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        pos, tf = np.concatenate(pos_parts), np.concatenate(tf_parts)
+        if len(phrases) > 1:  # a document holding several aliases is one document; its mentions add up
+            pos, inverse = np.unique(pos, return_inverse=True)
+            tf = np.bincount(inverse, weights=tf, minlength=len(pos)).astype(np.int64)
+        return pos, tf
+
     def _bound(self, node: Node) -> int | None:
         """An upper bound on the hits of the node's candidate query, from term document frequencies.
 
@@ -217,27 +334,52 @@ class IndexedEngine(DuckDBEngine):
             return tantivy.Query.term_query(self.schema, "norm", toks[0])
         return tantivy.Query.phrase_query(self.schema, "norm", toks)
 
-    def _hits(self, query: Any, bound: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Positions (into the version's arrays), segment keys and rows of the query's documents."""
-        segs, rows = self.index.hits(query, bound)
+    def _positions(self, segs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Each (segment, row)'s position in the version's arrays; -1 for segments outside the version."""
         keys, firsts = self._segment_table()
         i = np.searchsorted(keys, segs).clip(0, max(len(keys) - 1, 0))
         base = np.where(keys[i] == segs, firsts[i], -1) if len(keys) else np.full(len(segs), -1)
-        keep = base >= 0  # documents of segments outside this version
-        return (base + rows)[keep], segs[keep], rows[keep]
+        return np.where(base >= 0, base + rows, -1)
+
+    def _hits(self, query: Any, bound: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions (into the version's arrays), segment keys and rows of the query's documents."""
+        segs, rows = self.index.hits(query, bound)
+        pos = self._positions(segs, rows)
+        keep = pos >= 0  # documents of segments outside this version
+        return pos[keep], segs[keep], rows[keep]
+
+    def _norm_file(self, key: int) -> token_index.NormFile:
+        norms = self._norms.get(key)
+        if norms is None:
+            if len(self._norms) >= _OPEN_FILES:
+                self._close_norms()
+            norms = self._norms[key] = token_index.NormFile(token_index.norm_path(self.store, self._paths[key]))
+        return norms
 
     def _norm_bytes(self, segs: np.ndarray, rows: np.ndarray) -> list[bytes]:
         """The UTF-8 ``norm`` of each (segment, row), read from the index's copies."""
         out: list[bytes] = [b""] * len(segs)
         for key in np.unique(segs):
-            norms = self._norms.get(int(key))
-            if norms is None:
-                if len(self._norms) >= _OPEN_FILES:
-                    self._close_norms()
-                norms = self._norms[int(key)] = token_index.NormFile(
-                    token_index.norm_path(self.store, self._paths[int(key)]))
+            norms = self._norm_file(int(key))
             for i in np.flatnonzero(segs == key):
                 out[i] = norms.get(int(rows[i]))
+        return out
+
+    def _long_norms(self, segs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Which (segment, row)s have a ``norm`` longer than MAX_TERM_BYTES (only those can hold a token
+        tantivy skipped); checked per segment first, as almost no segment holds such a document."""
+        out = np.zeros(len(segs), bool)
+        for key in np.unique(segs):
+            key = int(key)
+            if key not in self._paths:
+                continue
+            longest = self._longest.get(key)
+            if longest is None:
+                longest = self._longest[key] = int(np.diff(self._norm_file(key).offsets).max(initial=0))
+            if longest > token_index.MAX_TERM_BYTES:
+                offsets = self._norm_file(key).offsets
+                at = np.flatnonzero(segs == key)
+                out[at] = offsets[rows[at] + 1] - offsets[rows[at]] > token_index.MAX_TERM_BYTES
         return out
 
     def _close_norms(self) -> None:
@@ -283,6 +425,14 @@ class IndexedEngine(DuckDBEngine):
         cols = ["idea", "period"] + (["source"] if by_source else []) + ["docs", "mentions"]
         for idea in ideas:
             node = idea.query
+            phrases = self._scorable(node) if self.use_scores else None
+            if phrases is not None:
+                pos, mentions = self._scored(phrases)
+                ok = mask[pos]
+                if ok.any():
+                    parts.append(_group(idea.name, periods_of(m.day[pos[ok]], by), mentions[ok],
+                                        m.source[pos[ok]] if by_source else None))
+                continue
             plan = self._candidates(node)
             if plan is None:
                 scan.append(idea)
