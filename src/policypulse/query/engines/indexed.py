@@ -187,6 +187,7 @@ class IndexedEngine(DuckDBEngine):
         # matching document; both are exact, the first reads only documents whose score is ambiguous.
         self.use_scores = True
         self._longest: dict[int, int] = {}  # segment key -> its longest norm in bytes
+        self._seg_table: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def meta(self) -> _Meta:
@@ -197,8 +198,11 @@ class IndexedEngine(DuckDBEngine):
 
     def _segment_table(self) -> tuple[np.ndarray, np.ndarray]:
         """Segment keys of the version, sorted, and the position of each one's first document."""
-        items = sorted(self.meta.offsets.items())
-        return (np.array([k for k, _ in items], dtype=np.int64), np.array([f for _, f in items], dtype=np.int64))
+        if self._seg_table is None:
+            items = sorted(self.meta.offsets.items())
+            self._seg_table = (np.array([k for k, _ in items], dtype=np.int64),
+                               np.array([f for _, f in items], dtype=np.int64))
+        return self._seg_table
 
     # -- queries -------------------------------------------------------------------------------
     def _candidates(self, node: Node) -> tuple[Any, bool] | None:
@@ -455,12 +459,12 @@ class IndexedEngine(DuckDBEngine):
                 continue
             parts.append(_group(idea.name, periods_of(m.day[pos], by), mentions,
                                 m.source[pos] if by_source else None))
-        out = _frame(parts, m.sources, by_source)
+        out = _frame(parts, m.sources, by_source)  # columns in the order of ``cols``
         if scan:
             more = super().counts(scan, by, by_source=by_source, include_fallback=include_fallback,
                                   date_from=date_from, date_to=date_to, dedup=dedup)
-            out = pd.concat([f for f in (out, more) if not f.empty] or [out], ignore_index=True)
-        return out[cols]
+            out = pd.concat([f for f in (out, more) if not f.empty] or [out], ignore_index=True)[cols]
+        return out
 
     def totals(self, by: str, *, by_source: bool = False, include_fallback: bool = False,
                date_from: dt.date | None = None, date_to: dt.date | None = None, dedup: bool = True) -> pd.DataFrame:
