@@ -201,15 +201,15 @@ class Shards:
         return np.concatenate(segs), np.concatenate(rows)
 
 
-    def scored_hits(self, query: Any, bound: int | None = None
-                    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]]:
-        """Per shard with hits: ``(seg, row, BM25 score, tantivy's explanation of the first hit)``."""
+    def scored_hits(self, query: Any, terms: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]]:
+        """Per shard with hits of a phrase of ``terms``: ``(seg, row, BM25 score, explanation of the first hit)``."""
         out = []
         for searcher in self.searchers:
-            n = bound if bound is not None else searcher.search(query, 1, count=True).count
-            if n == 0:
+            # the phrase's rarest term bounds its hits in this shard; a shard without one is not searched
+            bound = min(searcher.doc_freq("norm", t) for t in terms)
+            if bound == 0:
                 continue
-            found = searcher.search(query, n, count=False).hits
+            found = searcher.search(query, bound, count=False).hits
             if not found:
                 continue
             addresses = [a for _, a in found]

@@ -285,8 +285,7 @@ class IndexedEngine(DuckDBEngine):
         m = self.meta
         pos_parts, tf_parts = [], []
         for toks in phrases:
-            bound = min(self.index.doc_freq(t) for t in toks)
-            for segs, rows, scores, explanation in self.index.scored_hits(self._phrase(toks), bound):
+            for segs, rows, scores, explanation in self.index.scored_hits(self._phrase(toks), toks):
                 pos = self._positions(segs, rows)
                 keep = pos >= 0
                 tf, exact = frequencies_from_scores(scores, m.words[np.where(keep, pos, 0)], explanation)
