@@ -261,3 +261,123 @@ def test_cli_track_raw_and_stats(tmp_path: Path) -> None:
 
     assert main(["ingest", str(tmp_path / "t"), str(path), "--dup-scope", "paper"]) == 2
     assert not (tmp_path / "t").exists()
+
+
+def _random_rows(seed: int, n: int, days: int = 36) -> list[dict]:
+    """Documents over a few dozen days with planted copy clusters, near misses, retweets and undated rows."""
+    rng = random.Random(seed)
+    base = dt.date(2013, 3, 1)
+    sources = [f"Paper {k}" for k in range(8)]
+    rows: list[dict] = []
+
+    def add(d: int, source: str, text: str, month: bool = False, **extra: str) -> dict:
+        date = (base + dt.timedelta(days=d)).isoformat()
+        row = {"id": f"s{seed}-{len(rows)}", "date": date[:7] if month else date, "source": source, "text": text}
+        rows.append(row | extra)
+        return row
+
+    while len(rows) < n:
+        d, src = rng.randrange(days), rng.choice(sources)
+        text = story(rng, rng.randint(25, 160))
+        orig = add(d, src, text, month=rng.random() < 0.03)
+        kind = rng.random()
+        if kind < 0.25:  # copies 0-5 days later (some outside the window), some by the same source
+            for _ in range(rng.randint(1, 4)):
+                add(d + rng.randint(0, 5), src if rng.random() < 0.3 else rng.choice(sources),
+                    reprint(rng, text, rng.choice(["", "By wire staff", "From our partners"])))
+        elif kind < 0.33:  # a near miss: the start of the text, then its own (some fold, most do not)
+            words = text.split()
+            k = int(len(words) * rng.uniform(0.4, 0.9))
+            add(d + rng.randint(-1, 2), rng.choice(sources), " ".join(words[:k]) + " " + story(rng, len(words) - k))
+        elif kind < 0.42:  # retweets: the same words or a comment, dated to the day or only to the month
+            add(d + rng.randint(0, 4), rng.choice(sources), text if rng.random() < 0.6 else story(rng, rng.randint(5, 60)),
+                month=rng.random() < 0.3, retweet_of=orig["id"])
+        elif kind < 0.45:  # too short to take part
+            add(d, rng.choice(sources), story(rng, 8))
+    rng.shuffle(rows)
+    return rows
+
+
+def _both_indexes(store: Path, new: list[str], stored: list[str], dups: Path | None,
+                  **cfg: object) -> neardup.NearDupStats:
+    """Cluster with index="bands" and index="datasketch" (the reference): the same folds, in the same order."""
+    manifest = Store(store).read_manifest()
+
+    def with_sig(names: list[str]) -> list[tuple[str, bool]]:
+        return [(s, manifest.segments[s].get("minhash") == neardup.SCHEME) for s in names]
+
+    a, b = (neardup.cluster(store / "segments", with_sig(new), with_sig(stored), str(dups) if dups else None,
+                            NearDupConfig(index=index, **cfg)) for index in ("bands", "datasketch"))  # type: ignore[arg-type]
+    assert a.folded == b.folded, cfg
+    counts = ("compared", "near_duplicates", "retweets", "candidates", "stored_loaded")
+    assert [getattr(a, c) for c in counts] == [getattr(b, c) for c in counts], cfg
+    return a
+
+
+@pytest.mark.parametrize("seed,batch_rows", [(1, 4096), (2, 61), (3, 250)])
+def test_band_index_folds_exactly_as_datasketch_on_random_corpora(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   seed: int, batch_rows: int) -> None:
+    # Small Arrow batches spread windows, live representatives and read-ahead stored rows over many batches.
+    monkeypatch.setattr(neardup, "BATCH_ROWS", batch_rows)
+    rows = _random_rows(seed, 1800)
+    store = tmp_path / "s"
+    ingest(store, [_write(tmp_path / "a.jsonl", rows[:700])], today=TODAY)
+    # the second ingest's segments without signatures: the clustering recomputes them
+    ingest(store, [_write(tmp_path / "b.jsonl", rows[700:])], today=TODAY,
+           near_duplicates=NearDupConfig(enabled=False))
+    s = Store(store)
+    v1, v2 = s.manifest.versions
+    first, dups = v1["segments"], (store / v1["dups"] if v1.get("dups") else None)
+    second = [x for x in v2["segments"] if x not in first]
+    groups = {f"Paper {k}": "even" if k % 2 else "odd" for k in range(6)}  # Papers 6 and 7 alone
+    for cfg in ({}, {"scope": "source"}, {"source_groups": groups}, {"window_days": 0},
+                {"window_days": 1, "threshold": 0.8}, {"threshold": 0.3}):  # r = 3, 3, 3, 3, 8 (hashed keys), 2
+        if not cfg or "threshold" in cfg:
+            _both_indexes(store, first, [], None, **cfg)  # one ingest of everything new
+        later = _both_indexes(store, second, first, dups, **cfg)  # against stored representatives
+        if not cfg:
+            assert later.near_duplicates > 100 and later.retweets > 25 and later.stored_loaded > 300
+            assert later.candidates > later.near_duplicates
+            assert any(d.startswith("retweet:") for _, d, _ in later.folded)
+
+
+def test_documents_without_a_shared_band_key_never_touch_the_band_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inserted: list[str] = []
+    queries: list[int] = []
+
+    class Counting(neardup._BandIndex):
+        def insert(self, key: str, bandkeys: list[int]) -> None:
+            inserted.append(key)
+            super().insert(key, bandkeys)
+
+        def query(self, bands, bandkeys):  # type: ignore[no-untyped-def]
+            queries.append(1)
+            return super().query(bands, bandkeys)
+
+    monkeypatch.setattr(neardup, "_BandIndex", Counting)
+    monkeypatch.setattr(neardup, "BATCH_ROWS", 300)
+    rng = random.Random(11)
+    rows = [{"date": f"2015-04-{rng.randint(1, 28):02d}", "source": f"P{i % 5}", "text": story(rng, 60)}
+            for i in range(1200)]
+    for r in rng.sample(rows, 30):  # 30 stories reprinted once
+        rows.append(dict(r, source="Wire", text=reprint(rng, r["text"], "Wire copy")))
+    store = tmp_path / "s"
+    ingest(store, [_write(tmp_path / "a.jsonl", rows)], today=TODAY, near_duplicates=NearDupConfig(enabled=False))
+    docs = Store(store).documents(columns=["hash", "norm"])  # stored without signatures: computed here
+    keys = neardup.band_keys(neardup.signatures(docs.column("norm")), NearDupConfig().bands())
+    hashes = docs.column("hash").to_pylist()
+    # the documents sharing a band key with any other document, anywhere in the corpus
+    seen: dict[tuple[int, int], int] = {}
+    shared: set[str] = set()
+    for i, row in enumerate(keys.tolist()):
+        for band, k in enumerate(row):
+            j = seen.setdefault((band, k), i)
+            if j != i:
+                shared.update((hashes[i], hashes[j]))
+    assert 30 <= len(shared) <= 100
+    segs = [(p.name, False) for p in (store / "segments").iterdir()]
+    stats = neardup.cluster(store / "segments", segs, [], None, NearDupConfig())
+    assert stats.compared == len(rows) and stats.near_duplicates >= 25
+    assert inserted and set(inserted) <= shared  # only representatives an involved document may meet
+    assert 0 < len(queries) <= len(shared)  # and only involved documents look candidates up
