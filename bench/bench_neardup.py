@@ -297,8 +297,8 @@ def main(argv: list[str] | None = None) -> None:
         f"5th percentile {profile['p05']:.2f}, median {profile['median']:.2f}; share below 0.5: {profile['below_0.5']:.1%}",
         "- settings: defaults (threshold 0.5, window 3 days, scope all, OPH signatures K=128, datasketch MinHashLSH "
         "banding b=42 r=3); each ingest a fresh subprocess without the token index; runs alternate off/on; CPU = "
-        "the ingest process plus its conversion workers; peak RSS of the ingest process only (workers: about 0.1-0.2 GB "
-        "each)" + ("; `--core-only`: the datasketch, incremental and re-ingest rows were not run" if args.core_only else ""),
+        "the ingest process plus its conversion workers; peak RSS of the ingest's process tree (workers included), "
+        "sampled every 50 ms" + ("; `--core-only`: the datasketch, incremental and re-ingest rows were not run" if args.core_only else ""),
         "",
         "| ingest | wall s (median) | CPU s (median) | peak RSS GB | store MB |", "|---|---|---|---|---|",
         f"| without near-duplicates | {med('off', 'wall'):.1f} | {med('off', 'cpu'):.1f} | "
