@@ -161,15 +161,27 @@ def child_json(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def timed(fn: Callable[[], Any], repeat: int, warmup: int = 1) -> tuple[float, list[float], Any]:
-    """Median wall seconds of ``repeat`` warm runs (after ``warmup`` discarded runs) and the last result."""
+    """Median wall seconds of ``repeat`` warm runs (after ``warmup`` discarded runs) and the last result.
+
+    The cyclic garbage collector is paused while timing, as Python's ``timeit`` does: otherwise a collection
+    of the benchmark's own objects (peer indexes, watchlists, result tables) lands in whichever run
+    happens to allocate, and millisecond figures vary by 2x between runs.
+    """
+    import gc
+
     result = None
     for _ in range(warmup):
         result = fn()
     times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - t0)
+    finally:
+        gc.enable()
     return statistics.median(times), times, result
 
 
@@ -772,7 +784,7 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
     ]
 
     text = header("Track benchmarks (issue 3)", n, mach,
-                  f"warm: indexes open and files in the page cache, one discarded run then the median of {repeat}; "
+                  f"warm: indexes open and files in the page cache, garbage collection paused while timing (as `timeit` does), one discarded run then the median of {repeat}; "
                   "the store is the one `policypulse ingest` built from this corpus; tantivy indexes the raw `text` "
                   "with its default tokenizer plus a fast `month` field; FTS5 is a contentless `fts5(text)` table "
                   "(unicode61) joined to a `meta(id, month)` table; DuckDB and Polars read the store's `norm` column")

@@ -48,6 +48,7 @@ class Corpus:
         self.store.version_info(self.version)  # fail early on a version that does not exist
         self.engine_name = engine
         self.engine = self._make_engine(engine, spark_master)
+        self._resolved = str(self.store.path.resolve())
 
     def _make_engine(self, name: str, spark_master: str | None) -> Engine:
         if name == "duckdb":
@@ -84,7 +85,7 @@ class Corpus:
     def provenance(self, **params: Any) -> dict[str, Any]:
         """What produced a result: store, version, engine, parameters, software version."""
         return {
-            "store": str(self.store.path.resolve()),
+            "store": self._resolved,
             "store_version": self.version,
             "engine": self.engine_name,
             "software": f"policypulse {__version__}",
