@@ -331,3 +331,24 @@ def test_mentions_from_scores_are_exact_without_reading_documents(tmp_path: Path
     ix.use_scores = False
     pd.testing.assert_frame_equal(_sorted(ix.counts(ideas, "month"), ["idea", "period"]),
                                   _sorted(want, ["idea", "period"]))
+
+
+def test_shards_searched_in_parallel_count_as_in_turn(sharded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    st = Store(sharded)
+    ideas = [Idea(f"q{i}", (q,)) for i, q in enumerate(QUERIES)] + [
+        Idea(p.name, p.aliases, p.exclude) for p in CORPUS.planted]
+    monkeypatch.setattr(token_index, "PARALLEL_MIN_BOUND", 10**12)
+    serial = IndexedEngine(st).counts(ideas, "month")
+    monkeypatch.setattr(token_index, "PARALLEL_MIN_BOUND", 0)  # every phrase on the thread pool
+    calls: list[int] = []
+    real = token_index._pool
+
+    def counted() -> Any:
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(token_index, "_pool", counted)
+    parallel = IndexedEngine(st).counts(ideas, "month")
+    assert calls  # the pool was used
+    pd.testing.assert_frame_equal(_sorted(parallel, ["idea", "period"]), _sorted(serial, ["idea", "period"]))
+    assert serial["docs"].sum() > 100
