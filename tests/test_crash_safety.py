@@ -277,9 +277,9 @@ def test_reader_in_another_process_sees_a_consistent_snapshot(world: dict, tmp_p
     shutil.copytree(world["base"], store)
     old_count, new_count = len(world["base_sig"]), len(world["clean_sig"])
     flags = tmp_path / "flags"
-    # the writer pauses after its second segment commit (renames: segment, manifest, the segment's norm copy
-    # for the token index, segment, manifest)
-    proc = _start(store, world["b"], flags, pause_at=5)
+    # the writer pauses after its second segment commit (renames: segment, manifest, the segment's cached
+    # arrays and norm copy for the token index, segment, manifest)
+    proc = _start(store, world["b"], flags, pause_at=6)
     try:
         assert _wait_for(flags / "paused", proc)
         early = Store(store)  # a reader holding the old snapshot through the whole ingest

@@ -352,3 +352,31 @@ def test_shards_searched_in_parallel_count_as_in_turn(sharded: Path, monkeypatch
     assert calls  # the pool was used
     pd.testing.assert_frame_equal(_sorted(parallel, ["idea", "period"]), _sorted(serial, ["idea", "period"]))
     assert serial["docs"].sum() > 100
+
+
+def test_cached_per_document_arrays_equal_the_parquet_columns(store: Path, tmp_path: Path) -> None:
+    from policypulse.query.engines.indexed import _load_meta
+
+    st = Store(store)
+    names = [p.name for p in st.segment_paths()]
+    assert all(token_index.meta_path(st, n).exists() for n in names)  # ingest wrote them
+    cached = _load_meta(st, st.version)
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    shutil.rmtree(copy / "index" / "meta")  # as an index built before the cache existed
+    plain = _load_meta(Store(copy), Store(copy).version)
+    for field in ("day", "precision", "fallback", "folded", "source", "words"):
+        assert np.array_equal(getattr(cached, field), getattr(plain, field)), field
+    assert cached.sources == plain.sources and cached.offsets == plain.offsets
+    ideas = [Idea(p.name, p.aliases, p.exclude) for p in CORPUS.planted]
+    for by_source in (False, True):
+        keys = ["idea", "period"] + (["source"] if by_source else [])
+        pd.testing.assert_frame_equal(_sorted(IndexedEngine(Store(copy)).counts(ideas, "month", by_source=by_source), keys),
+                                      _sorted(IndexedEngine(st).counts(ideas, "month", by_source=by_source), keys))
+    # `policypulse index` completes the cache too
+    assert token_index.update(Store(copy)) == 0  # nothing to index: the cache is only written with a segment
+    orphan = token_index.meta_path(Store(copy), "seg-orphan.parquet")
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"x")
+    token_index.remove_orphans(Store(copy))
+    assert not orphan.exists()

@@ -12,6 +12,9 @@ Layout::
     STORE/index/tantivy/NNN/        tantivy index shards (fields norm, seg, row), each of about SHARD_BYTES
                                     of normalised text; a store segment's documents sit in one shard
     STORE/index/norm/SEGMENT.norms  the segment's norm column, uncompressed, row for row
+    STORE/index/meta/SEGMENT.npz    the segment's per-document arrays the engine counts with (day, date
+                                    precision, fallback date, source, words): read in milliseconds where
+                                    the Parquet columns take about 0.4 s per million documents
     STORE/index/covered.json        the segments the index holds completely, the shards, and the segments
                                     added to a shard but not yet listed; replaced atomically
 
@@ -243,6 +246,49 @@ def _shard_path(store: Store, name: str) -> Path:
     return store.path / INDEX_DIR / "tantivy" / name
 
 
+META_COLUMNS = ["date", "date_precision", "date_source", "source", "n_words"]
+PRECISIONS = ("day", "month", "year")
+
+
+def meta_path(store: Store, segment: str) -> Path:
+    """The cached per-document arrays of a segment (absent for segments indexed before they existed)."""
+    return store.path / INDEX_DIR / "meta" / (Path(segment).stem + ".npz")
+
+
+def segment_meta(table: pa.Table) -> dict[str, np.ndarray]:
+    """A segment's per-document arrays from its META_COLUMNS: what the indexed engine loads per version."""
+    enc = pc.dictionary_encode(table.column("source").combine_chunks())
+    return {
+        "day": table.column("date").to_numpy().astype("datetime64[D]"),
+        "precision": pc.index_in(table.column("date_precision"), value_set=pa.array(PRECISIONS))
+        .fill_null(-1).to_numpy().astype(np.int8),
+        "fallback": pc.equal(table.column("date_source"), "fallback").to_numpy(zero_copy_only=False).astype(bool),
+        "sources": np.array([str(v) for v in enc.dictionary.to_pylist()], dtype=np.str_),
+        "source": enc.indices.to_numpy(zero_copy_only=False).astype(np.int32),
+        "words": table.column("n_words").to_numpy(zero_copy_only=False).astype(np.int64),
+    }
+
+
+def _write_meta(store: Store, segment: str, table: pa.Table) -> None:
+    final = meta_path(store, segment)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(final.stem + ".tmp.npz")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, **segment_meta(table))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+
+
+def read_segment_meta(store: Store, segment: str) -> dict[str, np.ndarray] | None:
+    """The cached arrays of a segment, or None where there is no cache."""
+    try:
+        with np.load(meta_path(store, segment), allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def open_index(store: Store) -> Shards | None:
     """The index for reading (None when there is none); never writes."""
     import tantivy
@@ -329,10 +375,13 @@ class Builder:
         _write_state(self.store, self.state)  # recorded before anything is written into it
         self._open(entry)
 
-    def add(self, name: str, norms: pa.Array | pa.ChunkedArray, progress: Callable[[int], None] | None = None) -> int:
-        """Queue a store segment's documents (its ``norm`` column, row for row)."""
+    def add(self, name: str, norms: pa.Array | pa.ChunkedArray, progress: Callable[[int], None] | None = None,
+            meta: pa.Table | None = None) -> int:
+        """Queue a store segment's documents (its ``norm`` column, row for row; ``meta``: its META_COLUMNS)."""
         import tantivy
 
+        if meta is not None:
+            _write_meta(self.store, name, meta)
         self._shard_for_next()
         assert self.shard is not None
         key = segment_key(name)
@@ -397,8 +446,8 @@ def update(store: Store, progress: Callable[[int], None] | None = None) -> int:
     added = 0
     try:
         for name in todo:
-            added += builder.add(name, pq.read_table(store.path / "segments" / name, columns=["norm"]).column("norm"),
-                                 progress)
+            table = pq.read_table(store.path / "segments" / name, columns=["norm", *META_COLUMNS])
+            added += builder.add(name, table.column("norm"), progress, meta=table.select(META_COLUMNS))
             # Commit about every COMMIT_DOCS documents: a killed build then keeps most of its work.
             if builder.uncommitted_docs >= COMMIT_DOCS:
                 builder.commit()
@@ -410,11 +459,12 @@ def update(store: Store, progress: Callable[[int], None] | None = None) -> int:
 
 
 def remove_orphans(store: Store) -> None:
-    """Delete norm copies of segments the store does not hold (a killed ingest's uncommitted batches)."""
-    folder = store.path / INDEX_DIR / "norm"
-    if not folder.is_dir():
-        return
-    known = {Path(s).stem + ".norms" for s in store.manifest.segments}
-    for path in folder.iterdir():
-        if path.name not in known:
-            path.unlink(missing_ok=True)
+    """Delete norm copies and cached arrays of segments the store does not hold (a killed ingest's batches)."""
+    for sub, suffix in (("norm", ".norms"), ("meta", ".npz")):
+        folder = store.path / INDEX_DIR / sub
+        if not folder.is_dir():
+            continue
+        known = {Path(s).stem + suffix for s in store.manifest.segments}
+        for path in folder.iterdir():
+            if path.name not in known:
+                path.unlink(missing_ok=True)

@@ -262,7 +262,8 @@ class _SegmentWriter:
         manifest.pending.append(name)
         self.store.write_manifest(manifest)  # the commit point of this batch
         if self.indexer is not None:
-            self.indexer.add(name, table.column("norm"))  # listed as indexed only after the version's commit
+            # listed as indexed only after the version's commit
+            self.indexer.add(name, table.column("norm"), meta=table.select(token_index.META_COLUMNS))
         self.rows, self.bytes = [], 0
 
 

@@ -30,7 +30,7 @@ from policypulse.query.ideas import Idea
 from policypulse.query.matching import phrase_pattern
 from policypulse.query.parser import And, Near, Node, Not, Or, Phrase, positive_leaves
 
-_PRECISIONS = ("day", "month", "year")
+_PRECISIONS = token_index.PRECISIONS
 _OPEN_FILES = 256  # norm files kept open at once
 _PERIOD_DTYPE = "datetime64[us]"  # what the scan (DuckDB) returns, so that results of both engines compare equal
 _K1, _B = np.float32(1.2), np.float32(0.75)  # tantivy's BM25 constants (query/bm25.rs)
@@ -116,29 +116,31 @@ class _Meta:
 
 def _load_meta(store: Store, version: int) -> _Meta:
     # Segment by segment, straight into small numpy arrays: holding the Arrow columns of a whole 1M-document
-    # version at once (hashes above all) would cost more memory than the counting itself.
+    # version at once (hashes above all) would cost more memory than the counting itself. The index keeps
+    # these arrays per segment (corpus/index.py); segments indexed before it did are read from Parquet.
     folded = store.folded(version).column("hash")
     offsets: dict[int, int] = {}
     days, precisions, fallbacks, folds, codes, words = [], [], [], [], [], []
     source_code: dict[str, int] = {}
     position = 0
     for path in store.segment_paths(version):
-        cols = ["date", "date_precision", "date_source", "source", "n_words"] + (["hash"] if len(folded) else [])
-        t = pq.read_table(path, columns=cols)
+        part = token_index.read_segment_meta(store, path.name)
+        if part is None:
+            part = token_index.segment_meta(pq.read_table(path, columns=token_index.META_COLUMNS))
+        n = len(part["day"])
         offsets[token_index.segment_key(path.name)] = position
-        position += t.num_rows
-        days.append(t.column("date").to_numpy().astype("datetime64[D]"))
-        precisions.append(pc.index_in(t.column("date_precision"), value_set=pa.array(_PRECISIONS))
-                          .fill_null(-1).to_numpy().astype(np.int8))
-        fallbacks.append(pc.equal(t.column("date_source"), "fallback").to_numpy(zero_copy_only=False).astype(bool))
-        folds.append(pc.is_in(t.column("hash"), value_set=folded).to_numpy(zero_copy_only=False).astype(bool)
-                     if len(folded) else np.zeros(t.num_rows, bool))
-        enc = pc.dictionary_encode(t.column("source").combine_chunks())
-        local = np.array([source_code.setdefault(str(v), len(source_code)) for v in enc.dictionary.to_pylist()],
-                         dtype=np.int32)
-        codes.append(local[enc.indices.to_numpy(zero_copy_only=False)] if len(local) else np.zeros(0, np.int32))
-        words.append(t.column("n_words").to_numpy(zero_copy_only=False).astype(np.int64))
-        del t, enc
+        position += n
+        days.append(part["day"])
+        precisions.append(part["precision"])
+        fallbacks.append(part["fallback"])
+        words.append(part["words"])
+        local = np.array([source_code.setdefault(str(v), len(source_code)) for v in part["sources"]], dtype=np.int32)
+        codes.append(local[part["source"]] if len(local) else np.zeros(0, np.int32))
+        if len(folded):
+            hashes = pq.read_table(path, columns=["hash"]).column("hash")
+            folds.append(pc.is_in(hashes, value_set=folded).to_numpy(zero_copy_only=False).astype(bool))
+        else:
+            folds.append(np.zeros(n, bool))
     pa.default_memory_pool().release_unused()
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
