@@ -192,18 +192,15 @@ class Shards:
             # tantivy returns hits only up to a limit: an upper bound collects them all in one search,
             # else a first search counts them.
             n = bound if bound is not None else searcher.search(query, 1, count=True).count
-            if n == 0:
-                continue
-            addresses = [a for _, a in searcher.search(query, n, count=False).hits]
-            if addresses:
-                segs.append(np.asarray(searcher.fast_field_values("seg", addresses), dtype=np.int64))
-                rows.append(np.asarray(searcher.fast_field_values("row", addresses), dtype=np.int64))
+            found = _search(searcher, query, n)
+            if found is not None:
+                segs.append(found[0])
+                rows.append(found[1])
         if not segs:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         if len(segs) == 1:
             return segs[0], rows[0]
         return np.concatenate(segs), np.concatenate(rows)
-
 
     def scored_hits(self, query: Any, terms: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]]:
         """Per shard with hits of a phrase of ``terms``: ``(seg, row, BM25 score, explanation of the first hit)``."""
@@ -212,15 +209,11 @@ class Shards:
         plans = [(searcher, bound) for searcher, bound in plans if bound]
 
         def search(plan: tuple[Any, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]] | None:
-            searcher, bound = plan
-            found = searcher.search(query, bound, count=False).hits
-            if not found:
+            found = _search(plan[0], query, plan[1])
+            if found is None:
                 return None
-            addresses = [a for _, a in found]
-            return (np.asarray(searcher.fast_field_values("seg", addresses), dtype=np.int64),
-                    np.asarray(searcher.fast_field_values("row", addresses), dtype=np.int64),
-                    np.array([score for score, _ in found], dtype=np.float32),
-                    json.loads(query.explain(searcher, addresses[0]).to_json()))
+            segs, rows, scores, first = found
+            return segs, rows, scores, json.loads(query.explain(plan[0], first).to_json())
 
         # tantivy releases the GIL while it searches: shards whose terms are frequent enough for the phrase
         # to cost milliseconds are searched on all cores at once (below that, a thread costs more than it saves)
@@ -229,6 +222,19 @@ class Shards:
         else:
             found = [search(plan) for plan in plans]
         return [f for f in found if f is not None]
+
+
+def _search(searcher: Any, query: Any, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any] | None:
+    """``(seg, row, score, address of the first hit)`` of up to ``limit`` hits in one shard; None without any."""
+    if limit == 0:
+        return None
+    found = searcher.search(query, limit, count=False).hits
+    if not found:
+        return None
+    addresses = [a for _, a in found]
+    return (np.asarray(searcher.fast_field_values("seg", addresses), dtype=np.int64),
+            np.asarray(searcher.fast_field_values("row", addresses), dtype=np.int64),
+            np.array([score for score, _ in found], dtype=np.float32), addresses[0])
 
 
 _POOL: ThreadPoolExecutor | None = None

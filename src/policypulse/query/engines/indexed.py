@@ -52,6 +52,11 @@ def _fieldnorm_table() -> np.ndarray:
 _FIELDNORMS = _fieldnorm_table()
 
 
+def _decoded_length(words: np.ndarray | int) -> np.ndarray:
+    """The document length tantivy's BM25 uses for a token count (its fieldnorm bucket)."""
+    return _FIELDNORMS[np.searchsorted(_FIELDNORMS, words, side="right") - 1]
+
+
 def _explained(node: dict[str, Any], prefix: str) -> float | None:
     """The value of the first explanation line whose description starts with ``prefix``."""
     if str(node.get("description", "")).startswith(prefix):
@@ -77,7 +82,7 @@ def frequencies_from_scores(scores: np.ndarray, words: np.ndarray, explanation: 
     if idf is None or avg is None or not len(scores):
         return np.zeros(len(scores), np.int64), np.zeros(len(scores), bool)
     weight = np.float32(idf) * (np.float32(1) + _K1)
-    length = _FIELDNORMS[np.searchsorted(_FIELDNORMS, words, side="right") - 1].astype(np.float32)
+    length = _decoded_length(words).astype(np.float32)
     norm = _K1 * (np.float32(1) - _B + _B * length / np.float32(avg))
     s64 = scores.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -293,8 +298,7 @@ class IndexedEngine(DuckDBEngine):
                 tf, exact = frequencies_from_scores(scores, m.words[np.where(keep, pos, 0)], explanation)
                 # A self-check on the explained hit: tantivy's own frequency and length for it.
                 if (_explained(explanation, "freq,") != tf[0] or not exact[0] or
-                        _explained(explanation, "dl,") != _FIELDNORMS[np.searchsorted(
-                            _FIELDNORMS, m.words[max(pos[0], 0)], side="right") - 1]):
+                        _explained(explanation, "dl,") != _decoded_length(m.words[max(pos[0], 0)])):
                     exact[:] = False
                 exact &= ~self._long_norms(segs, rows)  # no token tantivy skipped, so its length is ours
                 unsure = np.flatnonzero(keep & ~exact)
@@ -382,7 +386,7 @@ class IndexedEngine(DuckDBEngine):
             if longest is None:
                 longest = self._longest[key] = int(np.diff(self._norm_file(key).offsets).max(initial=0))
             if longest > token_index.MAX_TERM_BYTES:
-                offsets = self._norm_file(key).offsets
+                offsets = self._norm_file(key).offsets  # only the rare segment with a long document
                 at = np.flatnonzero(segs == key)
                 out[at] = offsets[rows[at] + 1] - offsets[rows[at]] > token_index.MAX_TERM_BYTES
         return out
