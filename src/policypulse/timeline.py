@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from policypulse.query.engines.base import PERIODS
+from policypulse.query.engines.base import PERIODS, periods_of
 
 _FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}
 
@@ -14,12 +14,13 @@ def period_range(first: pd.Timestamp, last: pd.Timestamp, by: str) -> pd.Datetim
     """Every period start from the period holding ``first`` to the one holding ``last``."""
     if by not in PERIODS:
         raise ValueError(f"unknown period {by!r}; choose one of {', '.join(PERIODS)}")
-    return pd.DatetimeIndex(_period_starts(period_start(first, by), period_start(last, by), by), name=None)
+    return pd.DatetimeIndex(_period_starts(period_start(first, by).to_datetime64(), period_start(last, by).to_datetime64(),
+                                           by), name=None)
 
 
-def _period_starts(first: pd.Timestamp, last: pd.Timestamp, by: str) -> np.ndarray:
+def _period_starts(first: np.datetime64, last: np.datetime64, by: str) -> np.ndarray:
     # numpy calendar arithmetic: pandas' date_range builds each period in Python (ms for a few hundred).
-    a, b = np.datetime64(first.date(), "D"), np.datetime64(last.date(), "D")
+    a, b = np.datetime64(first, "D"), np.datetime64(last, "D")
     if by == "day":
         out = np.arange(a, b + 1, dtype="datetime64[D]")
     elif by == "week":
@@ -66,7 +67,11 @@ def build(
     if totals.empty:
         return pd.DataFrame(columns=cols)
     total_periods = totals["period"].to_numpy()
-    periods = period_range(pd.Timestamp(total_periods.min()), pd.Timestamp(total_periods.max()), by).values
+    if by not in PERIODS:
+        raise ValueError(f"unknown period {by!r}; choose one of {', '.join(PERIODS)}")
+    # period_range in numpy: pd.Timestamp round trips cost more than counting one idea
+    first, last = periods_of(np.array([total_periods.min(), total_periods.max()], dtype="datetime64[D]"), by)
+    periods = _period_starts(first, last, by)
     # The grid of one idea: every period (times every source), in order; totals and counts are placed on it
     # by position, in numpy (pandas merges and maps cost milliseconds per call, more than counting one idea).
     if by_source:
@@ -120,7 +125,7 @@ def build(
         data["source"] = np.tile(grid_s, k)
     data.update(docs=flat_docs, mentions=flat_mentions, total_docs=tiled_docs, total_words=tiled_words, rate=rate,
                 coverage=np.where(tiled_docs > 0, "ok", "gap").astype(object))
-    out = pd.DataFrame(data)
+    out = pd.DataFrame(data, copy=False)  # the arrays are this call's own: no copy into blocks
     if smooth and smooth > 1:
         group = ["idea", "source"] if by_source else ["idea"]
         out["rate_smoothed"] = out.groupby(group, sort=False)["rate"].transform(

@@ -231,10 +231,10 @@ def _search(searcher: Any, query: Any, limit: int) -> tuple[np.ndarray, np.ndarr
     found = searcher.search(query, limit, count=False).hits
     if not found:
         return None
-    addresses = [a for _, a in found]
+    scores, addresses = zip(*found)  # one pass in C over the (score, address) pairs
     return (np.asarray(searcher.fast_field_values("seg", addresses), dtype=np.int64),
             np.asarray(searcher.fast_field_values("row", addresses), dtype=np.int64),
-            np.array([score for score, _ in found], dtype=np.float32), addresses[0])
+            np.array(scores, dtype=np.float32), addresses[0])
 
 
 _POOL: ThreadPoolExecutor | None = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from policypulse.errors import QuerySyntaxError
 from policypulse.query.matching import tokens as match_tokens
@@ -208,6 +209,7 @@ class _Parser:
         return Phrase(tuple(toks), prefix)
 
 
+@lru_cache(maxsize=8192)  # the AST is immutable; a watchlist or a dashboard asks for the same queries again
 def parse(query: str) -> Node:
     """Parse a query string into an AST; raises QuerySyntaxError naming the column."""
     return _Parser(query).parse()

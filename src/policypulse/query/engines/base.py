@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from policypulse.query.ideas import Idea
@@ -24,6 +25,23 @@ PRECISIONS_FOR = {
     "quarter": ("day", "month"),
     "year": ("day", "month", "year"),
 }
+
+
+def periods_of(day: np.ndarray, by: str) -> np.ndarray:
+    """The first day of each date's period (weeks start on Monday), as datetime64[D]."""
+    if by == "day":
+        return day
+    if by == "week":
+        n = day.astype(np.int64)
+        return (n - (n + 3) % 7).astype("datetime64[D]")  # 1970-01-01 was a Thursday
+    if by == "month":
+        return day.astype("datetime64[M]").astype("datetime64[D]")
+    if by == "quarter":
+        m = day.astype("datetime64[M]").astype(np.int64)
+        return (m - m % 3).astype("datetime64[M]").astype("datetime64[D]")
+    if by == "year":
+        return day.astype("datetime64[Y]").astype("datetime64[D]")
+    raise ValueError(f"unknown period {by!r}")
 
 
 def where_sql(by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None,

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from policypulse.corpus import index as token_index
 from policypulse.corpus.store import Store
 from policypulse.query.compile import Matcher, near_regex
-from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR
+from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR, periods_of
 from policypulse.query.engines.duckdb import DuckDBEngine
 from policypulse.query.ideas import Idea
 from policypulse.query.matching import phrase_pattern
@@ -154,23 +154,6 @@ def _load_meta(store: Store, version: int) -> _Meta:
     return _Meta(offsets=offsets, day=cat(days, "datetime64[D]"), precision=cat(precisions, np.int8),
                  fallback=cat(fallbacks, bool), folded=cat(folds, bool), source=cat(codes, np.int32),
                  sources=list(source_code), words=cat(words, np.int64))
-
-
-def periods_of(day: np.ndarray, by: str) -> np.ndarray:
-    """The first day of each date's period (weeks start on Monday), as datetime64[D]."""
-    if by == "day":
-        return day
-    if by == "week":
-        n = day.astype(np.int64)
-        return (n - (n + 3) % 7).astype("datetime64[D]")  # 1970-01-01 was a Thursday
-    if by == "month":
-        return day.astype("datetime64[M]").astype("datetime64[D]")
-    if by == "quarter":
-        m = day.astype("datetime64[M]").astype(np.int64)
-        return (m - m % 3).astype("datetime64[M]").astype("datetime64[D]")
-    if by == "year":
-        return day.astype("datetime64[Y]").astype("datetime64[D]")
-    raise ValueError(f"unknown period {by!r}")
 
 
 class IndexedEngine(DuckDBEngine):
@@ -585,7 +568,7 @@ def _frame(parts: list[tuple[str, np.ndarray, np.ndarray | None, np.ndarray, np.
         data["source"] = np.asarray(source_names, dtype=object)[cat(2, np.int32)]
     data["docs"] = cat(3, np.int64)
     data["mentions"] = cat(4, np.int64)
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)  # fresh arrays: no copy into blocks
 
 
 def _all(queries: list[Any]) -> Any:
