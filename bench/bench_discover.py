@@ -35,7 +35,7 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-import run as common
+import run as common  # noqa: E402
 
 DATA, RESULTS, PY = common.DATA, common.RESULTS, common.PY
 TARGETS = {"build_min_1m": 15.0, "build_rss_gb": 4.0, "query_s": 2.0}

@@ -50,7 +50,7 @@ import psutil
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-import run as common
+import run as common  # noqa: E402
 
 DATA, RESULTS = common.DATA, common.RESULTS
 PP = common.PP

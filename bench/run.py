@@ -338,7 +338,6 @@ def profile_ingest(n: int, docs: int = 20_000) -> str:
         st = pstats.Stats(prof, stream=s)
         st.sort_stats("tottime").print_stats(18)
         total = sum(v[2] for v in st.stats.values())  # type: ignore[attr-defined]
-    mb = part.stat().st_size / 1e6 if part.exists() else 0
     lines = [ln for ln in s.getvalue().splitlines() if ln.strip()]
     start = next(i for i, ln in enumerate(lines) if ln.strip().startswith("ncalls"))
     return (f"cProfile of `ingest()` in process on the first {docs:,} documents "
@@ -673,14 +672,13 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
     log("ad-hoc phrase scan")
     adhoc = tr["watchlist"][777]
     pat = phrase_pattern(tokens(adhoc))
-    pl_df = None
     t0 = time.perf_counter()
     pl_df = pl.read_parquet(segs, columns=["date", "norm"]).with_columns(
         pl.col("date").dt.strftime("%Y-%m").alias("month")).drop("date")
     pl_load = time.perf_counter() - t0
 
-    def polars_contains(p: str = pat) -> dict[str, int]:
-        out = pl_df.filter(pl.col("norm").str.contains(p, literal=True)).group_by("month").len()
+    def polars_contains(p: str = pat, frame: Any = pl_df) -> dict[str, int]:
+        out = frame.filter(pl.col("norm").str.contains(p, literal=True)).group_by("month").len()
         return dict(zip(out["month"].to_list(), out["len"].to_list()))
 
     adhoc_sys = [
@@ -726,7 +724,7 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
     wl_polars: dict[str, dict[str, int]] = {a: {} for a in wl}
     for p_, m_, c_ in found.iter_rows():
         wl_polars[pat_to_alias[p_]][m_] = int(c_)
-    del found, pl_df
+    del found, pl_df, polars_contains, adhoc_sys, fn  # the frame (3.5 GB of norm) is held by the default argument too
 
     log("watchlist: policypulse track (subprocess, peak RSS sampled)")
     corpus_api.close()

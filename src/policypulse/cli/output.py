@@ -41,8 +41,6 @@ def jsonable(value: Any) -> Any:
 
 def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A DataFrame as a list of JSON-ready row objects."""
-    import pandas as pd
-
     return [jsonable(row) for row in df.to_dict(orient="records")]
 
 

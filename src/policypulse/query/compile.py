@@ -54,15 +54,32 @@ def near_regex(node: Near, dialect: str = "duckdb") -> str:
     return f"(?:{a}{a_end}{gap}{b}{b_end}|{b}{b_end}{gap}{a}{a_end})"
 
 
+def _prefilter(pattern: str, col: str) -> str:
+    """A DuckDB test that every document holding ``pattern`` passes, and that is cheap to evaluate.
+
+    DuckDB's ``contains`` finds candidate positions by the needle's first byte. Every phrase pattern starts
+    with a space, the commonest byte of a normalised string, so it stops at every word; the same needle
+    without its leading space starts with a letter and skips most of the text (at 1M documents: 2.4 s
+    instead of 4.9 s, about the cost of decompressing the column). The exact test then runs on the few
+    documents left.
+    """
+    return f"contains({col}, {_sql_str(pattern[1:])})"
+
+
 def to_sql(node: Node, col: str = "norm", dialect: str = "duckdb") -> str:
     """A boolean SQL expression over the normalised-token column, in DuckDB or Spark SQL (3.3+)."""
     _check_dialect(dialect)
     if isinstance(node, Phrase):
-        return f"contains({col}, {_sql_str(phrase_pattern(list(node.tokens), node.prefix), dialect)})"
+        pattern = phrase_pattern(list(node.tokens), node.prefix)
+        exact = f"contains({col}, {_sql_str(pattern, dialect)})"
+        return exact if dialect == "spark" else f"({_prefilter(pattern, col)} AND {exact})"
     if isinstance(node, Near):
         if dialect == "spark":
             return f"({col} RLIKE {_sql_str(near_regex(node, dialect), dialect)})"
-        return f"regexp_matches({col}, {_sql_str(near_regex(node))})"
+        # both phrases must be present for a pair: two cheap substring tests before the regular expression
+        a = _prefilter(phrase_pattern(list(node.a.tokens), node.a.prefix), col)
+        b = _prefilter(phrase_pattern(list(node.b.tokens), node.b.prefix), col)
+        return f"({a} AND {b} AND regexp_matches({col}, {_sql_str(near_regex(node))}))"
     if isinstance(node, Not):
         return f"(NOT {to_sql(node.item, col, dialect)})"
     joiner = " AND " if isinstance(node, And) else " OR "
