@@ -201,6 +201,8 @@ def dir_size(path: Path) -> int:
 
 
 def fmt_s(s: float) -> str:
+    if s < 0.01:  # sub-10 ms figures keep two decimals: 0.1 against 0.2 ms hides a ratio of 1.3 to 2.4
+        return f"{s * 1000:.2f} ms"
     return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
