@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from policypulse.query.ideas import Idea, idea_from_query, load_ideas
 IdeaLike = str | Idea
 
 
-def _as_ideas(ideas: IdeaLike | list[IdeaLike] | None, ideas_file: str | Path | None = None) -> list[Idea]:
+def _as_ideas(ideas: IdeaLike | Sequence[IdeaLike] | None, ideas_file: str | Path | None = None) -> list[Idea]:
     items: list[IdeaLike] = [] if ideas is None else ([ideas] if isinstance(ideas, (str, Idea)) else list(ideas))
     out = [i if isinstance(i, Idea) else idea_from_query(i) for i in items]
     if ideas_file:
@@ -93,8 +94,9 @@ class Corpus:
             "parameters": params,
         }
 
-    def _dedup(self, raw: bool) -> dict[str, bool]:
-        # Engines that know near-duplicates take dedup=; deduplicated is the default everywhere.
+    def _dedup(self, raw: bool) -> dict[str, Any]:
+        # Engines that know near-duplicates take dedup=; deduplicated is the default everywhere. Typed as
+        # open keyword arguments: it is spread into calls whose other keywords have other types.
         if getattr(self.engine, "dedup_aware", False):
             return {"dedup": not raw}
         if raw or not self.store.dups_path(self.version):
@@ -102,7 +104,7 @@ class Corpus:
         raise UsageError(f"the {self.engine_name} engine cannot leave out the {self.store.folded(self.version).num_rows} "
                          "folded near-duplicates of this store yet; use --engine duckdb or --raw")
 
-    def track(self, ideas: IdeaLike | list[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
+    def track(self, ideas: IdeaLike | Sequence[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
               by: str = "month", per: str = "docs", by_source: bool = False, smooth: int = 0,
               include_fallback: bool = False, date_from: str | dt.date | None = None,
               date_to: str | dt.date | None = None, raw: bool = False, with_raw: bool = False) -> pd.DataFrame:
@@ -164,7 +166,7 @@ class Corpus:
                                                   date_to=str(date_to) if date_to else None)
         return out
 
-    def lifecycle(self, ideas: IdeaLike | list[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
+    def lifecycle(self, ideas: IdeaLike | Sequence[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
                   by: str = "month", alpha: float = 0.05, as_of: str | dt.date | None = None,
                   include_fallback: bool = False, n_boot: int = 200, seed: int = 0) -> Any:
         """Each idea's lifecycle (birth, peak, death verdict, forecast, phases) as a LifecycleResult."""
@@ -180,13 +182,14 @@ class Corpus:
         with warnings.catch_warnings():
             # Coverage caveats are kept in each result's coverage_warning field and shown by the faces.
             warnings.simplefilter("ignore", StatisticalWarning)
-            result = analyse_many(series, by, alpha=alpha, as_of=cut, n_boot=n_boot, seed=seed)
+            # Any: provenance is attached here, an attribute LifecycleResult does not declare.
+            result: Any = analyse_many(series, by, alpha=alpha, as_of=cut, n_boot=n_boot, seed=seed)
         result.provenance = self.provenance(command="lifecycle", ideas=[i.to_dict() for i in idea_list], by=by,
                                             alpha=alpha, as_of=str(cut) if cut else None, n_boot=n_boot, seed=seed,
                                             include_fallback=include_fallback)
         return result
 
-    def backtest(self, ideas: IdeaLike | list[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
+    def backtest(self, ideas: IdeaLike | Sequence[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
                  by: str = "month", cuts: int = 20, alpha: float = 0.05, seed: int = 0) -> Any:
         """Verdicts at ``cuts`` evenly spaced cut dates, scored against what happened after each cut."""
         from policypulse.lifecycle import StatisticalWarning, backtest
@@ -205,7 +208,8 @@ class Corpus:
         series = {i.name: track.loc[track["idea"] == i.name, cols].reset_index(drop=True) for i in idea_list}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", StatisticalWarning)
-            result = backtest(series, by, cut_dates, alpha=alpha, seed=seed)
+            # Any: provenance is attached here, an attribute the BacktestResult dataclass does not declare.
+            result: Any = backtest(series, by, cut_dates, alpha=alpha, seed=seed)
         result.provenance = self.provenance(command="backtest", ideas=[i.to_dict() for i in idea_list], by=by,
                                             cuts=[str(c) for c in cut_dates], alpha=alpha, seed=seed)
         return result
@@ -216,7 +220,7 @@ class Corpus:
 
         return emerging(self, **kwargs)
 
-    def obituaries(self, ideas: IdeaLike | list[IdeaLike] | None = None, **kwargs: Any) -> pd.DataFrame:
+    def obituaries(self, ideas: IdeaLike | Sequence[IdeaLike] | None = None, **kwargs: Any) -> pd.DataFrame:
         """Phrases (or ideas) declared dead, most notable first (see policypulse.discover.obituaries)."""
         from policypulse.discover import obituaries
 

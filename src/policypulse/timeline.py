@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -20,7 +22,8 @@ def period_range(first: pd.Timestamp, last: pd.Timestamp, by: str) -> pd.Datetim
 
 def _period_starts(first: np.datetime64, last: np.datetime64, by: str) -> np.ndarray:
     # numpy calendar arithmetic: pandas' date_range builds each period in Python (ms for a few hundred).
-    a, b = np.datetime64(first, "D"), np.datetime64(last, "D")
+    # numpy's stubs lack the (datetime64, unit) constructor that numpy itself accepts.
+    a, b = np.datetime64(first, "D"), np.datetime64(last, "D")  # type: ignore[call-overload]
     if by == "day":
         out = np.arange(a, b + 1, dtype="datetime64[D]")
     elif by == "week":
@@ -122,7 +125,7 @@ def build(
         "period": np.tile(grid_p, k),
     }
     if by_source:
-        data["source"] = np.tile(grid_s, k)
+        data["source"] = np.tile(cast(np.ndarray, grid_s), k)  # grid_s is an array whenever by_source
     data.update(docs=flat_docs, mentions=flat_mentions, total_docs=tiled_docs, total_words=tiled_words, rate=rate,
                 coverage=np.where(tiled_docs > 0, "ok", "gap").astype(object))
     out = pd.DataFrame(data, copy=False)  # the arrays are this call's own: no copy into blocks

@@ -90,8 +90,9 @@ def lifecycle(
             raise UsageError(str(exc)) from None
         import pathlib
 
-        result = analyse_many({pathlib.Path(counts).stem: series}, freq, alpha=alpha,
-                              as_of=as_of)
+        # Any, as Corpus.lifecycle returns: provenance is attached here, LifecycleResult does not declare it.
+        result: Any = analyse_many({pathlib.Path(counts).stem: series}, freq, alpha=alpha,
+                                   as_of=as_of)
         result.provenance = {"counts_file": counts, "by": freq, "alpha": alpha, "as_of": as_of,
                              "software": f"policypulse {policypulse.__version__}"}
     else:

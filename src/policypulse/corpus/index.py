@@ -280,7 +280,8 @@ def _write_meta(store: Store, segment: str, table: pa.Table) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(final.stem + ".tmp.npz")
     with open(tmp, "wb") as fh:
-        np.savez(fh, **segment_meta(table))
+        # mypy matches **dict against savez's allow_pickle: bool; the keys are array names, never that.
+        np.savez(fh, **segment_meta(table))  # type: ignore[arg-type]
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, final)

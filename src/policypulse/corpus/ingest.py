@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -486,9 +486,12 @@ def ingest(
         items = iter_inputs(paths or [Path("sotu")], fmt, options, defer_json=n_workers > 1)
         try:
             with bar:
+                # Unparsed JsonLines come only with defer_json, that is with several workers: in the
+                # serial branch every item is a RawRecord or a Rejection.
                 converted = (_converted_in_parallel(items, options, today, n_workers, config.enabled, report)
                              if n_workers > 1 else
-                             ((it if isinstance(it, Rejection) else to_document(it, options, today), None)
+                             ((it if isinstance(it, Rejection) else to_document(cast(RawRecord, it), options, today),
+                               None)
                               for it in items))
                 for doc, sig in converted:
                     if isinstance(doc, Rejection):

@@ -187,7 +187,7 @@ def _signatures(norms: pa.Array) -> np.ndarray:
     th = _token_hashes(enc.dictionary.to_pylist())[np.asarray(enc.indices)]
     lens = np.diff(offsets)
     hv, dv = _shingle_hashes(th, offsets, lens)
-    sig = np.full(n * K, _EMPTY, dtype=np.uint16)
+    sig: np.ndarray = np.full(n * K, _EMPTY, dtype=np.uint16)  # flat here, reshaped to (n, K) below
     key = (hv >> _U(57)).astype(np.intp)
     key += dv * K
     np.minimum.at(sig, key, (hv & _U(0xFFFF)).astype(np.uint16))

@@ -6,7 +6,7 @@ import warnings
 import zlib
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,15 @@ from .waves import find_waves
 METHOD_VERSION = "lifecycle-1"  # bump when a definition or default changes results
 THIN_MENTIONS = 3  # a death verdict resting on fewer recent mentions than this is flagged
 GAPPY_SHARE = 0.2  # flag series whose periods are more than a fifth coverage gaps
+
+
+# Overloaded so that a period start (never None) gives a plain date, as the date-list fields expect.
+@overload
+def _d(ts: None) -> None: ...
+
+
+@overload
+def _d(ts: pd.Timestamp) -> date: ...
 
 
 def _d(ts: pd.Timestamp | None) -> date | None:

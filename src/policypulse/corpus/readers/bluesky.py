@@ -18,7 +18,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from policypulse.corpus.readers._util import parse_instant
 from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Rejection
@@ -51,6 +51,7 @@ def read_bluesky(path: Path, options: ReaderOptions) -> Iterator[Item]:
     n = 0
     stripped = raw.strip()
     values: list[tuple[int | None, Any]] = []
+    ln: int | None  # a line number, or None for a whole-file JSON value
     try:
         values = [(None, json.loads(stripped, strict=False))]
     except json.JSONDecodeError:
@@ -100,14 +101,15 @@ def _posts(value: Any) -> Iterator[tuple[Any, Any]]:
 def _post(name: str, n: int, obj: Any, reason: Any) -> Item:
     if not isinstance(obj, dict):
         return Rejection(name, n, "expected a post (a JSON object)")
-    record = obj.get("record") if isinstance(obj.get("record"), dict) else (
-        obj.get("value") if isinstance(obj.get("value"), dict) else obj)
+    # The casts restate the isinstance tests on obj.get(...): mypy does not narrow the result of a call.
+    record = cast(dict[str, Any], obj.get("record") if isinstance(obj.get("record"), dict) else (
+        obj.get("value") if isinstance(obj.get("value"), dict) else obj))
     if record.get("$type") not in (POST, None):
         return Rejection(name, n, f"not a post record ($type {record.get('$type')!r})")
     text = record.get("text")
     created = record.get("createdAt")
     uri = obj.get("uri")
-    author = obj.get("author") if isinstance(obj.get("author"), dict) else {}
+    author = cast(dict[str, Any], obj.get("author") if isinstance(obj.get("author"), dict) else {})
     if not isinstance(text, str) or not text.strip():
         return Rejection(name, n, f"post {uri or ''} has no text".replace("  ", " "))
     stamp = parse_instant(created)
@@ -128,16 +130,16 @@ def _post(name: str, n: int, obj: Any, reason: Any) -> Item:
         if stamp < indexed - BACKDATED:
             meta["backdated"] = True
     if isinstance(reason, dict) and reason.get("$type") == REPOST:
-        by = reason.get("by") if isinstance(reason.get("by"), dict) else {}
+        by = cast(dict[str, Any], reason.get("by") if isinstance(reason.get("by"), dict) else {})
         meta["retweet_of"] = uri  # a repost: amplification, folded out of original-post counts
         meta["reposted_by"] = by.get("handle")
         date = reason.get("indexedAt") or created
         source = "@" + by["handle"] if by.get("handle") else "bluesky"
-        doc_id = f"{uri}#repost-by-{by.get('did') or by.get('handle')}"
+        doc_id: str | None = f"{uri}#repost-by-{by.get('did') or by.get('handle')}"
     else:
         date = created
         source = "@" + author["handle"] if author.get("handle") else (_did(uri) or "bluesky")
-        doc_id = uri
+        doc_id = uri  # None when the post has no uri: the id is then left out of data below
     data = {"id": doc_id, "text": text, "date": date, "source": source}
     return RawRecord(name, n, {k: v for k, v in data.items() if v}, meta={k: v for k, v in meta.items() if v is not None})
 

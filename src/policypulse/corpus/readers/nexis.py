@@ -34,7 +34,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from policypulse.corpus.readers._util import UnsafeXML, local, parse_xml, written_date
 from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Rejection
@@ -405,8 +405,8 @@ def _record(name: str, n: int, title: str | None, source: str | None, date: tupl
 
 
 def _legacy(name: str, lines: list[str], kind: str) -> Iterator[Item]:
-    starts = [(i, START.match(line)) for i, line in enumerate(lines)]
-    starts = [(i, m) for i, m in starts if m]
+    found = [(i, START.match(line)) for i, line in enumerate(lines)]
+    starts = [(i, m) for i, m in found if m]
     expected = None
     numbers = []
     for _, m in starts:
@@ -439,7 +439,9 @@ def _legacy_article(name: str, n: int, chunk: list[str], kind: str) -> Item:
         for i, lab in labelled[body_start:]:
             if lab and lab[0] not in TRAILER:
                 fields[lab[0]] = lab[1]
-        lines = [s for i, s in enumerate(lines) if i < body_start or not (labelled[i][1] and labelled[i][1][0] not in TRAILER)]
+        # The cast restates the truth test before it: mypy does not narrow labelled[i][1] by a variable index.
+        lines = [s for i, s in enumerate(lines)
+                 if i < body_start or not (labelled[i][1] and cast(tuple[str, str], labelled[i][1])[0] not in TRAILER)]
         labelled = [(i, _label(s)) for i, s in enumerate(lines)]
     else:
         head_end = first_label

@@ -36,12 +36,12 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
         end = text.find("\n---", 3)
         if end != -1:
             try:
-                meta = yaml.safe_load(text[3:end])
+                front = yaml.safe_load(text[3:end])
             except yaml.YAMLError:
-                meta = None
-            if isinstance(meta, dict):
+                front = None
+            if isinstance(front, dict):
                 body = text[end + 4 :].lstrip("\r\n")
-                return {str(k).lower(): v for k, v in meta.items()}, body
+                return {str(k).lower(): v for k, v in front.items()}, body
     lines = text.split("\n", 12)
     meta: dict[str, str] = {}
     for i, line in enumerate(lines[:12]):

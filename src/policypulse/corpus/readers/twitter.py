@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from policypulse.corpus.dates import DateError, is_relative
 from policypulse.corpus.readers._util import parse_instant, relative_date
@@ -160,7 +160,9 @@ def _v2(name: str, n: int, t: Any, includes: dict[str, Any]) -> Item:
     tid = str(t["id"])
     users = {u.get("id"): u for u in includes.get("users") or [] if isinstance(u, dict)}
     tweets = {x.get("id"): x for x in includes.get("tweets") or [] if isinstance(x, dict)}
-    author = t.get("author") if isinstance(t.get("author"), dict) else users.get(t.get("author_id"), {})
+    # The cast restates the isinstance test on t.get(...): mypy does not narrow the result of a call.
+    author = cast(dict[str, Any],
+                  t.get("author") if isinstance(t.get("author"), dict) else users.get(t.get("author_id"), {}))
     text = (t.get("note_tweet") or {}).get("text") or t.get("text")
     meta: dict[str, Any] = {"tweet_id": tid, "author_id": t.get("author_id") or author.get("id"),
                             "lang": t.get("lang"), "conversation_id": t.get("conversation_id")}
@@ -231,7 +233,7 @@ def _v1(name: str, n: int, t: Any, kind: str) -> Item:
     date = stamp.astimezone(dt.UTC).isoformat() if stamp else created
     if not date:
         return Rejection(name, n, f"tweet {tid} has no created_at")
-    user = t.get("user") if isinstance(t.get("user"), dict) else {}
+    user = cast(dict[str, Any], t.get("user") if isinstance(t.get("user"), dict) else {})  # as in _v2
     data = {"id": tid, "text": text, "date": date,
             "source": "@" + user["screen_name"] if user.get("screen_name") else "twitter"}
     return RawRecord(name, n, data, meta={k: v for k, v in meta.items() if v is not None})

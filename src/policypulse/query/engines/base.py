@@ -61,9 +61,14 @@ def where_sql(by: str, include_fallback: bool, date_from: dt.date | None, date_t
 
 
 class Engine(Protocol):
-    """Counts documents matching ideas per period, and the corpus totals they are normalised by."""
+    """Counts documents matching ideas per period, and the corpus totals they are normalised by.
+
+    Every engine here leaves out folded near-duplicates and retweets by default and counts every stored copy
+    with ``dedup=False`` (``dedup_aware``); the API asks an engine without the flag for neither.
+    """
 
     name: str
+    dedup_aware: bool
 
     def counts(
         self,
@@ -74,6 +79,7 @@ class Engine(Protocol):
         include_fallback: bool = False,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
+        dedup: bool = True,
     ) -> pd.DataFrame:
         """Columns ``idea, period, [source,] docs, mentions`` for periods with at least one match."""
         ...
@@ -86,6 +92,7 @@ class Engine(Protocol):
         include_fallback: bool = False,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
+        dedup: bool = True,
     ) -> pd.DataFrame:
         """Columns ``period, [source,] total_docs, total_words`` for periods with documents."""
         ...
@@ -104,3 +111,4 @@ class Engine(Protocol):
     def close(self) -> None:
         """Release resources."""
         ...
+

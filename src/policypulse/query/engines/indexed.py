@@ -324,7 +324,8 @@ class IndexedEngine(DuckDBEngine):
 
         if len(toks) == 1:
             return tantivy.Query.term_query(self.schema, "norm", toks[0])
-        return tantivy.Query.phrase_query(self.schema, "norm", toks)
+        # tantivy types the words as an invariant list[str | tuple[int, str]]; a list of plain words is valid.
+        return tantivy.Query.phrase_query(self.schema, "norm", toks)  # type: ignore[arg-type]
 
     def _positions(self, segs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Each (segment, row)'s position in the version's arrays; -1 for segments outside the version."""
