@@ -14,16 +14,18 @@ _FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "Y
 
 def period_range(first: pd.Timestamp, last: pd.Timestamp, by: str) -> pd.DatetimeIndex:
     """Every period start from the period holding ``first`` to the one holding ``last``."""
+    return pd.DatetimeIndex(period_grid(pd.Timestamp(first).to_datetime64(), pd.Timestamp(last).to_datetime64(), by),
+                            name=None)
+
+
+def period_grid(first: np.datetime64, last: np.datetime64, by: str) -> np.ndarray:
+    """``period_range`` as datetime64[ns] values, computed in numpy.
+
+    pandas' date_range builds each period in Python, and Timestamp round trips cost more than counting one idea.
+    """
     if by not in PERIODS:
         raise ValueError(f"unknown period {by!r}; choose one of {', '.join(PERIODS)}")
-    return pd.DatetimeIndex(_period_starts(period_start(first, by).to_datetime64(), period_start(last, by).to_datetime64(),
-                                           by), name=None)
-
-
-def _period_starts(first: np.datetime64, last: np.datetime64, by: str) -> np.ndarray:
-    # numpy calendar arithmetic: pandas' date_range builds each period in Python (ms for a few hundred).
-    # numpy's stubs lack the (datetime64, unit) constructor that numpy itself accepts.
-    a, b = np.datetime64(first, "D"), np.datetime64(last, "D")  # type: ignore[call-overload]
+    a, b = periods_of(np.array([first, last], dtype="datetime64[D]"), by)
     if by == "day":
         out = np.arange(a, b + 1, dtype="datetime64[D]")
     elif by == "week":
@@ -70,11 +72,7 @@ def build(
     if totals.empty:
         return pd.DataFrame(columns=cols)
     total_periods = totals["period"].to_numpy()
-    if by not in PERIODS:
-        raise ValueError(f"unknown period {by!r}; choose one of {', '.join(PERIODS)}")
-    # period_range in numpy: pd.Timestamp round trips cost more than counting one idea
-    first, last = periods_of(np.array([total_periods.min(), total_periods.max()], dtype="datetime64[D]"), by)
-    periods = _period_starts(first, last, by)
+    periods = period_grid(total_periods.min(), total_periods.max(), by)
     # The grid of one idea: every period (times every source), in order; totals and counts are placed on it
     # by position, in numpy (pandas merges and maps cost milliseconds per call, more than counting one idea).
     if by_source:

@@ -111,4 +111,3 @@ class Engine(Protocol):
     def close(self) -> None:
         """Release resources."""
         ...
-
