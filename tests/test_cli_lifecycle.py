@@ -130,4 +130,4 @@ def test_report_is_self_contained(sotu_store: tuple[Path, dict], tmp_path: Path)
     out = tmp_path / "r.html"
     run("report", str(store), "--ideas", str(ideas), "--out", str(out))
     html = out.read_text()
-    assert html.count('class="report-chart"') == 2 and "Chart.js v4" in html and "dead since 1969-01" in html
+    assert html.count("report-chart\" id=") == 2 and "uPlot" in html and "dead since 1969-01" in html

@@ -1,18 +1,27 @@
-"""The dashboard and the report in a real headless Chromium (Debian's chromium + chromium-driver)."""
+"""The dashboard and the report in a real headless Chromium (Debian's chromium + chromium-driver).
+
+The charts are read back from the page (the uPlot instance's data) and compared with /api/track, so a
+period the chart fails to draw, or draws with another number, fails here. Screenshots of every page
+are kept in tests/artifacts/ (CI keeps them as artifacts).
+"""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import socket
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from webdata import SUCCESSOR, build_indexes, build_store
+from webdata import GAP_YEARS, NEW_DEAL, SUCCESSOR, build_gap_store, build_indexes, build_store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -31,17 +40,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve(store: str) -> Iterator[str]:
     import uvicorn
 
     from policypulse.web.app import create_app
 
-    store = build_store(tmp_path_factory.mktemp("browser"))
-    build_indexes(store)  # as `policypulse index-phrases` and `index-passages` would: the dashboard never builds
     port = _free_port()
-    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
+    srv = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.time() + 20
@@ -54,7 +59,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    store = build_store(tmp_path_factory.mktemp("browser"))
+    build_indexes(store)  # as `policypulse index-phrases` and `index-passages` would: the dashboard never builds
+    yield from _serve(store)
+
+
+@pytest.fixture(scope="module")
+def gap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(build_gap_store(tmp_path_factory.mktemp("gaps")))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -62,7 +79,7 @@ def browser() -> Iterator[object]:
     opts.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-dev-shm-usage", "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--window-size=1366,900"):
+                 "--window-size=1366,1000"):
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
     driver.set_page_load_timeout(30)
@@ -70,7 +87,7 @@ def browser() -> Iterator[object]:
     driver.quit()
 
 
-def _wait(driver: object, css: str, attr: str | None = None, timeout: float = 20) -> object:
+def _wait(driver: Any, css: str, attr: str | None = None, timeout: float = 30) -> Any:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -82,130 +99,278 @@ def _wait(driver: object, css: str, attr: str | None = None, timeout: float = 20
     return el
 
 
-def test_overview_search_idea_chart_verdict_and_kwic_link(server: str, browser: object) -> None:
+def _shot(driver: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
+
+
+def _api(base: str, path: str, **params: Any) -> Any:
+    with urllib.request.urlopen(f"{base}{path}?{urllib.parse.urlencode(params, doseq=True)}") as r:
+        return json.loads(r.read())
+
+
+def _plotted(driver: Any, chart_id: str, series: int = 1) -> dict[str, Any]:
+    """What the chart holds: x (seconds), y per period, and which lone points it draws as dots."""
+    return driver.execute_script(  # type: ignore[no-any-return]
+        "var u = PP.charts[arguments[0]], s = u.series[arguments[1]];"
+        "var f = s.points.filter ? s.points.filter(u, arguments[1], true, null) : null;"
+        "return {x: Array.from(u.data[0]), y: Array.from(u.data[arguments[1]]), dots: f, min: u.scales.x.min,"
+        " max: u.scales.x.max, n: u.data[0].length};", chart_id, series)
+
+
+def _seconds(day: str) -> float:
+    import datetime as dt
+
+    d = dt.date.fromisoformat(day)
+    return (d - dt.date(1970, 1, 1)).days * 86400.0
+
+
+def test_chart_draws_every_covered_period_beside_gaps_and_zooms_to_the_life(gap_server: str, browser: Any) -> None:
+    d = browser
+    d.get(gap_server + "/idea?q=new+deal&by=year")
+    _wait(d, "#timeline", "data-lifecycle")
+    got = _plotted(d, "timeline")
+    rows = _api(gap_server, "/api/track", q="new deal", by="year")
+    assert got["n"] == len(rows) == 16  # 1960..1975, gaps included as periods
+    assert got["x"] == [_seconds(r["period"]) for r in rows]
+    for y, r in zip(got["y"], rows):
+        if r["coverage"] == "gap":
+            assert y is None, r["period"]  # a gap is a break, never a zero
+        else:
+            assert y == pytest.approx(r["value"]) and r["value"] == pytest.approx(100 * r["docs"] / r["total_docs"])
+    by_year = {int(r["period"][:4]): y for r, y in zip(rows, got["y"])}
+    for year, n in NEW_DEAL.items():  # every year it was said is on the chart, those beside gaps too
+        assert by_year[year] == pytest.approx(100 * (n + (year == 1966)) / (4 + (year == 1966))), year
+    assert {y for y, v in by_year.items() if v is None} == set(GAP_YEARS)
+    # zoomed to its life (1962-1974, padded), not the whole corpus
+    assert got["min"] >= _seconds("1960-01-01") and got["max"] <= _seconds("1976-01-01")
+    legend = d.find_element("id", "phase-legend").text
+    assert "no documents collected" in legend
+    verdict = d.find_element("id", "verdict").text
+    assert verdict and "None" not in verdict and "NaT" not in verdict and not re.search(r"\de-\d", verdict)
+    facts = d.find_element("id", "facts").text
+    assert "Last mention" in facts and "NaT" not in facts and "None" not in facts
+    _shot(d, "idea-new-deal-gaps")
+
+
+def test_month_chart_marks_a_lone_period_between_gaps(gap_server: str, browser: Any) -> None:
+    d = browser
+    d.get(gap_server + "/idea?q=new+deal&by=month")
+    _wait(d, "#timeline", "data-points")
+    got = _plotted(d, "timeline")
+    rows = _api(gap_server, "/api/track", q="new deal", by="month")
+    assert len(got["y"]) == len(rows) == 15 * 12 + 4  # January 1960 to April 1975
+    covered = [i for i, r in enumerate(rows) if r["coverage"] == "ok"]
+    assert [got["y"][i] for i in covered] == pytest.approx([rows[i]["value"] for i in covered])
+    # a covered month between two empty months has no line to draw: the chart draws it as a dot
+    lone = [i for i in covered if (i == 0 or rows[i - 1]["coverage"] == "gap")
+            and (i == len(rows) - 1 or rows[i + 1]["coverage"] == "gap")]
+    assert [rows[i]["period"] for i in lone] == ["1966-10-01"] and got["dots"] == lone
+    assert got["y"][lone[0]] == pytest.approx(100.0)
+    _shot(d, "idea-new-deal-by-month")
+
+
+def test_click_a_period_lists_its_documents_and_a_quote_opens_the_highlighted_match(gap_server: str,
+                                                                                      browser: Any) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(gap_server + "/idea?q=new+deal&by=year")
+    _wait(d, "#timeline", "data-points")
+    # the period 1966 sits right after the 1965 gap: click its point
+    x, y = d.execute_script(
+        "var u = PP.charts.timeline, i = u.data[0].indexOf(arguments[0]);"
+        "return [u.valToPos(u.data[0][i], 'x'), u.valToPos(u.data[1][i], 'y')];", _seconds("1966-01-01"))
+    over = d.find_element(By.CSS_SELECTOR, "#timeline .u-over")
+    w, h = over.size["width"], over.size["height"]
+    ActionChains(d).move_to_element_with_offset(over, int(x - w / 2), int(y - h / 2)).click().perform()
+    box = _wait(d, "#period-docs[data-loaded]")
+    assert box.get_attribute("data-period") == "1966-01-01"
+    assert "4 of the 5 documents of 1966 mention it" in box.text
+    dates = [a.text for a in box.find_elements(By.CSS_SELECTOR, "a.kwic-link")]
+    assert dates and all(t.startswith("1966-") for t in dates)
+    assert len(dates) == 3 * 3 + 1  # three documents with three counted matches each, and the lone one
+    _shot(d, "idea-period-clicked")
+    box.find_elements(By.CSS_SELECTOR, "a.kwic-link")[0].click()
+    _wait(d, "article.doc-text")
+    marks = d.find_elements(By.CSS_SELECTOR, "article.doc-text mark.hit")
+    assert [m.text for m in marks] == ["New Deal", "new-deal", "NEW DEAL"]  # every counted match
+    assert d.find_element(By.ID, "original-link").get_attribute("href") == "https://example.org/addresses/1966/0"
+    assert "3 matches" in d.find_element(By.ID, "match-count").text
+    _shot(d, "document-highlighted")
+
+
+def test_measure_and_smoothing_agree_in_url_csv_and_chart(gap_server: str, browser: Any) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    d = browser
+    d.get(gap_server + "/idea?q=new+deal&by=year")
+    _wait(d, "#timeline", "data-points")
+    Select(d.find_element("id", "measure")).select_by_value("docs")
+    Select(d.find_element("id", "smooth")).select_by_value("3")
+    _wait(d, "#timeline[data-smooth='3']")
+    time.sleep(0.5)
+    d.execute_script("return 1")
+    for _ in range(50):
+        got = _plotted(d, "timeline")
+        rows = _api(gap_server, "/api/track", q="new deal", by="year", measure="docs", smooth=3)
+        if got["y"] == [r["value"] for r in rows]:
+            break
+        time.sleep(0.2)
+    assert got["y"] == pytest.approx([r["value"] for r in rows], nan_ok=True) or got["y"] == [r["value"] for r in rows]
+    assert "measure=docs" in d.current_url and "smooth=3" in d.current_url
+    csv_href = d.find_element("id", "export-csv").get_attribute("href")
+    assert "measure=docs" in csv_href and "smooth=3" in csv_href
+    with urllib.request.urlopen(csv_href) as r:
+        disposition = r.headers["Content-Disposition"]
+        lines = r.read().decode().splitlines()
+    assert "new-deal-per-year-docs-smoothed-3.csv" in disposition
+    header = lines[0].split(",")
+    vi = header.index("value")
+    csv_values = [float(x.split(",")[vi]) if x.split(",")[vi] else None for x in lines[1:]]
+    assert csv_values == [None if v is None else pytest.approx(v) for v in got["y"]]
+    # smoothing never gives a value to a year nobody said it
+    said = {int(r["period"][:4]) for r in rows if r["docs"] > 0}
+    for r, v in zip(rows, got["y"]):
+        if int(r["period"][:4]) not in said and v is not None:
+            assert v == 0
+    caption = d.find_element("id", "chart-caption").text
+    assert "documents mentioning it" in caption and "3-year centred moving average" in caption
+    _shot(d, "idea-docs-smoothed")
+
+
+def test_overview_search_typo_suggestion_and_error_page(server: str, browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     d = browser
-    d.get(server + "/")  # type: ignore[attr-defined]
+    d.get(server + "/")
     overview = _wait(d, "#overview-chart", "data-points")
     assert int(overview.get_attribute("data-points")) == 16  # 2000..2015, one bar a year
-    # keyboard-friendly search: "/" focuses the box
-    d.find_element(By.TAG_NAME, "body").send_keys("/")  # type: ignore[attr-defined]
-    box = d.switch_to.active_element  # type: ignore[attr-defined]
+    assert d.find_element(By.ID, "query-help").text.startswith("Query syntax")
+    _shot(d, "overview")
+    d.find_element(By.TAG_NAME, "body").send_keys("/")
+    box = d.switch_to.active_element
     assert box.get_attribute("id") == "q"
-    box.send_keys("big society", Keys.ENTER)
-    chart = _wait(d, "#timeline", "data-points")
-    assert int(chart.get_attribute("data-points")) == 16
-    # the chart really drew: Chart.js registered an instance with our data
-    n = d.execute_script("var c = Chart.getChart(document.getElementById('timeline'));"  # type: ignore[attr-defined]
-                         "return c ? c.data.datasets[1].data.reduce(function (a, b) { return a + b; }, 0) : -1;")
-    assert n == 2 + 6 + 8 + 3 + 1
-    verdict = d.find_element(By.ID, "verdict").text  # type: ignore[attr-defined]
-    assert any(word in verdict for word in ("dead", "dormant", "declining", "alive", "emerging"))
-    ARTIFACTS.mkdir(exist_ok=True)
-    d.save_screenshot(str(ARTIFACTS / "idea-page.png"))  # type: ignore[attr-defined]
-    assert (ARTIFACTS / "idea-page.png").stat().st_size > 10_000
-    first = d.find_element(By.CSS_SELECTOR, "a.kwic-link")  # type: ignore[attr-defined]
-    first.click()
-    _wait(d, "article.doc-text")
-    assert "/doc/d2009-0" in d.current_url  # type: ignore[attr-defined]
-    assert "big society" in d.find_element(By.CSS_SELECTOR, "article.doc-text").text.lower()  # type: ignore[attr-defined]
+    box.send_keys("big socety", Keys.ENTER)
+    _wait(d, "a.suggestion")
+    assert [a.text for a in d.find_elements(By.CSS_SELECTOR, "a.suggestion")][0] == "big society"
+    _shot(d, "idea-did-you-mean")
+    d.get(server + "/no-such-page")
+    assert "There is no page at /no-such-page" in d.find_element(By.ID, "error-message").text
+    _shot(d, "error-page")
 
 
-def test_hostile_document_does_not_run_script(server: str, browser: object) -> None:
+def test_compare_draws_the_good_terms_and_flags_the_bad_one(server: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
     d = browser
-    d.get(server + "/doc/hostile")  # type: ignore[attr-defined]
-    _wait(d, "article.doc-text")
-    assert d.execute_script("return document.querySelectorAll('article script, article img').length") == 0  # type: ignore[attr-defined]
-    assert "<script>" in d.execute_script("return document.querySelector('article').textContent")  # type: ignore[attr-defined]
+    terms = ["big society", '"broken', "service integration", "third way", "budgets", "housing", "report",
+             "localism", "charities", "neverever"]
+    d.get(server + "/compare?" + urllib.parse.urlencode({"q": terms, "by": "year"}, doseq=True))
+    chart = _wait(d, "#compare-chart", "data-failed")
+    assert chart.get_attribute("data-failed") == "1"
+    labels = d.execute_script("return PP.charts['compare-chart'].series.slice(1).map(function (s) { return s.label; })")
+    assert labels == [t for t in terms if t != '"broken']
+    flags = [f.text for f in d.find_elements(By.CSS_SELECTOR, "[data-term-flag]")]
+    assert "closing quote" in flags[1] and flags[0] == "" and flags[9] == "never mentioned"
+    got = _plotted(d, "compare-chart", 1)
+    rows = _api(server, "/api/track", q="big society", by="year")
+    assert got["y"] == pytest.approx([r["value"] for r in rows])
+    _wait(d, "#compare-body td.status-dead, #compare-body td.status-dormant, #compare-body td.status-declining")
+    _shot(d, "compare")
 
 
-def test_emerging_and_successors_pages_render_their_results(server: str, browser: object) -> None:
+def test_emerging_and_successors_pages_render_their_results(server: str, browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     d = browser
-    d.get(server + "/emerging?from=2012-01-01&to=2013-12-31")  # type: ignore[attr-defined]
+    d.get(server + "/emerging?from=2012-01-01&to=2013-12-31")
     chart = _wait(d, "#compare-chart", "data-points")
-    assert int(chart.get_attribute("data-points")) == 15 * 12 + 9  # every month from 2000-01 to 2015-09, gaps too
-    first = d.find_element(By.CSS_SELECTOR, "#emerging-table tbody tr td.phrase a")  # type: ignore[attr-defined]
+    assert int(chart.get_attribute("data-points")) == 15 * 12 + 9  # every month from 2000-01 to 2015-09
+    first = d.find_element(By.CSS_SELECTOR, "#emerging-table tbody tr td.phrase a")
     assert first.text == "service integration"
-    labels = d.execute_script(  # type: ignore[attr-defined]
-        "return Chart.getChart(document.getElementById('compare-chart')).data.datasets.map(function (s) {"
-        " return s.label; });")
+    labels = d.execute_script("return PP.charts['compare-chart'].series.slice(1).map(function (s) { return s.label; })")
     assert labels[0] == "service integration"
-    drawn = d.execute_script(  # type: ignore[attr-defined]
-        "return Chart.getChart(document.getElementById('compare-chart')).data.datasets[0].data"
-        ".filter(function (v) { return v > 0; }).length;")
-    # document i of a year is dated in month 1 + i % 9; the successor's documents are the last n of the year
+    drawn = d.execute_script("return PP.charts['compare-chart'].data[1].filter(function (v) { return v > 0; }).length")
     months = {(y, 1 + i % 9) for y, n in SUCCESSOR.items() for i in range(10 - n, 10)}
     assert drawn == len(months)
-    # from the navigation to the successors page, by keyboard: type the idea and press Enter
-    d.find_element(By.CSS_SELECTOR, "nav a[href='/successors']").click()  # type: ignore[attr-defined]
+    _shot(d, "emerging")
+    d.find_element(By.CSS_SELECTOR, "nav a[href='/successors']").click()
     box = _wait(d, "#successors-q")
-    assert d.switch_to.active_element == box  # type: ignore[attr-defined]  # autofocus: ready to type
+    assert d.switch_to.active_element == box
     box.send_keys("big society", Keys.ENTER)
     _wait(d, "#successors-list li.candidate")
-    cards = d.find_elements(By.CSS_SELECTOR, "#successors-list li.candidate")  # type: ignore[attr-defined]
+    cards = d.find_elements(By.CSS_SELECTOR, "#successors-list li.candidate")
     names = [c.find_element(By.CSS_SELECTOR, "h2 a").text for c in cards]
     assert "service integration" in names
-    card = cards[names.index("service integration")]
-    assert "picks up 100% of the lost rate" in card.text and "Context" in card.text and "√(" in card.text
-    assert card.find_element(By.CSS_SELECTOR, "meter").get_attribute("value")
-    chart = _wait(d, "#compare-chart", "data-points")
-    labels = d.execute_script(  # type: ignore[attr-defined]
-        "return Chart.getChart(document.getElementById('compare-chart')).data.datasets.map(function (s) {"
-        " return s.label; });")
+    _wait(d, "#compare-chart", "data-points")
+    labels = d.execute_script("return PP.charts['compare-chart'].series.slice(1).map(function (s) { return s.label; })")
     assert labels[0] == "big society" and "service integration" in labels
-    assert "dormant" in d.find_element(By.CSS_SELECTOR, "#old-idea .verdict").text  # type: ignore[attr-defined]
-    ARTIFACTS.mkdir(exist_ok=True)
-    d.save_screenshot(str(ARTIFACTS / "successors-page.png"))  # type: ignore[attr-defined]
+    _shot(d, "successors")
+    d.get(server + "/obituaries")
+    _wait(d, "#obituaries-table")
+    _shot(d, "obituaries")
 
 
-def test_precedents_search_by_keyboard_draws_the_timeline(server: str, browser: object) -> None:
+def test_precedents_search_by_keyboard_draws_the_timeline(server: str, browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     d = browser
-    d.get(server + "/precedents")  # type: ignore[attr-defined]
+    d.get(server + "/precedents")
     area = _wait(d, "textarea#text")
-    assert d.switch_to.active_element == area  # type: ignore[attr-defined]
+    assert d.switch_to.active_element == area
     area.send_keys("big society volunteers")
-    area.send_keys(Keys.CONTROL, Keys.ENTER)  # Ctrl+Enter searches from the description
+    area.send_keys(Keys.CONTROL, Keys.ENTER)
     bars = _wait(d, "#bars-chart", "data-points")
-    assert int(bars.get_attribute("data-points")) == 16  # strong matches per year, 2000-2015
-    summary = d.find_element(By.ID, "precedents-summary").text  # type: ignore[attr-defined]
+    assert int(bars.get_attribute("data-points")) == 16
+    summary = d.find_element(By.ID, "precedents-summary").text
     assert summary.startswith("Earliest strong match: 2009-01-15")
-    assert d.execute_script("return document.querySelectorAll('main script, main img').length") == 0  # type: ignore[attr-defined]
+    assert d.execute_script("return document.querySelectorAll('main script, main img').length") == 0
+    _shot(d, "precedents")
 
 
-def test_report_draws_every_chart_offline(tmp_path: Path, server: str, browser: object) -> None:
+def test_hostile_document_does_not_run_script(server: str, browser: Any) -> None:
+    d = browser
+    d.get(server + "/doc/hostile?q=big+society")
+    _wait(d, "article.doc-text")
+    assert d.execute_script("return document.querySelectorAll('article script, article img').length") == 0
+    assert "<script>" in d.execute_script("return document.querySelector('article').textContent")
+    assert d.execute_script("return document.querySelectorAll('article mark.hit').length") == 1
+
+
+def test_report_draws_every_chart_offline(tmp_path: Path, server: str, browser: Any) -> None:
     import policypulse
     from policypulse.query.ideas import idea_from_query
     from policypulse.report.html import write_report
 
-    store = build_store(tmp_path)
+    store = build_gap_store(tmp_path)
     with policypulse.open(store) as corpus:
-        out = write_report(corpus, [idea_from_query("big society"), idea_from_query("housing")],
-                           tmp_path / "report.html")
+        out = write_report(corpus, [idea_from_query("new deal"), idea_from_query("schools")], tmp_path / "report.html")
+        rows = corpus.track("new deal", by="year")
     html = out.read_text(encoding="utf-8")
-    # nothing is fetched: no element loads a remote address (license comments may name web sites)
-    assert re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html) is None
+    assert re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html) is None  # nothing is fetched
     assert "<link" not in html and '<script src' not in html
+    assert "NaT" not in html and ">None<" not in html and not re.search(r"\d\.\d+e-\d\d", html.split("report-data")[0])
     d = browser
-    d.execute_cdp_cmd("Network.enable", {})  # type: ignore[attr-defined]
-    d.execute_cdp_cmd("Network.emulateNetworkConditions", {  # type: ignore[attr-defined]
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.emulateNetworkConditions", {
         "offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0})
     try:
-        d.get(out.as_uri())  # type: ignore[attr-defined]
-        _wait(d, "canvas.report-chart[data-index='1']", "data-points")
-        points = d.execute_script(  # type: ignore[attr-defined]
-            "return Array.from(document.querySelectorAll('canvas')).map(function (c) {"
-            " return Number(c.getAttribute('data-points') || 0); });")
+        d.get(out.as_uri())
+        _wait(d, ".report-chart[data-index='1']", "data-points")
+        points = d.execute_script("return Array.from(document.querySelectorAll('.chart')).map(function (c) {"
+                                  " return Number(c.getAttribute('data-points') || 0); });")
         assert points == [16, 16, 16]
-        ARTIFACTS.mkdir(exist_ok=True)
-        d.save_screenshot(str(ARTIFACTS / "report.png"))  # type: ignore[attr-defined]
+        got = _plotted(d, "report-chart-0")
+        want = [None if t == 0 else 100 * n / t for n, t in zip(rows["docs"], rows["total_docs"])]
+        assert got["y"] == [None if w is None else pytest.approx(w) for w in want]
+        assert "How this was produced" in d.page_source and "store version 1" in d.find_element("id", "provenance").text
+        _shot(d, "report")
     finally:
-        d.execute_cdp_cmd("Network.emulateNetworkConditions", {  # type: ignore[attr-defined]
+        d.execute_cdp_cmd("Network.emulateNetworkConditions", {
             "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})

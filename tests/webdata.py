@@ -64,3 +64,38 @@ def build_indexes(store: str) -> None:
         index_phrases(st)
     with policypulse.open(store) as corpus:
         build_index(corpus)
+
+
+# -- a corpus with coverage gaps: what the charts must draw beside them ------------------------------
+GAP_YEARS = (1965, 1968, 1973)  # no documents at all in these years
+# documents per year saying "new deal": 1964 and 1966 sit beside the 1965 gap, 1974 right after 1973
+NEW_DEAL = {1962: 1, 1964: 2, 1966: 3, 1967: 1, 1969: 2, 1974: 1}
+
+
+def gap_records() -> list[dict]:
+    """Four documents a year, 1960-1975, none in GAP_YEARS; each has a web address."""
+    rows = []
+    for year in range(1960, 1976):
+        if year in GAP_YEARS:
+            continue
+        for i in range(4):
+            text = f"Address {year} {i} on roads, schools and farms."
+            if i < NEW_DEAL.get(year, 0):
+                text += " The New Deal built much; a new-deal for cities, and the NEW DEAL again."
+            rows.append({"id": f"g{year}-{i}", "date": f"{year}-0{1 + i}-10", "source": "addresses",
+                         "title": f"Address {year}/{i}", "url": f"https://example.org/addresses/{year}/{i}",
+                         "text": text})
+    # one more, alone in its month (October 1966, between empty months): a chart by month must still show it
+    rows.append({"id": "g1966-lone", "date": "1966-10-10", "source": "addresses", "title": "Autumn 1966",
+                 "url": "https://example.org/addresses/1966/lone", "text": "An autumn word on the New Deal."})
+    return rows
+
+
+def build_gap_store(root: Path) -> str:
+    """Ingest the gap corpus into ``root/gapstore`` and return its path."""
+    src = root / "gaps.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in gap_records()) + "\n", encoding="utf-8")
+    store = root / "gapstore"
+    report = policypulse.ingest(store, [src])
+    assert report.accepted == 4 * (16 - len(GAP_YEARS)) + 1 and not report.rejected
+    return str(store)

@@ -1,10 +1,15 @@
-"""The shareable report: one self-contained HTML file (chart library and data inlined, nothing fetched)."""
+"""The shareable report: one self-contained HTML file (chart library and data inlined, nothing fetched).
+
+It shows the same charts as the dashboard (the same ``value`` column, drawn by the same script), the
+lifecycle's own verdicts in plain words, the quotes that were counted, and how it was produced.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from importlib import resources
+import platform
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +18,9 @@ import jinja2
 from policypulse import __version__
 from policypulse.api import Corpus
 from policypulse.cli.output import frame_records, jsonable
-from policypulse.describe import lifespan_sentence, verdict_text
+from policypulse.describe import lifespan_sentence
 from policypulse.query.ideas import Idea
+from policypulse.report import measures, present
 
 
 def _static(name: str) -> str:
@@ -26,22 +32,46 @@ def _script_json(value: Any) -> str:
     return json.dumps(jsonable(value), ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def build_report(corpus: Corpus, ideas: list[Idea], *, by: str = "year", kwic_lines: int = 5) -> str:
+def _versions() -> list[tuple[str, str]]:
+    out = [("policypulse", __version__), ("Python", platform.python_version())]
+    for pkg in ("duckdb", "pandas", "numpy", "scipy", "statsmodels"):
+        try:
+            out.append((pkg, metadata.version(pkg)))
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def build_report(corpus: Corpus, ideas: list[Idea], *, by: str = "year", kwic_lines: int = 5,
+                 measure: str = measures.DEFAULT_MEASURE, smooth: int = 1) -> str:
     """Render the report for ``ideas`` over ``corpus`` as an HTML string."""
+    from policypulse.report.figures import life_window
+
+    measures.check_measure(measure), measures.check_smooth(smooth)
     stats = corpus.stats(by=by)
     track = corpus.track(ideas, by=by)
     result = corpus.lifecycle(ideas, by=by)
     lifecycles = result.to_dicts()
     sections = []
     for idea, lc in zip(ideas, lifecycles):
-        rows = track[track["idea"] == idea.name][["period", "docs", "mentions", "total_docs", "rate", "coverage"]]
+        df = track[track["idea"] == idea.name].reset_index(drop=True)
+        rows = df[["period", "docs", "mentions", "total_docs", "total_words", "rate", "coverage"]].copy()
+        rows["value"] = measures.values(df, measure, smooth)
+        ends = rows["period"].shift(-1)
+        rows["period_end"] = [present_end(p, e, by) for p, e in zip(rows["period"], ends)]
         kwic = corpus.kwic(idea, limit=kwic_lines)
+        lcj = jsonable(lc)
+        w = life_window(df, by)
         sections.append({
             "idea": idea.name,
-            "aliases": ", ".join(idea.aliases),
-            "lc": jsonable(lc),
-            "verdict": verdict_text(lc),
-            "sentence": lifespan_sentence(lc),
+            "aliases": idea.aliases,
+            "exclude": list(getattr(idea, "exclude", ()) or ()),
+            "lc": lcj,
+            "verdict": present.verdict(lcj),
+            "facts": present.facts(lcj, by),
+            "phases": present.phases(lcj, by),
+            "sentence": lifespan_sentence(lcj),
+            "window": [w[0].date().isoformat(), w[1].date().isoformat()] if w else None,
             "rows": frame_records(rows),
             "kwic": frame_records(kwic),
         })
@@ -50,19 +80,34 @@ def build_report(corpus: Corpus, ideas: list[Idea], *, by: str = "year", kwic_li
         autoescape=jinja2.select_autoescape(["html"]),
     )
     template = env.get_template("report.html")
-    data = {"overview": frame_records(stats["per_period"]), "ideas": [
-        {"idea": s["idea"], "rows": s["rows"], "lc": s["lc"]} for s in sections]}
+    data = {"overview": frame_records(stats["per_period"]), "by": by, "measure": measure, "ideas": [
+        {"idea": s["idea"], "rows": s["rows"], "lc": s["lc"], "window": s["window"]} for s in sections]}
+    prov = corpus.provenance(command="report", ideas=[i.to_dict() for i in ideas], by=by, measure=measure,
+                             smooth=smooth)
+    params = (result.provenance or {}).get("parameters", {}) if hasattr(result, "provenance") else {}
     return template.render(
-        stats=stats, sections=sections, by=by, version=__version__,
-        provenance=corpus.provenance(command="report", ideas=[i.to_dict() for i in ideas], by=by),
-        generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        chart_js=_static("vendor/chart.umd.min.js").replace("</script", "<\\/script"),
+        stats=stats, sections=sections, by=by, version=__version__, measure=measure, smooth=smooth,
+        describe=measures.describe(measure, smooth, by), provenance=prov, lifecycle_params=params,
+        software=_versions(), corpus_name=Path(str(prov["store"])).name,
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        chart_js=_static("vendor/uPlot.iife.min.js").replace("</script", "<\\/script"),
+        chart_css=_static("vendor/uPlot.min.css"),
         app_js=_static("app.js"), style=_static("style.css"), data_json=_script_json(data),
     )
 
 
-def write_report(corpus: Corpus, ideas: list[Idea], out: str | Path, *, by: str = "year") -> Path:
+def present_end(period: Any, following: Any, by: str) -> str:
+    """The last day of a period (the day before the next one starts)."""
+    import pandas as pd
+
+    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+            "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}[by]
+    return str((pd.Timestamp(period) + step - pd.Timedelta(days=1)).date().isoformat())
+
+
+def write_report(corpus: Corpus, ideas: list[Idea], out: str | Path, *, by: str = "year",
+                 measure: str = measures.DEFAULT_MEASURE, smooth: int = 1) -> Path:
     """Write the report to ``out`` and return its path."""
     path = Path(out)
-    path.write_text(build_report(corpus, ideas, by=by), encoding="utf-8")
+    path.write_text(build_report(corpus, ideas, by=by, measure=measure, smooth=smooth), encoding="utf-8")
     return path

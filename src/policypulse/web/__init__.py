@@ -1,1 +1,1 @@
-"""The local web dashboard (FastAPI, Jinja2, bundled Chart.js)."""
+"""The local web dashboard (FastAPI, Jinja2, bundled uPlot)."""

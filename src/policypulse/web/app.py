@@ -1,4 +1,9 @@
-"""The local dashboard: FastAPI pages over a store, each with a JSON twin; read-only by construction."""
+"""The local dashboard: FastAPI pages over a store, each with a JSON twin; read-only by construction.
+
+Pages render at once from cheap answers (counts, documents); the lifecycle (a bootstrap), figures and
+the vocabulary are computed by a separate worker process (web/slow.py) and fetched by the page after it
+is drawn, so cheap requests never queue behind expensive ones.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,15 @@ import hmac
 import ipaddress
 import json
 import os
+import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,15 +27,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import policypulse
 from policypulse import __version__
 from policypulse.cli.output import frame_records, jsonable
-from policypulse.describe import verdict_text
 from policypulse.errors import PolicyPulseError, QuerySyntaxError, UsageError
-from policypulse.web import discovery
+from policypulse.report import measures, present
+from policypulse.report.figures import life_window
+from policypulse.web import discovery, slow
 from policypulse.web.cache import CorpusPool, ResultCache
-from policypulse.web.discovery import Ideas, NotBuiltError
+from policypulse.web.discovery import NotBuiltError
+from policypulse.web.help import QUERY_HELP, common_words_warning, suggest
 
 WEB_DIR = Path(str(resources.files("policypulse") / "web"))
 TRACK_FIELDS = ["idea", "period", "docs", "mentions", "total_docs", "rate", "coverage"]
 CACHE_SIZE = 256
+MAX_COMPARE = 10
+BYS = ("day", "week", "month", "quarter", "year")
+Ideas = Annotated[list[str] | None, Query()]
+URL_KEYS = ("url", "link", "permalink", "web_url", "uri")
 
 
 def error_body(message: str) -> dict[str, str]:
@@ -47,21 +59,53 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def slug(text: str) -> str:
+    """A file-name-safe form of a query: 'great society' -> 'great-society'."""
+    s = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+    return s[:60] or "query"
+
+
+def _period_ends(periods: pd.Series, by: str) -> list[str]:
+    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+            "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}[by]
+    return [(p + step - pd.Timedelta(days=1)).date().isoformat() for p in pd.to_datetime(periods)]
+
+
+def _original_url(doc: dict[str, Any]) -> str | None:
+    """The record's web address, where it has one (a ``url`` field kept in meta, or an id that is a URL)."""
+    meta = doc.get("meta")
+    try:
+        fields = json.loads(meta) if isinstance(meta, str) and meta else {}
+    except ValueError:
+        fields = {}
+    for key in URL_KEYS:
+        value = fields.get(key) if isinstance(fields, dict) else None
+        if isinstance(value, str) and re.match(r"https?://", value):
+            return value
+    did = str(doc.get("doc_id") or "")
+    return did if re.match(r"https?://", did) else None
+
+
 class Dashboard:
     """Answers the dashboard's questions from one store, caching results per store version."""
 
-    def __init__(self, store: str | Path, *, workers: int | None = None) -> None:
+    def __init__(self, store: str | Path, *, workers: int | None = None, slow_processes: bool = True) -> None:
         self.store = str(store)
-        with policypulse.open(self.store):  # fail at start-up, not on the first request
-            pass
+        with policypulse.open(self.store) as c:  # fail at start-up, not on the first request
+            self.label = slow.corpus_label(c).rsplit(" (", 1)[0]
         self.pool = CorpusPool(self.store, workers or min(4, os.cpu_count() or 1))
         self.cache = ResultCache(CACHE_SIZE)
+        self.slow = slow.SlowWork(workers=1, processes=slow_processes)
 
     def version(self) -> int:
         """The latest completed store version (new ingests become visible between requests)."""
         from policypulse.corpus.store import Store
 
         return Store(self.store).version
+
+    def corpus_label(self, version: int) -> str:
+        """How exports name the corpus."""
+        return f"{self.label} (version {version})"
 
     def track(self, version: int, q: str, by: str) -> pd.DataFrame:
         """An idea's track rows (cached per version)."""
@@ -70,28 +114,55 @@ class Dashboard:
                 return c.track(q, by=by)
         return self.cache.get(("track", version, q, by), compute)
 
-    def track_json(self, version: int, q: str, by: str) -> bytes:
-        """The track rows as the JSON body of /api/track, serialised once (the charts ask for it most)."""
+    def track_rows(self, version: int, q: str, by: str, measure: str, smooth: int) -> list[dict[str, Any]]:
+        """The rows of /api/track: contract fields, the period's last day, words, and the plotted value."""
+        def compute() -> list[dict[str, Any]]:
+            df = self.track(version, q, by)
+            out = df[TRACK_FIELDS + ["total_words"]].copy()
+            out["period_end"] = _period_ends(out["period"], by)
+            out["measure"], out["smooth"] = measure, smooth
+            out["value"] = measures.values(df, measure, smooth)
+            return frame_records(out)
+        return self.cache.get(("rows", version, q, by, measure, smooth), compute)
+
+    def track_json(self, version: int, q: str, by: str, measure: str, smooth: int) -> bytes:
+        """The rows as the JSON body of /api/track, serialised once (the charts ask for it most)."""
         def compute() -> bytes:
-            rows = frame_records(self.track(version, q, by)[TRACK_FIELDS])
+            rows = self.track_rows(version, q, by, measure, smooth)
             return json.dumps(rows, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
-        return self.cache.get(("track.json", version, q, by), compute)
+        return self.cache.get(("track.json", version, q, by, measure, smooth), compute)
 
-    def lifecycle(self, version: int, q: str, by: str) -> dict[str, Any]:
-        """An idea's lifecycle fields and its verdict in words (cached per version)."""
-        def compute() -> dict[str, Any]:
-            with self.pool.borrow(version) as c:
-                lc: dict[str, Any] = c.lifecycle(q, by=by).to_dicts()[0]
-            lc["verdict_text"] = verdict_text(lc)
-            return lc
-        return self.cache.get(("lifecycle", version, q, by), compute)
+    async def lifecycle(self, version: int, q: str, by: str) -> dict[str, Any]:
+        """An idea's lifecycle fields, computed by the slow worker (cached per version)."""
+        self.track(version, q, by)  # a bad query fails here, at once, with its own message
+        lc: dict[str, Any] = await self.slow.get(("lifecycle", version, q, by), slow.lifecycle_job,
+                                                 self.store, version, q, by)
+        return self.decorate(lc, by)
 
-    def kwic(self, version: int, q: str, limit: int) -> list[dict[str, Any]]:
-        """Keyword-in-context lines as JSON-ready rows (cached per version)."""
+    def cached_lifecycle(self, version: int, q: str, by: str) -> dict[str, Any] | None:
+        """The lifecycle if already computed (never waits)."""
+        lc = self.slow.cached(("lifecycle", version, q, by))
+        return None if lc is None else self.decorate(lc, by)
+
+    @staticmethod
+    def decorate(lc: dict[str, Any], by: str) -> dict[str, Any]:
+        """The lifecycle with its verdict sentence and the card's readable rows."""
+        out = dict(lc)
+        out["verdict_text"] = present.verdict(lc)
+        out["display"] = {"facts": present.facts(lc, by), "phases": present.phases(lc, by),
+                          "peak": present.period_label(lc.get("peak"), by),
+                          "last_mention": present.day_label(lc.get("last_mention")),
+                          "forecast": present.forecast_label(lc, by),
+                          "forecast_interval": present.interval_label(lc.get("forecast_interval"), by)}
+        return out
+
+    def kwic(self, version: int, q: str, limit: int, date_from: str | None = None,
+             date_to: str | None = None) -> list[dict[str, Any]]:
+        """Keyword-in-context lines as JSON-ready rows, optionally within a period (cached per version)."""
         def compute() -> list[dict[str, Any]]:
             with self.pool.borrow(version) as c:
-                return frame_records(c.kwic(q, limit=limit))
-        return self.cache.get(("kwic", version, q, limit), compute)
+                return frame_records(c.kwic(q, limit=limit, date_from=date_from, date_to=date_to))
+        return self.cache.get(("kwic", version, q, limit, date_from, date_to), compute)
 
     def overview(self, version: int, by: str) -> dict[str, Any]:
         """Documents and words per period and per source (cached per version)."""
@@ -106,28 +177,73 @@ class Dashboard:
             con = c.store.connection(version)
             rows = con.execute(
                 "SELECT doc_id, date, date_precision, date_source, source, title, text, origin_file, "
-                "origin_record FROM docs WHERE doc_id = ? ORDER BY date LIMIT 1", [doc_id]).df()
-        return None if rows.empty else frame_records(rows)[0]
+                "origin_record, meta FROM docs WHERE doc_id = ? ORDER BY date LIMIT 1", [doc_id]).df()
+        if rows.empty:
+            return None
+        doc: dict[str, Any] = frame_records(rows)[0]
+        doc["url"] = _original_url(doc)
+        doc.pop("meta", None)
+        return doc
+
+    async def vocabulary(self, version: int) -> dict[str, int]:
+        """Word -> documents (in a sample), computed once per version by the slow worker."""
+        vocab: dict[str, int] = await self.slow.get(("vocab", version), slow.vocabulary_job, self.store, version)
+        return vocab
+
+    async def help_for(self, version: int, q: str, by: str) -> dict[str, Any]:
+        """'Did you mean' for a query with no match; a warning for one made of very common words."""
+        df = self.track(version, q, by)
+        docs = int(df["docs"].sum())
+        out: dict[str, Any] = {"matches": docs, "suggestions": [], "warning": None}
+        total = int(df["total_docs"].sum())
+        if docs == 0:
+            vocab = await self.vocabulary(version)
+            for cand in suggest(q, vocab):
+                try:
+                    n = int(self.track(version, cand, by)["docs"].sum())
+                except PolicyPulseError:
+                    continue
+                if n:
+                    out["suggestions"].append({"query": cand, "documents": n})
+        else:
+            out["warning"] = common_words_warning(q, docs, total)
+        return out
 
 
 def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: list[str] | None = None,
-               workers: int | None = None) -> FastAPI:
+               workers: int | None = None, slow_processes: bool = True) -> FastAPI:
     """The dashboard app over ``store``; with ``token`` every request must carry it.
 
-    ``workers`` bounds the analyses computed at once (default: the cores, at most 4); answers already
-    cached are served meanwhile.
+    ``workers`` bounds the cheap computations run at once (default: the cores, at most 4); slow ones
+    (lifecycles, figures) run in one separate worker process (``slow_processes=False``: a thread).
     """
-    board = Dashboard(store, workers=workers)
+    board = Dashboard(store, workers=workers, slow_processes=slow_processes)
     app = FastAPI(title="policypulse", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.board = board
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))  # autoescape is on for .html
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     hosts = set(allowed_hosts or []) | {"127.0.0.1", "localhost", "[::1]", "testserver"}
 
+    @app.on_event("shutdown")
+    def stop_workers() -> None:
+        board.slow.close()
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/") or request.url.path.startswith("/static/")
+
+    def error_response(request: Request, message: str, status: int) -> Response:
+        if wants_json(request):
+            return JSONResponse(error_body(message), status_code=status)
+        titles = {400: "That request could not be answered", 401: "A token is needed", 404: "Not found",
+                  409: "Not built yet", 422: "That could not be computed"}
+        return page(request, "error.html", status_code=status, message=message,
+                    title=titles.get(status, "Something went wrong"))
+
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:
         # DNS-rebinding defence: a page on another site cannot reach us under its own host name.
-        host = (request.headers.get("host") or "").rsplit(":", 1)[0] if not (request.headers.get("host") or "").startswith("[") \
-            else (request.headers.get("host") or "").split("]")[0] + "]"
+        raw = request.headers.get("host") or ""
+        host = raw.split("]")[0] + "]" if raw.startswith("[") else raw.rsplit(":", 1)[0]
         if host not in hosts:
             return JSONResponse(error_body(f"host {host!r} is not allowed"), status_code=400)
         if token is not None:
@@ -140,30 +256,35 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
             response.set_cookie("pp_token", token, httponly=True, samesite="strict")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
+        # The embeddable chart view may be framed by other pages; nothing else may.
+        frames = "*" if request.url.path == "/embed" else "'none'"
         response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "connect-src 'self'; frame-ancestors 'none'")
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+            f"connect-src 'self'; frame-ancestors {frames}")
         return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return JSONResponse(error_body(str(exc.detail)), status_code=exc.status_code)
+        message = str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"There is no page at {request.url.path}."
+        return error_response(request, message, exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(x) for x in first.get("loc", []) if x != "query")
-        return JSONResponse(error_body(f"{where}: {first.get('msg', 'invalid request')}"), status_code=400)
+        return error_response(request, f"{where}: {first.get('msg', 'invalid request')}", 400)
 
     @app.exception_handler(PolicyPulseError)
     async def pp_error(request: Request, exc: PolicyPulseError) -> Response:
         status = 400 if isinstance(exc, (UsageError, QuerySyntaxError)) else 422
         if isinstance(exc, NotBuiltError):  # an index not built yet: the state of the store, not the request
             status = exc.status_code
-        return JSONResponse(error_body(str(exc)), status_code=status)
+        return error_response(request, str(exc), status)
 
     def _by(by: str) -> str:
-        if by not in ("day", "week", "month", "quarter", "year"):
+        if by not in BYS:
             raise UsageError(f"unknown period by={by!r}; choose day, week, month, quarter or year")
         return by
 
@@ -174,31 +295,103 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
             raise UsageError("query too long (at most 500 characters)")
         return q
 
+    def _date(value: str | None, name: str) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return pd.Timestamp(value.strip()).date().isoformat()
+        except (ValueError, OverflowError):
+            raise UsageError(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
+
+    def _ideas(q: list[str] | None) -> list[str]:
+        ideas = [x.strip() for x in q or [] if x.strip()]
+        if len(ideas) > MAX_COMPARE:
+            raise UsageError(f"at most {MAX_COMPARE} ideas at once, got {len(ideas)}")
+        return [_q(x) for x in ideas]
+
+    def csv_response(df: pd.DataFrame, name: str) -> Response:
+        out = df.copy()
+        for col in out.columns:
+            if pd.api.types.is_datetime64_any_dtype(out[col]):
+                out[col] = out[col].dt.strftime("%Y-%m-%d")
+        return Response(out.to_csv(index=False), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    def export_name(qs: list[str], by: str, measure: str, smooth: int, ext: str) -> str:
+        what = "-vs-".join(slug(q) for q in qs)[:120]
+        sm = f"-smoothed-{smooth}" if smooth > 1 else ""
+        return f"policypulse-{what}-per-{by}-{measure}{sm}.{ext}"
+
     # -- JSON API -------------------------------------------------------------------------------
     @app.get("/api/track")
-    def api_track(q: str = Query(...), by: str = "year", format: str = "json") -> Response:
-        version, q, by = board.version(), _q(q), _by(by)
+    def api_track(q: Ideas = None, by: str = "year", measure: str = measures.DEFAULT_MEASURE,
+                  smooth: int = 1, format: str = "json") -> Response:
+        version, by = board.version(), _by(by)
+        qs = _ideas(q)
+        if not qs:
+            raise UsageError("empty query: give q=...")
+        measures.check_measure(measure), measures.check_smooth(smooth)
         if format == "csv":
-            out = board.track(version, q, by)[TRACK_FIELDS].copy()
-            out["period"] = out["period"].dt.strftime("%Y-%m-%d")
-            return PlainTextResponse(out.to_csv(index=False), media_type="text/csv",
-                                     headers={"Content-Disposition": 'attachment; filename="track.csv"'})
-        return Response(board.track_json(version, q, by), media_type="application/json")
+            frames = []
+            for item in qs:
+                frames.append(pd.DataFrame(board.track_rows(version, item, by, measure, smooth)))
+            out = pd.concat(frames, ignore_index=True)
+            out.insert(len(out.columns), "corpus", board.corpus_label(version))
+            return csv_response(out, export_name(qs, by, measure, smooth, "csv"))
+        if format != "json":
+            raise UsageError(f"unknown format={format!r}; choose json or csv")
+        if len(qs) == 1:
+            return Response(board.track_json(version, qs[0], by, measure, smooth), media_type="application/json")
+        rows = [r for item in qs for r in board.track_rows(version, item, by, measure, smooth)]
+        return JSONResponse(rows)
 
     @app.get("/api/lifecycle")
-    def api_lifecycle(q: str = Query(...), by: str = "year") -> Response:
-        return JSONResponse(jsonable(board.lifecycle(board.version(), _q(q), _by(by))))
+    async def api_lifecycle(q: str = Query(...), by: str = "year") -> Response:
+        return JSONResponse(jsonable(await board.lifecycle(board.version(), _q(q), _by(by))))
 
     @app.get("/api/kwic")
-    def api_kwic(q: str = Query(...), limit: int = Query(20, ge=1, le=500)) -> Response:
-        return JSONResponse(board.kwic(board.version(), _q(q), limit))
+    def api_kwic(q: str = Query(...), limit: int = Query(20, ge=1, le=500), date_from: str | None = Query(None, alias="from"),
+                 date_to: str | None = Query(None, alias="to"), format: str = "json") -> Response:
+        d0, d1 = _date(date_from, "from"), _date(date_to, "to")
+        rows = board.kwic(board.version(), _q(q), limit, d0, d1)
+        if format == "csv":
+            name = f"policypulse-{slug(q)}-in-context" + (f"-{d0}-to-{d1}" if d0 or d1 else "") + ".csv"
+            return csv_response(pd.DataFrame(rows, columns=["doc_id", "date", "source", "title", "left", "match",
+                                                            "right"]), name)
+        return JSONResponse(rows)
+
+    @app.get("/api/help")
+    async def api_help(q: str = Query(...), by: str = "year") -> Response:
+        return JSONResponse(await board.help_for(board.version(), _q(q), _by(by)))
 
     @app.get("/api/overview")
-    def api_overview(by: str = "year") -> Response:
-        s = board.overview(board.version(), _by(by))
+    def api_overview(by: str = "year", format: str = "json") -> Response:
+        version = board.version()
+        s = board.overview(version, _by(by))
+        if format == "csv":
+            return csv_response(s["per_period"], f"policypulse-{slug(board.label)}-documents-per-{by}.csv")
         return JSONResponse(jsonable({k: v for k, v in s.items()}))
 
-    @app.get("/api/doc/{doc_id}")
+    @app.get("/api/figure")
+    async def api_figure(q: Ideas = None, by: str = "year", measure: str = measures.DEFAULT_MEASURE,
+                         smooth: int = 1, format: str = "png", date_from: str | None = Query(None, alias="from"),
+                         date_to: str | None = Query(None, alias="to")) -> Response:
+        version, by, qs = board.version(), _by(by), _ideas(q)
+        if not qs:
+            raise UsageError("empty query: give q=...")
+        measures.check_measure(measure), measures.check_smooth(smooth)
+        if format not in ("png", "svg"):
+            raise UsageError(f"unknown format={format!r}; choose png or svg")
+        d0, d1 = _date(date_from, "from"), _date(date_to, "to")
+        for item in qs:
+            board.track(version, item, by)  # a bad query fails here with its own message
+        body = await board.slow.get(("figure", version, tuple(qs), by, measure, smooth, format, d0, d1),
+                                    slow.figure_job, board.store, version, qs, by, measure, smooth, format, d0, d1)
+        media = "image/png" if format == "png" else "image/svg+xml"
+        return Response(body, media_type=media, headers={
+            "Content-Disposition": f'attachment; filename="{export_name(qs, by, measure, smooth, format)}"'})
+
+    @app.get("/api/doc/{doc_id:path}")
     def api_doc(doc_id: str) -> Response:
         doc = board.document(board.version(), doc_id)
         if doc is None:
@@ -208,9 +401,11 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
     # -- pages ----------------------------------------------------------------------------------
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("q", "")
-        return templates.TemplateResponse(request, name, {"version": __version__, "store": board.store,
-                                                          "store_version": board.version(), **context},
-                                          status_code=status_code)
+        context.setdefault("by", "year")
+        return templates.TemplateResponse(request, name, {
+            "version": __version__, "store": board.store, "store_label": board.label,
+            "store_version": board.version(), "query_help": QUERY_HELP, "measures": measures.MEASURES,
+            **context}, status_code=status_code)
 
     discovery.register(app, board.store, board.version, page)
 
@@ -220,34 +415,96 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
         return page(request, "overview.html", active="overview", stats=s, by=by,
                     sources=frame_records(s["per_source"].head(50)))
 
-    @app.get("/idea", response_class=HTMLResponse)
-    def idea(request: Request, q: str = "", by: str = "year") -> HTMLResponse:
-        try:
-            lc = board.lifecycle(board.version(), _q(q), _by(by))
-            lines = board.kwic(board.version(), q, 20)
-            error = None
-        except PolicyPulseError as exc:
-            lc, lines, error = None, [], str(exc)
-        return page(request, "idea.html", q=q, by=by, lc=lc, lines=lines, error=error,
-                    status_code=400 if error else 200)
+    def view_state(q: str, by: str, measure: str, smooth: int, date_from: str | None,
+                   date_to: str | None) -> dict[str, Any]:
+        measures.check_measure(measure), measures.check_smooth(smooth)
+        return {"q": q, "by": by, "measure": measure, "smooth": smooth, "date_from": date_from or "",
+                "date_to": date_to or "", "describe": measures.describe(measure, smooth, by)}
 
-    @app.get("/compare", response_class=HTMLResponse)
-    def compare(request: Request, q: Ideas = None, by: str = "year") -> HTMLResponse:
-        ideas = [x for x in q or [] if x.strip()][:8]
-        rows = []
-        error = None
+    @app.get("/idea", response_class=HTMLResponse)
+    async def idea(request: Request, q: str = "", by: str = "year", measure: str = measures.DEFAULT_MEASURE,
+                   smooth: int = 1, date_from: str | None = Query(None, alias="from"),
+                   date_to: str | None = Query(None, alias="to")) -> HTMLResponse:
+        # First paint: counts only (milliseconds); the lifecycle and the chart's rows are fetched after.
+        error, lc, window, hint = None, None, None, {"matches": 0, "suggestions": [], "warning": None}
         try:
-            for item in ideas:
-                rows.append(board.lifecycle(board.version(), _q(item), _by(by)))
+            version, by = board.version(), _by(by)
+            state = view_state(_q(q), by, measure, smooth, _date(date_from, "from"), _date(date_to, "to"))
+            df = board.track(version, q, by)
+            lc = board.cached_lifecycle(version, q, by)
+            w = life_window(df, by)
+            window = [w[0].date().isoformat(), w[1].date().isoformat()] if w else None
+            docs = int(df["docs"].sum())
+            hint["matches"] = docs
+            if docs:
+                hint["warning"] = common_words_warning(q, docs, int(df["total_docs"].sum()))
+            elif board.slow.cached(("vocab", version)) is not None:
+                hint = await board.help_for(version, q, by)
         except PolicyPulseError as exc:
             error = str(exc)
-        return page(request, "compare.html", active="compare", ideas=ideas, rows=rows, by=by, error=error)
+            state = {"q": q, "by": by if by in BYS else "year", "measure": measures.DEFAULT_MEASURE, "smooth": 1,
+                     "date_from": "", "date_to": "", "describe": ""}
+        return page(request, "idea.html", lc=lc, error=error, window=window, hint=hint, **state,
+                    status_code=400 if error else 200)
 
-    @app.get("/doc/{doc_id}", response_class=HTMLResponse)
-    def doc(request: Request, doc_id: str) -> HTMLResponse:
+    @app.get("/embed", response_class=HTMLResponse)
+    def embed(request: Request, q: str = "", by: str = "year", measure: str = measures.DEFAULT_MEASURE,
+              smooth: int = 1, date_from: str | None = Query(None, alias="from"),
+              date_to: str | None = Query(None, alias="to")) -> HTMLResponse:
+        state = view_state(_q(q), _by(by), measure, smooth, _date(date_from, "from"), _date(date_to, "to"))
+        df = board.track(board.version(), q, by)
+        w = life_window(df, by)
+        return page(request, "embed.html", window=[w[0].date().isoformat(), w[1].date().isoformat()] if w else None,
+                    **state)
+
+    @app.get("/compare", response_class=HTMLResponse)
+    def compare(request: Request, q: Ideas = None, by: str = "year", measure: str = measures.DEFAULT_MEASURE,
+                smooth: int = 1) -> HTMLResponse:
+        ideas = [x.strip() for x in q or [] if x.strip()][:MAX_COMPARE]
+        error = None
+        try:
+            state = view_state("", _by(by), measure, smooth, None, None)
+        except PolicyPulseError as exc:
+            error = str(exc)
+            state = {"by": "year", "measure": measures.DEFAULT_MEASURE, "smooth": 1, "describe": ""}
+        state.pop("q", None)
+        return page(request, "compare.html", active="compare", ideas=ideas, max_ideas=MAX_COMPARE, error=error,
+                    **state, status_code=400 if error else 200)
+
+    @app.get("/doc/{doc_id:path}", response_class=HTMLResponse)
+    def doc(request: Request, doc_id: str, q: str = "") -> HTMLResponse:
         d = board.document(board.version(), doc_id)
         if d is None:
-            raise StarletteHTTPException(404, f"no document {doc_id!r}")
-        return page(request, "doc.html", doc=d)
+            raise StarletteHTTPException(404, f"There is no document with id {doc_id!r} in this store.")
+        parts, n_matches = highlight(d["text"], q)
+        return page(request, "doc.html", doc=d, parts=parts, n_matches=n_matches, hq=q, q="")
 
     return app
+
+
+def highlight(text: str, q: str) -> tuple[list[tuple[str, bool]], int]:
+    """The document's text cut into (piece, is_match) for every match the query counts."""
+    from policypulse.kwic import display_text, find_spans
+    from policypulse.query.ideas import idea_from_query
+
+    shown = display_text(text)
+    if not q.strip():
+        return [(shown, False)], 0
+    try:
+        node = idea_from_query(q).query
+    except PolicyPulseError:
+        return [(shown, False)], 0
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    spans = find_spans(shown, node)
+    for a, b in spans:
+        if a < at:
+            continue
+        parts.append((shown[at:a], False))
+        parts.append((shown[a:b], True))
+        at = b
+    parts.append((shown[at:], False))
+    return parts, len(spans)
+
+
+__all__ = ["create_app", "error_body", "highlight", "is_loopback"]

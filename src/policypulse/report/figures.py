@@ -1,0 +1,166 @@
+"""Publication figures (PNG/SVG) drawn from the same values as the dashboard's chart and the CSV.
+
+Every figure states what it plots (measure, period, smoothing), the corpus, the date it was made and,
+for one idea, the lifecycle's verdict; it has a white background so it pastes into any document.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from policypulse.report import measures, present
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+COLOURS = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e", "#a16207", "#be185d", "#475569",
+           "#0369a1"]
+PHASE_COLOURS: dict[str, str] = {
+    "latent": "#eef2f6", "rise": "#dcfce7", "emerging": "#dcfce7", "peak": "#fef3c7", "decline": "#ffedd5",
+    "sustained": "#e0f2fe", "relaunch": "#dbeafe", "resurrection": "#f3e8ff", "dormant": "#e5e7eb",
+    "dead": "#d1d5db",
+}
+GAP_COLOUR = "#fecaca"
+FORMATS = ("png", "svg")
+
+
+def life_window(rows: pd.DataFrame, by: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The periods an idea was alive, padded: what a chart shows first (None if it was never said)."""
+    periods = pd.to_datetime(rows["period"]).reset_index(drop=True)
+    said = np.flatnonzero(rows["docs"].to_numpy() > 0)
+    if said.size == 0 or periods.empty:
+        return None
+    a, b = int(said[0]), int(said[-1])
+    pad = max(3, int(round(0.15 * (b - a + 1))))
+    return periods.iloc[max(0, a - pad)], periods.iloc[min(len(periods) - 1, b + pad)]
+
+
+def _period_end(periods: pd.DatetimeIndex, by: str) -> pd.DatetimeIndex:
+    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+            "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}[by]
+    return pd.DatetimeIndex([p + step for p in periods])
+
+
+def draw(ax: Axes, track: pd.DataFrame, lcs: Sequence[dict[str, Any]], *, by: str, measure: str, smooth: int,
+         date_from: str | None = None, date_to: str | None = None) -> Axes:
+    """Draw ideas' values on ``ax``: lines broken at coverage gaps, lone periods as dots, gaps shaded,
+    and for a single idea its phases, peak, last mention and forecast interval."""
+    import matplotlib.dates as mdates
+
+    names = list(dict.fromkeys(track["idea"]))
+    first = track[track["idea"] == names[0]].reset_index(drop=True) if names else track
+    periods = pd.DatetimeIndex(pd.to_datetime(first["period"]))
+    ends = _period_end(periods, by) if len(periods) else periods
+    gap = first["total_docs"].to_numpy() == 0 if len(first) else np.array([], bool)
+    one = len(names) == 1 and len(lcs) == 1
+    if one:
+        seen: set[str] = set()
+        for ph in lcs[0].get("phases") or []:
+            name = str(ph.get("phase"))
+            a, b = pd.Timestamp(ph["start"]), pd.Timestamp(ph["end"])
+            b_end = ends[periods.get_loc(b)] if b in periods else b
+            ax.axvspan(a, b_end, color=PHASE_COLOURS.get(name.split()[0], "#f1f5f9"), lw=0, zorder=0,
+                       label=None if name in seen else f"phase: {name}")
+            seen.add(name)
+    for i in np.flatnonzero(gap):
+        ax.axvspan(periods[i], ends[i], color=GAP_COLOUR, alpha=0.6, lw=0, zorder=0.5,
+                   label="no documents (coverage gap)" if i == np.flatnonzero(gap)[0] else None)
+    for k, name in enumerate(names):
+        rows = track[track["idea"] == name].reset_index(drop=True)
+        y = measures.values(rows, measure, smooth)
+        colour = COLOURS[k % len(COLOURS)]
+        ax.plot(periods, y, "-", color=colour, lw=1.8, label=name if len(names) > 1 else measures.MEASURES[measure].unit,
+                zorder=3)
+        prev = np.concatenate([[np.nan], y[:-1]])
+        nxt = np.concatenate([y[1:], [np.nan]])
+        lone = ~np.isnan(y) & np.isnan(prev) & np.isnan(nxt)  # a covered period between gaps: no line to draw
+        ax.plot(periods[lone], y[lone], "o", color=colour, ms=4, zorder=3)
+    if one:
+        lc = lcs[0]
+        rows = first
+        y = measures.values(rows, measure, smooth)
+        if lc.get("peak"):
+            pk = pd.Timestamp(lc["peak"])
+            if pk in periods:
+                yv = y[periods.get_loc(pk)]
+                ax.plot([pk], [yv], "v", color="#a16207", ms=9, zorder=4, label=f"peak ({present.period_label(pk, by)})")
+        if lc.get("last_mention"):
+            lm = pd.Timestamp(lc["last_mention"])
+            ax.axvline(lm, color="#b91c1c", ls="--", lw=1.2, zorder=2,
+                       label=f"last mention ({present.day_label(lm)})")
+        iv = lc.get("forecast_interval") or [None, None]
+        if lc.get("forecast_last_mention") and present.interval_label(iv, by):
+            lo, hi = pd.Timestamp(iv[0]), pd.Timestamp(iv[1])
+            ax.axvspan(lo, hi, color="#7e22ce", alpha=0.10, lw=0, zorder=1,
+                       label=f"forecast last mention ({present.interval_label(iv, by)})")
+    ax.set_ylabel(measures.MEASURES[measure].label)
+    ax.set_ylim(bottom=0)
+    window = None
+    if date_from or date_to:
+        window = (pd.Timestamp(date_from) if date_from else periods[0], pd.Timestamp(date_to) if date_to else ends[-1])
+    elif len(names) == 1:
+        window = life_window(first, by)
+    elif names:
+        wins = [w for w in (life_window(track[track["idea"] == n].reset_index(drop=True), by) for n in names) if w]
+        window = (min(w[0] for w in wins), max(w[1] for w in wins)) if wins else None
+    if window is not None and len(periods):
+        lo, hi = window
+        hi_end = ends[periods.get_loc(hi)] if hi in periods else hi
+        ax.set_xlim(lo, hi_end)
+        vis = (periods >= lo) & (periods <= hi)
+        top = np.nanmax(np.concatenate([measures.values(track[track["idea"] == n].reset_index(drop=True), measure,
+                                                        smooth)[vis] for n in names])) if vis.any() else np.nan
+        if np.isfinite(top) and top > 0:
+            ax.set_ylim(0, top * 1.15)
+    span_years = (ax.get_xlim()[1] - ax.get_xlim()[0]) / 365.25
+    if by == "year" or span_years > 12:
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    else:
+        loc = mdates.AutoDateLocator(maxticks=10)
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    return ax
+
+
+def figure(track: pd.DataFrame, lcs: Sequence[dict[str, Any]], *, by: str, measure: str, smooth: int,
+           corpus_label: str, date_from: str | None = None, date_to: str | None = None) -> Figure:
+    """A whole figure: title, what is plotted, corpus and date, the verdict (one idea), the chart."""
+    from matplotlib.figure import Figure
+
+    measures.check_measure(measure)
+    fig = Figure(figsize=(10, 5.2), facecolor="white", layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_facecolor("white")
+    names = list(dict.fromkeys(track["idea"]))
+    title = names[0] if len(names) == 1 else " vs ".join(names)
+    sub = f"{measures.describe(measure, smooth, by)} · corpus {corpus_label} · made {present.today()} with policypulse"
+    if len(names) == 1 and lcs:
+        verdict = present.verdict(lcs[0])
+        forecast = present.forecast_label(lcs[0], by)
+        sub = f"{verdict}" + (f"; forecast last mention {forecast}" if forecast else "") + "\n" + sub
+    fig.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
+    ax.set_title(sub, loc="left", fontsize=8.5, color="#334155")
+    draw(ax, track, lcs, by=by, measure=measure, smooth=smooth, date_from=date_from, date_to=date_to)
+    return fig
+
+
+def figure_bytes(track: pd.DataFrame, lcs: Sequence[dict[str, Any]], *, by: str, measure: str, smooth: int,
+                 fmt: str, corpus_label: str, date_from: str | None = None, date_to: str | None = None) -> bytes:
+    """The figure as PNG or SVG bytes (white background)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown figure format {fmt!r}; choose png or svg")
+    fig = figure(track, lcs, by=by, measure=measure, smooth=smooth, corpus_label=corpus_label,
+                 date_from=date_from, date_to=date_to)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=150, facecolor="white")
+    return buf.getvalue()
