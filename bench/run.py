@@ -876,7 +876,7 @@ def main(argv: list[str] | None = None) -> None:
                          "default all 1,000 (with the token index they take seconds)")
     ap.add_argument("--no-quarter", action="store_true", help="skip the quarter-size ingest (memory flatness)")
     ap.add_argument("--no-profile", action="store_true", help="skip the cProfile of ingest")
-    ap.add_argument("--web-clients", type=int, default=32, help="web: concurrent clients (default 32)")
+    ap.add_argument("--web-clients", type=int, default=16, help="web: concurrent clients (default 16)")
     ap.add_argument("--web-duration", type=float, default=60.0, help="web: seconds of load per scenario (default 60)")
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}

@@ -160,18 +160,35 @@ def _demo_more(corpus: object, target: str, wl_path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from policypulse.cli.lifecycle_cmds import _render, save_plot
+    from policypulse.cli.lifecycle_cmds import _render
     from policypulse.query.ideas import load_ideas
     from policypulse.report.html import write_report
 
     ideas = load_ideas(wl_path)
     result = corpus.lifecycle(ideas, by="year")  # type: ignore[attr-defined]
     _render(result, "table", None)
+    from policypulse.report.figures import figure_bytes
+
     figures = Path(target) / "figures"
     figures.mkdir(exist_ok=True)
-    for lc in result:
-        save_plot([lc], figures / f"{lc.idea.lower().replace(' ', '-')}.png")
-    save_plot(result, figures / "compare.png", compare=True)
+    # The same figures as the dashboard's exports: stated measure, no smoothing, verdict, white background.
+    track = corpus.track(ideas, by="year")  # type: ignore[attr-defined]
+    label = f"{Path(target).resolve().name} (version {corpus.version})"  # type: ignore[attr-defined]
+    for lc, d in zip(result, result.to_dicts()):
+        rows = track[track["idea"] == lc.idea]
+        (figures / f"{lc.idea.lower().replace(' ', '-')}.png").write_bytes(
+            figure_bytes(rows, [d], by="year", measure="share", smooth=1, fmt="png", corpus_label=label))
+    (figures / "compare.png").write_bytes(
+        figure_bytes(track, [], by="year", measure="share", smooth=1, fmt="png", corpus_label=label))
     report_path = write_report(corpus, ideas, Path(target) / "report.html", by="year")  # type: ignore[arg-type]
+    # What the dashboard's discovery pages read (the dashboard only reads the store, it never builds them).
+    from policypulse.corpus.store import Store as StoreDir
+    from policypulse.discover import index_phrases
+    from policypulse.precedents import build_index
+
+    sys.stderr.write("building the phrase statistics and the passage index for the discovery pages...\n")
+    with StoreDir(target) as st:
+        index_phrases(st)
+    build_index(corpus)
     print(f"\nFigures: {figures}/  Report: {report_path}\n"
           f"Next: policypulse serve {target}   (the dashboard on http://127.0.0.1:8000/)")

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 
 COLOURS = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e", "#a16207", "#be185d", "#475569",
            "#0369a1"]
-PHASE_COLOURS: dict[str, str] = {
-    "latent": "#eef2f6", "rise": "#dcfce7", "emerging": "#dcfce7", "peak": "#fef3c7", "decline": "#ffedd5",
-    "sustained": "#e0f2fe", "relaunch": "#dbeafe", "resurrection": "#f3e8ff", "dormant": "#e5e7eb",
-    "dead": "#d1d5db",
+PHASE_COLOURS: dict[str, str] = {  # the dashboard's phase strip colours, on white
+    "latent": "#c8d0da", "rise": "#8fdcaa", "emerging": "#8fdcaa", "peak": "#f1d06b", "decline": "#fbb27a",
+    "sustained": "#7fcbee", "relaunch": "#94b8f8", "resurrection": "#c9a2f8", "dormant": "#aab3bf",
+    "dead": "#8a8f99",
 }
 GAP_COLOUR = "#fecaca"
 FORMATS = ("png", "svg")
@@ -65,8 +65,9 @@ def draw(ax: Axes, track: pd.DataFrame, lcs: Sequence[dict[str, Any]], *, by: st
             name = str(ph.get("phase"))
             a, b = pd.Timestamp(ph["start"]), pd.Timestamp(ph["end"])
             b_end = ends[periods.get_loc(b)] if b in periods else b
-            ax.axvspan(a, b_end, color=PHASE_COLOURS.get(name.split()[0], "#f1f5f9"), lw=0, zorder=0,
-                       label=None if name in seen else f"phase: {name}")
+            # a strip along the top: phases never hide the gaps or the data
+            ax.axvspan(a, b_end, ymin=0.95, ymax=1.0, color=PHASE_COLOURS.get(name.split()[0], "#f1f5f9"), lw=0.5,
+                       ec="white", zorder=1, label=None if name in seen else f"phase: {name}")
             seen.add(name)
     for i in np.flatnonzero(gap):
         ax.axvspan(periods[i], ends[i], color=GAP_COLOUR, alpha=0.6, lw=0, zorder=0.5,
@@ -117,7 +118,7 @@ def draw(ax: Axes, track: pd.DataFrame, lcs: Sequence[dict[str, Any]], *, by: st
         top = np.nanmax(np.concatenate([measures.values(track[track["idea"] == n].reset_index(drop=True), measure,
                                                         smooth)[vis] for n in names])) if vis.any() else np.nan
         if np.isfinite(top) and top > 0:
-            ax.set_ylim(0, top * 1.15)
+            ax.set_ylim(0, top * 1.2)
     span_years = (ax.get_xlim()[1] - ax.get_xlim()[0]) / 365.25
     if by == "year" or span_years > 12:
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
@@ -148,7 +149,10 @@ def figure(track: pd.DataFrame, lcs: Sequence[dict[str, Any]], *, by: str, measu
         verdict = present.verdict(lcs[0])
         forecast = present.forecast_label(lcs[0], by)
         sub = f"{verdict}" + (f"; forecast last mention {forecast}" if forecast else "") + "\n" + sub
+    import textwrap
+
     fig.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
+    sub = "\n".join(textwrap.fill(line, 120) for line in sub.split("\n"))
     ax.set_title(sub, loc="left", fontsize=8.5, color="#334155")
     draw(ax, track, lcs, by=by, measure=measure, smooth=smooth, date_from=date_from, date_to=date_to)
     return fig

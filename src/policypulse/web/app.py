@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -65,10 +66,14 @@ def slug(text: str) -> str:
     return s[:60] or "query"
 
 
-def _period_ends(periods: pd.Series, by: str) -> list[str]:
-    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
-            "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}[by]
-    return [(p + step - pd.Timedelta(days=1)).date().isoformat() for p in pd.to_datetime(periods)]
+def _period_ends(periods: np.ndarray, by: str) -> np.ndarray:
+    """The last day of each period (datetime64[D] period starts in, the same out)."""
+    if by == "day":
+        return periods
+    if by == "week":
+        return periods + np.timedelta64(6, "D")
+    unit, step = {"month": ("M", 1), "quarter": ("M", 3), "year": ("Y", 1)}[by]
+    return (periods.astype(f"datetime64[{unit}]") + step).astype("datetime64[D]") - np.timedelta64(1, "D")
 
 
 def _original_url(doc: dict[str, Any]) -> str | None:
@@ -114,22 +119,27 @@ class Dashboard:
                 return c.track(q, by=by)
         return self.cache.get(("track", version, q, by), compute)
 
-    def track_rows(self, version: int, q: str, by: str, measure: str, smooth: int) -> list[dict[str, Any]]:
-        """The rows of /api/track: contract fields, the period's last day, words, and the plotted value."""
-        def compute() -> list[dict[str, Any]]:
+    def track_frame(self, version: int, q: str, by: str, measure: str, smooth: int) -> pd.DataFrame:
+        """The rows of /api/track: contract fields, words, the period's last day, and the plotted value."""
+        def compute() -> pd.DataFrame:
             df = self.track(version, q, by)
-            out = df[TRACK_FIELDS + ["total_words"]].copy()
-            out["period_end"] = _period_ends(out["period"], by)
-            out["measure"], out["smooth"] = measure, smooth
-            out["value"] = measures.values(df, measure, smooth)
-            return frame_records(out)
+            periods = df["period"].to_numpy(dtype="datetime64[D]")
+            out = pd.DataFrame({
+                "idea": df["idea"].to_numpy(), "period": np.datetime_as_string(periods, unit="D"),
+                "docs": df["docs"].to_numpy(), "mentions": df["mentions"].to_numpy(),
+                "total_docs": df["total_docs"].to_numpy(), "rate": df["rate"].to_numpy(),
+                "coverage": df["coverage"].to_numpy(), "total_words": df["total_words"].to_numpy(),
+                "period_end": np.datetime_as_string(_period_ends(periods, by), unit="D"),
+                "measure": measure, "smooth": smooth, "value": measures.values(df, measure, smooth)})
+            return out
         return self.cache.get(("rows", version, q, by, measure, smooth), compute)
 
     def track_json(self, version: int, q: str, by: str, measure: str, smooth: int) -> bytes:
         """The rows as the JSON body of /api/track, serialised once (the charts ask for it most)."""
         def compute() -> bytes:
-            rows = self.track_rows(version, q, by, measure, smooth)
-            return json.dumps(rows, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+            # pandas writes JSON in C: a Python dict per row costs ten times more at 300 rows
+            text = self.track_frame(version, q, by, measure, smooth).to_json(orient="records", double_precision=15)
+            return text.encode("utf-8")
         return self.cache.get(("track.json", version, q, by, measure, smooth), compute)
 
     async def lifecycle(self, version: int, q: str, by: str) -> dict[str, Any]:
@@ -331,19 +341,15 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
         if not qs:
             raise UsageError("empty query: give q=...")
         measures.check_measure(measure), measures.check_smooth(smooth)
-        if format == "csv":
-            frames = []
-            for item in qs:
-                frames.append(pd.DataFrame(board.track_rows(version, item, by, measure, smooth)))
-            out = pd.concat(frames, ignore_index=True)
-            out.insert(len(out.columns), "corpus", board.corpus_label(version))
-            return csv_response(out, export_name(qs, by, measure, smooth, "csv"))
-        if format != "json":
+        if format not in ("json", "csv"):
             raise UsageError(f"unknown format={format!r}; choose json or csv")
-        if len(qs) == 1:
+        if format == "json" and len(qs) == 1:
             return Response(board.track_json(version, qs[0], by, measure, smooth), media_type="application/json")
-        rows = [r for item in qs for r in board.track_rows(version, item, by, measure, smooth)]
-        return JSONResponse(rows)
+        out = pd.concat([board.track_frame(version, item, by, measure, smooth) for item in qs], ignore_index=True)
+        if format == "json":
+            return Response(out.to_json(orient="records", double_precision=15), media_type="application/json")
+        out["corpus"] = board.corpus_label(version)
+        return csv_response(out, export_name(qs, by, measure, smooth, "csv"))
 
     @app.get("/api/lifecycle")
     async def api_lifecycle(q: str = Query(...), by: str = "year") -> Response:

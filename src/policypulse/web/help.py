@@ -19,7 +19,7 @@ QUERY_HELP: list[tuple[str, str]] = [
     ("#bigsociety", "the hashtag only"),
 ]
 # The words a query may not consist of alone: they are in most documents of any English corpus.
-COMMON_SHARE = 0.2
+COMMON_SHARE = 0.5
 _STOP = frozenset(
     "a an and are as at be but by for from has have he her his i in is it its of on or our that the their "
     "there these they this to was we were which will with you not no all can more one so than them who".split())

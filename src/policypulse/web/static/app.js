@@ -14,6 +14,9 @@
     resurrection: "rgba(168,85,247,0.16)"
   };
   var GAP_FILL = "rgba(220,38,38,0.16)";
+  var STRIP = 16; // CSS pixels of the phase strip at the top of a chart
+  var PHASE_STRIP = {};
+  Object.keys(PHASE_COLORS).forEach(function (k) { PHASE_STRIP[k] = PHASE_COLORS[k].replace(/[0-9.]+\)$/, "0.55)"); });
   var MEASURE_LABELS = {
     share: "% of documents mentioning it", words: "mentions per million words",
     docs: "documents mentioning it", mentions: "mentions (every occurrence)"
@@ -104,11 +107,13 @@
           (state.phases || []).forEach(function (p) {
             var a = xpx(u, ts(p.start)), b = xpx(u, state.endOf(p.end));
             if (b < left || a > right) return;
-            ctx.fillStyle = PHASE_COLORS[(p.phase || "").split(" ")[0].toLowerCase()] || "rgba(148,163,184,0.12)";
-            ctx.fillRect(a, top, b - a, h);
+            // phases: a labelled strip along the top, so that they never hide the gaps or the data
+            ctx.fillStyle = PHASE_STRIP[(p.phase || "").split(" ")[0].toLowerCase()] || "rgba(148,163,184,0.5)";
+            ctx.fillRect(a, top, b - a, STRIP * pr);
+            ctx.strokeStyle = "#ffffff"; ctx.lineWidth = pr; ctx.strokeRect(a, top, b - a, STRIP * pr);
             ctx.font = (11 * pr) + "px sans-serif";
             var text = p.phase, w = ctx.measureText(text).width;
-            if (b - a > w + 6 * pr) { ctx.fillStyle = "#334155"; ctx.fillText(text, Math.max(a, left) + 3 * pr, top + 13 * pr); }
+            if (b - a > w + 6 * pr) { ctx.fillStyle = "#0f172a"; ctx.fillText(text, Math.max(a, left) + 3 * pr, top + 12 * pr); }
           });
           state.rows.forEach(function (r) {
             if (r.coverage !== "gap") return;
@@ -188,7 +193,7 @@
     el.innerHTML = "";
     var u = new uPlot({
       width: size(el).width, height: opts.height || 340,
-      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.12 : 1]; } } },
+      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.2 : 1]; } } },
       axes: [timeAxis(by), valueAxis(measure)],
       cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 8 } },
       legend: { show: true, live: true },
@@ -417,7 +422,7 @@
       lc.display.phases.forEach(function (p) {
         var item = document.createElement("span"), sw = document.createElement("span");
         item.className = "legend-item"; sw.className = "swatch";
-        sw.style.background = PHASE_COLORS[p.phase.split(" ")[0].toLowerCase()] || "rgba(148,163,184,0.12)";
+        sw.style.background = PHASE_STRIP[p.phase.split(" ")[0].toLowerCase()] || "rgba(148,163,184,0.5)";
         item.appendChild(sw); item.appendChild(document.createTextNode(p.phase + ": " + p.span)); leg.appendChild(item);
       });
       var gap = document.createElement("span"), gs = document.createElement("span");
