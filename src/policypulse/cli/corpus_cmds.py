@@ -189,6 +189,6 @@ def _demo_more(corpus: object, target: str, wl_path: str) -> None:
     sys.stderr.write("building the phrase statistics and the passage index for the discovery pages...\n")
     with StoreDir(target) as st:
         index_phrases(st)
-    build_index(corpus)
+    build_index(corpus)  # type: ignore[arg-type]
     print(f"\nFigures: {figures}/  Report: {report_path}\n"
           f"Next: policypulse serve {target}   (the dashboard on http://127.0.0.1:8000/)")
