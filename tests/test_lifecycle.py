@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import integrate, stats
 
 import policypulse.lifecycle as lifecycle
 from lifecycle_sim import N_PERIODS, alive_ideas, frame, planted_set, random_lives, wave
@@ -174,7 +175,7 @@ def test_as_of_gives_the_verdict_of_the_time():
     during = analyse(p.series, "month", idea="flash", as_of="2005-03-15")
     assert during.status == "emerging" and during.series_end.isoformat() == "2005-03-01"
     after = analyse(p.series, "month", idea="flash", as_of="2009-01-01")
-    assert after.status == "dead" and after.death_p_value < 1e-6
+    assert after.status == "dead" and after.death_p_value < after.verdict_level
 
 
 def test_to_dict_is_the_json_contract(planted):
@@ -302,8 +303,12 @@ def test_read_counts_with_totals(tmp_path):
     assert list(f["docs"]) == [3, 5, 0, 0] and list(f["total_docs"]) == [100, 120, 0, 90]  # March is a gap
     assert "coverage gaps" in f.attrs["notes"][0]
     lc = analyse(f, by, idea="x", n_boot=0)
-    # Leave-last-out rate (3 + 5 - 1) / 220 over April's 90 documents; the March gap adds nothing.
-    assert lc.death_p_value == pytest.approx(math.exp(-7 / 220 * 90))
+    # The rate leaves out the first and the last mention (both selected): Gamma(3 + 5 - 2, 220); the
+    # silence is April's 90 documents (the March gap adds nothing). Predictive P(0) = (220 / 310) ** 6,
+    # checked here against the integral of exp(-90 * rate) over that gamma density.
+    ref, _ = integrate.quad(lambda r: math.exp(-90 * r) * stats.gamma.pdf(r, 6, scale=1 / 220), 0, 1)
+    assert lc.death_p_value == pytest.approx((220 / 310) ** 6)
+    assert lc.death_p_value == pytest.approx(ref, rel=1e-6)
     assert lc.status == "dormant"
 
 
@@ -426,6 +431,7 @@ def test_public_surface_is_complete_and_sorted():
         "series",
         "status",
         "survival",
+        "verdict",
         "waves",
     }
     assert public - (modules - exported) == exported

@@ -21,9 +21,10 @@ from .phases import downs_stages, life_phases
 from .result import IdeaLifecycle, LifecycleResult
 from .series import PERIOD_DAYS, RECENT_WINDOW, SMOOTH_WIDTH, Series, from_frame, shift_periods
 from .status import decide_status
+from .verdict import verdict_text
 from .waves import find_waves
 
-METHOD_VERSION = "lifecycle-1"  # bump when a definition or default changes results
+METHOD_VERSION = "lifecycle-2"  # bump when a definition or default changes results
 THIN_MENTIONS = 3  # a death verdict resting on fewer recent mentions than this is flagged
 GAPPY_SHARE = 0.2  # flag series whose periods are more than a fifth coverage gaps
 
@@ -141,16 +142,25 @@ def _analyse_series(
     lc.relaunches, lc.relaunch_dates = len(relaunch), [_d(s.periods[i]) for i in relaunch]
     lc.resurrections, lc.resurrection_dates = len(resurrections), [_d(s.periods[i]) for i in resurrections]
 
-    dt = death_test(s, engine=engine)
+    dt = death_test(s, engine=engine, alpha=alpha)
     lc.death_p_value = dt.p_value
+    lc.death_probability = dt.death_probability
+    lc.verdict_level = dt.level
     lc.expected_mentions_in_silence = dt.expected
     lc.recent_rate = dt.recent_rate
+    lc.dispersion = dt.dispersion
     lc.status = decide_status(s, em.index, pk, dt, alpha)
+    if dt.last_use is not None and dt.last_use != last:
+        lc.last_use = _d(s.periods[dt.last_use])
+    lc.echoes = len(dt.echoes)
+    lc.echo_dates = sorted({_d(s.periods[i]) for i in dt.echoes})
+    lc.verdict_basis = _basis(s, dt)
     if dt.used_decay_model:
         notes.append("silence judged against the fitted decay, which is lower than the recent rate")
 
     end_i = int(cov[-1])
-    lc.lifespan_days = float((s.end_of(last) - s.periods[birth]).days)
+    use_end = dt.last_use if dt.last_use is not None else last
+    lc.lifespan_days = float((s.end_of(use_end) - s.periods[birth]).days)
     lc.lifespan_censored = lc.status != "dead"
 
     # Decay models: the main wave (global peak) for the half-life, the last wave for the forecast.
@@ -203,6 +213,7 @@ def _analyse_series(
     lc.downs_stage = stages[-1][0] if stages and stages[-1][2] == s.n - 1 else None
 
     lc.coverage_warning = _coverage_warning(s, dt, lc.status)
+    lc.verdict_text = verdict_text(lc)
     if lc.coverage_warning:
         warnings.warn(f"{idea}: {lc.coverage_warning}", StatisticalWarning, stacklevel=3)
     lc.notes = notes
@@ -238,6 +249,32 @@ def _sighting_days(s: Series, mentioned: np.ndarray) -> np.ndarray:
     """Mid-period day of each period with a mention: the sighting record for OLE."""
     starts = np.array([_days(s.periods[i]) for i in mentioned[-10:]])
     return starts + PERIOD_DAYS[s.by] / 2.0
+
+
+def _basis(s: Series, dt: Any) -> str | None:
+    """What the verdict rests on, in one line (None when there is no silence to judge)."""
+    if dt.p_value is None or dt.rate_periods == 0:
+        return None
+    unit = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters", "year": "years"}[s.by]
+    parts = [
+        f"a rate of use of {_per_million(dt.recent_rate)} per million documents, from {dt.rate_mentions} "
+        f"mentions over {dt.rate_periods} covered {unit}",
+        f"{dt.silent_periods} covered {unit} of silence since the last use, in which "
+        f"{dt.expected:.1f} mentions would have been expected",
+    ]
+    if dt.dispersion > 1.05:
+        parts.append(f"counts {dt.dispersion:.1f} times as variable as chance alone (allowed for)")
+    if dt.used_decay_model:
+        parts.append("the fitted decay's lower rate")
+    if dt.gap_periods:
+        parts.append(f"{dt.gap_periods} {unit} without coverage left out")
+    return "; ".join(parts)
+
+
+def _per_million(rate: float) -> str:
+    """A rate per document as a readable number per million documents."""
+    v = rate * 1e6
+    return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
 
 
 def _coverage_warning(s: Series, dt: Any, status: str) -> str | None:

@@ -34,6 +34,11 @@ CONTRACT_FIELDS: tuple[str, ...] = (
     "forecast_last_mention",
     "forecast_interval",
     "phases",
+    "first_doc_id",
+    "last_doc_id",
+    "death_probability",
+    "echoes",
+    "verdict_text",
 )
 
 
@@ -58,7 +63,11 @@ def _json(value: Any) -> Any:
 
 @dataclass
 class IdeaLifecycle:
-    """Everything the lifecycle analysis says about one idea (dates are period starts)."""
+    """Everything the lifecycle analysis says about one idea.
+
+    Dates are period starts, except first_mention and last_mention, which are the first and last
+    documents' own days when the analysis ran on a store (`exact_days`).
+    """
 
     idea: str
     by: str
@@ -79,6 +88,17 @@ class IdeaLifecycle:
     lifespan_censored: bool = True
     time_to_peak_days: float | None = None
     death_p_value: float | None = None
+    death_probability: float | None = None
+    verdict_level: float | None = None  # the level death_p_value is compared with (set for repeated looks)
+    verdict_text: str = ""
+    verdict_basis: str | None = None
+    last_use: date | None = None  # the last use when later mentions are echoes (else None)
+    echoes: int = 0
+    echo_dates: list[date] = field(default_factory=list)
+    dispersion: float | None = None
+    first_doc_id: str | None = None
+    last_doc_id: str | None = None
+    exact_days: bool = False  # first/last mention are the documents' own days (else period starts)
     expected_mentions_in_silence: float | None = None
     recent_rate: float | None = None
     forecast_last_mention: date | None = None
@@ -139,9 +159,12 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "last_mention",
     "lifespan_days",
     "death_p_value",
+    "death_probability",
+    "echoes",
     "forecast_last_mention",
     "downs_stage",
     "coverage_warning",
+    "verdict_text",
 )
 
 

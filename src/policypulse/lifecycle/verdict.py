@@ -1,0 +1,74 @@
+"""The verdict in plain words: one sentence a journalist can quote, with its uncertainty."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .result import IdeaLifecycle
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def when(d: date | None, by: str, exact: bool = False) -> str:
+    """A date as precise as it is known: '14 January 1969' for a day, 'January 1969', 'Q1 1969', '1969'."""
+    if d is None:
+        return "an unknown date"
+    if exact or by == "day":
+        return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    if by == "week":
+        return f"the week of {d.day} {_MONTHS[d.month - 1]} {d.year}"
+    if by == "month":
+        return f"{_MONTHS[d.month - 1]} {d.year}"
+    if by == "quarter":
+        return f"Q{(d.month - 1) // 3 + 1} {d.year}"
+    return f"{d.year}"
+
+
+def percent(p: float) -> str:
+    """A probability as a percentage that never rounds to a false certainty ('>99%', '<1%')."""
+    v = 100.0 * p
+    if v > 99.0:
+        return ">99%"
+    if v < 1.0:
+        return "<1%"
+    return f"{v:.0f}%"
+
+
+def verdict_text(lc: IdeaLifecycle) -> str:
+    """One sentence on whether the idea is alive, with the evidence and its uncertainty."""
+    name = f"'{lc.idea}'"
+    if lc.status == "unborn" or lc.last_mention is None:
+        return f"{name} is never mentioned in this corpus."
+    last = when(lc.last_mention, lc.by, lc.exact_days)
+    use = when(lc.last_use, lc.by) if lc.last_use else last
+    prob = lc.death_probability
+    if lc.status == "dead":
+        head = (f"Probably dead: {percent(prob)} that {name} is no longer in use"
+                if prob is not None else f"Dead: {name} is no longer in use")
+        text = f"{head}; last used {use}"
+        if lc.echoes:
+            many = "mention looks" if lc.echoes == 1 else "mentions look"
+            text += f"; {lc.echoes} later {many} back at it (last {last})"
+        return text + "."
+    if lc.status == "dormant":
+        odds = f" ({percent(prob)} that it is no longer in use)" if prob is not None else ""
+        return (f"Gone quiet: {name} was last mentioned {last}; the silence is not yet long enough to call "
+                f"it dead{odds}.")
+    forecast = ""
+    if lc.forecast_last_mention is not None:
+        forecast = f"; its last mention is forecast for about {lc.forecast_last_mention.year}"
+        if lc.forecast_interval and lc.forecast_interval[0] and lc.forecast_interval[1]:
+            lo, hi = lc.forecast_interval[0].year, lc.forecast_interval[1].year
+            if lo != hi:
+                forecast += f" (95% between {lo} and {hi})"
+    if lc.status == "declining":
+        return f"Declining: {name} is still used but far less than at its peak (last mentioned {last}){forecast}."
+    if lc.status == "emerging":
+        born = when(lc.emergence, lc.by) if lc.emergence else last
+        return f"Emerging: {name} entered sustained use in {born} (last mentioned {last})."
+    return f"Alive: {name} is still in use (last mentioned {last}){forecast}."
