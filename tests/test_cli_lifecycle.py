@@ -106,9 +106,12 @@ def test_compare_and_backtest(sotu_store: tuple[Path, dict], tmp_path: Path) -> 
     rows = json.loads(run("backtest", str(store), "great society", "strategic defense initiative", "war on poverty",
                           "--by", "year", "--cuts", "8", "--verdicts", "--format", "json").stdout)
     # a verdict for every (idea, cut) at which the idea had been born: 8 cuts from 1849 to 2024
-    assert 0 < bt["summary"]["verdicts"] == len(rows) <= 24
-    assert bt["summary"]["dead_calls"] == sum(r["status"] == "dead" for r in rows)
-    assert bt["summary"]["false_deaths"] == sum(r["status"] == "dead" and r["mentioned_again"] for r in rows)
+    assert 0 < len(rows) <= 24
+    ours = next(r for r in bt["summary"] if r["method"] == "policypulse")
+    assert [r["method"] for r in bt["summary"]] == ["policypulse", "naive", "solow", "ole"]
+    assert ours["scored_cuts"] == sum(r["scored"] for r in rows) and bt["horizon_periods"] == 20
+    dead = {(r["idea"], r["silence_since"]) for r in rows if r["policypulse"] and r["scored"]}
+    assert ours["dead_silences"] == len(dead)
 
 
 def test_api_lifecycle_result_object(sotu_store: tuple[Path, dict]) -> None:

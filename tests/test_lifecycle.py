@@ -279,20 +279,35 @@ def test_survival_by_era_with_censoring():
 def test_backtest_counts_false_deaths_and_calibration():
     ps = planted_set(seed=0)
     series = {k: ps[k].series for k in ("flash", "resurrected", "still alive")}
-    bt = backtest(series, "month", cut_dates=["2004-01-01", "2006-06-01", "2008-01-01", "2015-01-01"])
+    cuts = ["2004-01-01", "2006-06-01", "2008-01-01", "2009-01-01", "2010-01-01", "2015-01-01", "2018-01-01"]
+    bt = backtest(series, "month", cut_dates=cuts)
     v = bt.verdicts.set_index(["idea", "cut"])
-    # Called dead in 2008 and then resurrected in 2010: a false death, counted.
+    # Called dead in 2008 and then resurrected in 2010, within the 60-month horizon: a false death.
     row = v.loc[("resurrected", pd.Timestamp("2008-01-01"))]
-    assert row["status"] == "dead" and bool(row["mentioned_again"])
-    assert v.loc[("flash", pd.Timestamp("2008-01-01")), "status"] == "dead"
-    assert not v.loc[("flash", pd.Timestamp("2008-01-01")), "mentioned_again"]
-    dead = bt.verdicts[bt.verdicts["status"] == "dead"]
-    assert bt.false_death_rate == pytest.approx(dead["mentioned_again"].mean())
-    assert bt.calibration["verdicts"].sum() == bt.verdicts["silent"].sum()
-    assert {"death_p_value", "verdicts", "mentioned_again", "share_mentioned_again"} <= set(
-        bt.calibration.columns
-    )
-    assert int(bt.summary["false_deaths"].iloc[0]) >= 1
+    assert row["status"] == "dead" and row["scored"] and bool(row["used_again"])
+    assert v.loc[("flash", pd.Timestamp("2009-01-01")), "status"] == "dead"
+    assert not v.loc[("flash", pd.Timestamp("2009-01-01")), "used_again"]
+    # The horizon of a 2018 cut runs past the series' end (2019-12): kept, not scored.
+    assert not v.loc[("flash", pd.Timestamp("2018-01-01")), "scored"]
+    # Each silence scored once: the flash is called dead at two scored cuts but is one silence.
+    ours = bt.silences[bt.silences["method"] == "policypulse"]
+    assert len(ours[ours["idea"] == "flash"]) == 1
+    assert bt.false_death_rate == pytest.approx(ours["used_again"].mean())
+    summary = bt.summary.set_index("method")
+    assert list(summary.index) == ["policypulse", "naive", "solow", "ole"]
+    assert summary.loc["policypulse", "ideas_wrongly_called_dead"] == 1
+    # The naive baseline calls every long silence dead: at least as many calls as the test makes.
+    assert summary.loc["naive", "dead_silences"] >= summary.loc["policypulse", "dead_silences"]
+    assert {"death_probability", "verdicts", "used_again", "share_used_again"} <= set(bt.calibration.columns)
+
+
+def test_backtest_scores_forecasts_only_before_the_last_use():
+    ps = planted_set(seed=0)
+    bt = backtest({"flash": ps["flash"].series}, "month", cut_dates=["2005-03-01", "2005-06-01", "2009-01-01"])
+    v = bt.verdicts.set_index("cut")
+    last = pd.Timestamp(ps["flash"].series["period"].iloc[ps["flash"].truth["last_mention"]])
+    assert pd.isna(v.loc[pd.Timestamp("2009-01-01"), "forecast_error_days"])  # issued after the last use
+    assert all(c < last for c in v.index[v["forecast_error_days"].notna()])
 
 
 def test_read_counts_with_totals(tmp_path):

@@ -160,10 +160,12 @@ def backtest(
     if verdicts:
         emit(result.verdicts, format, out, title="backtest verdicts", provenance=prov)
     elif format == "table" and not out:
-        emit(result.summary, "table", None, title="backtest")
-        emit(result.calibration, "table", None, title="calibration: share of verdicts later contradicted, by p-value")
+        emit(result.summary, "table", None, title=f"backtest (each silence scored once; follow-up "
+             f"{result.horizon_periods} {by}s; baselines beside the method)")
+        emit(result.calibration, "table", None,
+             title="calibration: stated probability of death against how often use resumed")
     elif format == "json":
-        emit({"summary": result.summary.to_dict(orient="records")[0],
+        emit({"summary": result.summary.to_dict(orient="records"), "horizon_periods": result.horizon_periods,
               "calibration": result.calibration}, format, out, provenance=prov)
     else:
         emit(result.summary, format, out, provenance=prov)
