@@ -37,14 +37,17 @@ def sotu_lifecycles(sotu_store: tuple[Path, dict]) -> dict[str, dict]:
 def test_sotu_real_history(sotu_lifecycles: dict[str, dict]) -> None:
     gs = sotu_lifecycles["great society"]
     assert gs["status"] == "dead" and gs["death_p_value"] < 0.05
-    assert gs["emergence"] == "1965-01-01" and gs["first_mention"] == "1965-01-01"
-    assert gs["last_mention"] == "1969-01-01"
+    # first and last mention are the addresses' own days (4 January 1965, 14 January 1969), with their ids
+    assert gs["emergence"] == "1965-01-01" and gs["first_mention"] == "1965-01-04"
+    assert gs["last_mention"] == "1969-01-14" and gs["first_doc_id"] and gs["last_doc_id"]
+    assert "1969" in gs["last_doc_id"] and "14 January 1969" in gs["verdict_text"]
+    assert 0.5 < gs["death_probability"] <= 1.0 and gs["echoes"] == 0
     assert sotu_lifecycles["strategic defense initiative"]["status"] == "dead"
     assert sotu_lifecycles["affordable care act"]["status"] not in ("dead", "dormant", "unborn")
     # said once, in 2002: no rate to test a silence against, so silent but never significantly dead
     assert sotu_lifecycles["axis of evil"]["status"] == "dormant"
     assert sotu_lifecycles["axis of evil"]["first_mention"] == sotu_lifecycles["axis of evil"]["last_mention"] \
-        == "2002-01-01"
+        == "2002-01-29"
 
 
 def test_lifecycle_json_has_every_contract_field(sotu_lifecycles: dict[str, dict]) -> None:
@@ -61,7 +64,7 @@ def test_as_of_gives_the_verdict_of_that_time(sotu_store: tuple[Path, dict]) -> 
     store, _ = sotu_store
     then = json.loads(run("lifecycle", str(store), "great society", "--by", "year", "--as-of", "1967-12-31",
                           "--format", "json").stdout)[0]
-    assert then["status"] != "dead" and then["last_mention"] == "1967-01-01"
+    assert then["status"] != "dead" and then["last_mention"] == "1967-01-10"
 
 
 def test_lifecycle_plot_writes_png_and_rejects_unknown_suffix(sotu_store: tuple[Path, dict], tmp_path: Path) -> None:
@@ -133,4 +136,5 @@ def test_report_is_self_contained(sotu_store: tuple[Path, dict], tmp_path: Path)
     out = tmp_path / "r.html"
     run("report", str(store), "--ideas", str(ideas), "--out", str(out))
     html = out.read_text()
-    assert html.count("report-chart\" id=") == 2 and "uPlot" in html and "dead since 1969-01" in html
+    assert html.count("report-chart\" id=") == 2 and "uPlot" in html and "Probably dead" in html \
+        and "14 January 1969" in html

@@ -320,7 +320,7 @@ def test_discovery_pages_render_the_results(built: TestClient) -> None:
     assert "score " in card and "√(" in card and "Hand-over" in card and "Context" in card
     assert "picks up 100% of the lost rate" in card
     html = built.get("/obituaries").text
-    assert ">third way</a>" in html and "dead since 2004-03" in html
+    assert ">third way</a>" in html and "Probably dead" in html and "last used March 2004" in html
     html = built.get("/precedents", params={"text": "big society volunteers", "before": "2011-01-01"}).text
     assert "Earliest strong match before 2011-01-01: 2009-01-15" in html
     assert 'class="doc-link" href="/doc/d2009-0"' in html and 'id="bars-chart"' in html

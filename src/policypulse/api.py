@@ -184,10 +184,40 @@ class Corpus:
             warnings.simplefilter("ignore", StatisticalWarning)
             # Any: provenance is attached here, an attribute LifecycleResult does not declare.
             result: Any = analyse_many(series, by, alpha=alpha, as_of=cut, n_boot=n_boot, seed=seed)
+        for item, lc in zip(idea_list, result):
+            self._exact_days(item, lc, by, include_fallback, cut)
         result.provenance = self.provenance(command="lifecycle", ideas=[i.to_dict() for i in idea_list], by=by,
                                             alpha=alpha, as_of=str(cut) if cut else None, n_boot=n_boot, seed=seed,
                                             include_fallback=include_fallback)
         return result
+
+    def _exact_days(self, idea: Idea, lc: Any, by: str, include_fallback: bool, cut: dt.date | None) -> None:
+        """First and last mention as the first and last documents' own dates and ids (not period starts)."""
+        from policypulse.lifecycle.series import shift_periods
+        from policypulse.lifecycle.verdict import verdict_text
+
+        if lc.first_mention is None or lc.last_mention is None:
+            return
+
+        def period_docs(start: dt.date, limit: int) -> pd.DataFrame:
+            end = (shift_periods(pd.Timestamp(start), 1, by) - pd.Timedelta(days=1)).date()
+            if cut is not None:
+                end = min(end, cut)
+            docs = self.engine.matching_documents(idea, limit=limit, date_from=start, date_to=end)
+            if not include_fallback and "date_source" in docs.columns:
+                docs = docs[docs["date_source"] != "fallback"]
+            return docs
+
+        first = period_docs(lc.first_mention, 1)
+        # The last period's documents, oldest first: its last row is the last mention. The period's count
+        # bounds how many there are (plus copies folded as near-duplicates).
+        n_last = int(lc.series.docs[np.flatnonzero(lc.series.docs > 0)[-1]]) if lc.series is not None else 1
+        last = period_docs(lc.last_mention, 4 * n_last + 20)
+        if len(first) and len(last):
+            lc.first_mention, lc.first_doc_id = pd.Timestamp(first["date"].iloc[0]).date(), str(first["doc_id"].iloc[0])
+            lc.last_mention, lc.last_doc_id = pd.Timestamp(last["date"].iloc[-1]).date(), str(last["doc_id"].iloc[-1])
+            lc.exact_days = True
+            lc.verdict_text = verdict_text(lc)
 
     def backtest(self, ideas: IdeaLike | Sequence[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
                  by: str = "month", cuts: int = 20, alpha: float = 0.05, seed: int = 0) -> Any:

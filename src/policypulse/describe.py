@@ -10,7 +10,10 @@ def _month(date: str | None) -> str:
 
 
 def verdict_text(lc: dict[str, Any]) -> str:
-    """A lifecycle's status in words, e.g. 'dead since 2014-09, p = 0.001'."""
+    """A lifecycle's verdict in words: the lifecycle's own sentence (with its uncertainty) when it has one,
+    else a short status line such as 'dormant since 2014-09'."""
+    if lc.get("verdict_text"):
+        return str(lc["verdict_text"])
     status = lc.get("status")
     p = lc.get("death_p_value")
     p_text = "" if p is None else (f", p = {p:.2g}" if p >= 0.001 else ", p < 0.001")

@@ -128,7 +128,7 @@ def _analyse_series(
     lc.emergence, lc.emergence_censored = _d(s.date(em.index)), em.censored
     birth = em.index if em.index is not None else first
 
-    pk = peak_index(sm)
+    pk = peak_index(sm, s.docs)
     if pk is not None:
         lc.peak, lc.peak_rate = _d(s.periods[pk]), float(sm[pk])
         iv = bootstrap_peak_interval(s, SMOOTH_WIDTH[s.by], n_boot, rng)
@@ -256,9 +256,12 @@ def _basis(s: Series, dt: Any) -> str | None:
     if dt.p_value is None or dt.rate_periods == 0:
         return None
     unit = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters", "year": "years"}[s.by]
+    cov = np.flatnonzero(s.covered)
+    per_period = dt.recent_rate * float(s.exposure[cov[-RECENT_WINDOW[s.by]:]].mean())
     parts = [
-        f"a rate of use of {_per_million(dt.recent_rate)} per million documents, from {dt.rate_mentions} "
-        f"mentions over {dt.rate_periods} covered {unit}",
+        f"a rate of use of {_per_million(dt.recent_rate)} per million documents (about {per_period:.2g} "
+        f"a {unit[:-1]} at today's corpus volume), from {dt.rate_mentions} mentions over {dt.rate_periods} "
+        f"covered {unit}",
         f"{dt.silent_periods} covered {unit} of silence since the last use, in which "
         f"{dt.expected:.1f} mentions would have been expected",
     ]

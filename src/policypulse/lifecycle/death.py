@@ -271,7 +271,7 @@ def _silence_evidence(s: Series, first: int, last_use: int, silent: np.ndarray, 
         # A fading idea: the decay model's rate one period after the last use, if lower, with the same
         # amount of information (a) behind it.
         sub = Series(s.by, s.periods, docs, s.mentions, s.exposure, s.covered).truncate(last_use)
-        pk = peak_index(smooth_series(sub, SMOOTH_WIDTH[s.by]))
+        pk = peak_index(smooth_series(sub, SMOOTH_WIDTH[s.by]), sub.docs)
         model = fit_decay(sub, pk, last_use, engine=engine) if pk is not None and pk < last_use else None
         if model is not None:
             lam_model = float(model.rate(np.array([float(silent[0] - pk)]))[0])
@@ -332,7 +332,7 @@ def _plain(s: Series, first: int, last: int, engine: str, level: float) -> Death
                          int(silent.size), gaps)
     p = ev.p if silent.size else 1.0
     return DeathTest(last, last, end, p, level, ev.expected, ev.rate, ev.docs, ev.periods, ev.phi, ev.decay,
-                     int(silent.size), gaps, (), death_probability(p, ev.docs))
+                     int(silent.size), gaps, (), death_probability(p, _uses(s, last)))
 
 
 def _with_echoes(s: Series, first: int, use: int, engine: str, level: float) -> DeathTest | None:
@@ -354,18 +354,23 @@ def _with_echoes(s: Series, first: int, use: int, engine: str, level: float) -> 
     p = _count_p(ev.a, ev.b, exposure, ev.phi, k)
     echoes = tuple(int(i) for i in after for _ in range(int(s.docs[i])) if s.docs[i] > 0)
     return DeathTest(last, use, end, p, level, ev.expected, ev.rate, ev.docs, ev.periods, ev.phi, ev.decay,
-                     int(after.size), gaps, echoes, death_probability(p, ev.docs))
+                     int(after.size), gaps, echoes, death_probability(p, _uses(s, use)))
+
+
+def _uses(s: Series, last_use: int) -> int:
+    """Documents that used the idea up to and including the last use."""
+    return int(s.docs[: last_use + 1].sum())
 
 
 def death_probability(p: float | None, uses: int) -> float | None:
     """Probability that the idea is no longer in use, given the silence's predictive p.
 
-    Bayes with "each use equally likely to be the last" as the prior (1 / (uses + 1)) and likelihoods 1
-    (dead: silence is certain) and p (alive): 1 / (1 + uses * p). One use gives no rate and no verdict.
+    Bayes with "each of the `uses` documents equally likely to be the last" as the prior (1 / uses) and
+    likelihoods 1 (dead: the silence is certain) and p (still in use): 1 / (1 + (uses - 1) * p).
     """
-    if p is None or uses <= 0:
+    if p is None or uses <= 1:
         return None
-    return 1.0 / (1.0 + uses * p)
+    return 1.0 / (1.0 + (uses - 1) * p)
 
 
 def find_resurrections(s: Series, alpha: float, engine: str = "numpy") -> list[int]:
