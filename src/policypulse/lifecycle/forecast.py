@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .glm import PoissonFit, fit_poisson, poisson_newton
+from .glm import PoissonFit, fit_poisson
 from .series import PERIOD_DAYS, RECENT_WINDOW, Series
 
 DECAY_FORMS: tuple[str, ...] = ("exponential", "power")
@@ -47,6 +47,23 @@ class DecayFit:
         """Fitted rate (mentions per document) k periods after the peak."""
         return np.exp(_design(np.asarray(k, dtype=float), self.form) @ self.fit.params)
 
+    def dispersion(self) -> float:
+        """Pearson chi-square / df of the fit, at least 1, and at blocks of up to four periods (the
+        larger), so that serial correlation widens the intervals as overdispersion does."""
+        mu = np.exp(_design(self.k, self.form) @ self.fit.params + self.offset)
+        best = 1.0
+        n = self.y.size
+        for b in (1, 2, 4):
+            m = n // b
+            if m < 4:
+                break
+            yb = self.y[n - m * b :].reshape(m, b).sum(axis=1)
+            mb = mu[n - m * b :].reshape(m, b).sum(axis=1)
+            ok = mb > 0
+            if ok.sum() > 2:
+                best = max(best, float(np.sum((yb[ok] - mb[ok]) ** 2 / mb[ok]) / (ok.sum() - 2)))
+        return best
+
     def half_life_days(self) -> float | None:
         """Days from the peak until the fitted rate halves (None if the model does not decay)."""
         b = self.slope
@@ -69,13 +86,23 @@ def fit_decay(s: Series, start: int, stop: int, engine: str = "numpy") -> DecayF
     k = (sel - start).astype(float)
     y = s.docs[sel].astype(float)
     off = np.log(s.exposure[sel].astype(float))
-    best: DecayFit | None = None
+    fits: dict[str, DecayFit] = {}
     for form in DECAY_FORMS:
         f = fit_poisson(_design(k, form), y, off, engine=engine)
-        if f is None or not np.all(np.isfinite(f.params)):
-            continue
-        if best is None or f.aic < best.fit.aic:
-            best = DecayFit(form, start, f, k, y, off, s.by)
+        if f is not None and np.all(np.isfinite(f.params)):
+            fits[form] = DecayFit(form, start, f, k, y, off, s.by)
+    if not fits:
+        return None
+    # Quasi-AIC (AIC on the log-likelihood divided by the dispersion): with overdispersed counts the
+    # Poisson AIC overstates small differences. The power law must win clearly (by 2) and have a finite
+    # end (exponent below -1) to be preferred; otherwise the exponential form is used.
+    best = fits.get("exponential")
+    power = fits.get("power")
+    if power is not None:
+        phi = max(min(f.dispersion() for f in fits.values()), 1.0)
+        qaic = {form: -2 * f.fit.loglik / phi + 2 * len(f.fit.params) for form, f in fits.items()}
+        if best is None or (qaic["power"] < qaic.get("exponential", np.inf) - 2.0 and power.slope < -1.0):
+            best = power
     if best is None or best.slope >= 0:
         return None
     return best
@@ -118,10 +145,8 @@ def forecast_last_mention(
     Point: the last period from which at least one more mention is expected (expected remaining
     mentions fall below one after it); if fewer than one mention is expected after the series ends, the
     last mention has probably happened already and the point is the observed last mention.
-    Interval: parametric bootstrap. Counts are redrawn from the fitted model and the model refitted
-    (batched Newton), then for each replicate the last future mention is drawn from its exact
-    distribution, P(no mention after k) = exp(-remaining(k)). The interval therefore covers both the
-    parameter uncertainty and the chance of the final stray mention.
+    Interval: see `_last_mention_draws` (a negative binomial decay model: parameter uncertainty,
+    overdispersion, serial correlation and the chance of the final stray mention).
     """
     cov_idx = np.flatnonzero(s.covered)
     recent = cov_idx[-RECENT_WINDOW[s.by] :]
@@ -141,16 +166,9 @@ def forecast_last_mention(
         point = np.array(float(last_mention))
     lo = hi = None
     if n_boot > 0:
-        x = _design(model.k, model.form)
-        mu = np.exp(x @ params + model.offset)
-        ystar = _poisson_draws(rng, mu, n_boot)
-        # Warm-started at the estimate, regular replicates converge in a few steps; the rare degenerate
-        # ones (e.g. all zeros) would run to the cap, so the cap is low and they are dropped.
-        beta, ok = poisson_newton(x, ystar, model.offset, params, max_iter=6, tol=1e-5)
-        beta = beta[ok]
-        if beta.shape[0] >= 10:
-            u = rng.uniform(size=beta.shape[0])
-            draws = to_index(_periods_until(beta, model.form, exposure, -np.log(u)))
+        draws = _last_mention_draws(model, exposure, t_end, n_boot, rng, cap)
+        if draws is not None:
+            draws = to_index(draws)
             q = (
                 np.quantile(draws, (1 - level) / 2, method="lower"),
                 np.quantile(draws, 1 - (1 - level) / 2, method="higher"),
@@ -163,15 +181,73 @@ def forecast_last_mention(
     return Forecast(pt, lo, hi, remaining_after_end)
 
 
-def _poisson_draws(rng: np.random.Generator, mu: np.ndarray, n: int) -> np.ndarray:
-    """n rows of Poisson(mu) counts; normal approximation (rounded) where mu >= 50, for speed."""
-    out = np.empty((n, mu.size))
-    small = mu < 50
-    out[:, small] = rng.poisson(mu[small], size=(n, int(small.sum())))
-    if (~small).any():
-        m = mu[~small]
-        out[:, ~small] = np.maximum(np.rint(m + np.sqrt(m) * rng.standard_normal((n, m.size))), 0.0)
-    return out
+MAX_GRID = 6000  # future periods simulated for the interval; a last mention beyond them is "no end in sight"
+
+
+def _last_mention_draws(
+    model: DecayFit, exposure: float, t_end: int, n: int, rng: np.random.Generator, cap: float
+) -> np.ndarray | None:
+    """Draws of the last mention (k, periods since the peak; inf: beyond the horizon) under a negative
+    binomial (NB2) version of the decay model.
+
+    The NB2 model (statsmodels) is fitted on the same periods; its dispersion alpha carries the counts'
+    overdispersion and the lag-1 autocorrelation rho of its Pearson residuals inflates the parameters'
+    covariance by (1 + rho) / (1 - rho) (serial correlation: fewer independent periods than it seems).
+    For each parameter draw, P(no mention after K) = prod over t > K of (1 + alpha mu_t) ** (-1 / alpha),
+    and the last mention is drawn from that distribution; a draw with no end within the horizon is inf.
+    """
+    x = _design(model.k, model.form)
+    beta0, cov, alpha = model.fit.params, model.fit.cov, 0.0
+    nb = _fit_nb2(x, model.y, model.offset, beta0)
+    if nb is not None:
+        beta0, cov, alpha = nb
+    mu = np.exp(x @ beta0 + model.offset)
+    resid = (model.y - mu) / np.sqrt(mu + alpha * mu * mu)
+    rho = float(np.corrcoef(resid[:-1], resid[1:])[0, 1]) if resid.size > 3 and resid.std() > 0 else 0.0
+    rho = min(max(rho if np.isfinite(rho) else 0.0, 0.0), 0.9)
+    beta = rng.multivariate_normal(beta0, cov * (1 + rho) / (1 - rho), size=n, method="cholesky")
+    beta = beta[np.all(np.isfinite(beta), axis=1)]
+    if beta.shape[0] < 10:
+        return None
+    horizon = int(min(cap, MAX_GRID))
+    k = np.arange(t_end + 1, t_end + 1 + horizon, dtype=float)
+    with np.errstate(over="ignore"):
+        eta = beta @ _design(k, model.form).T + math.log(exposure)
+        m = np.exp(np.minimum(eta, 50.0))
+    g = np.log1p(alpha * m) / alpha if alpha > 1e-9 else m
+    tail = np.cumsum(g[:, ::-1], axis=1)[:, ::-1]  # tail[:, j] = expected "mass" from k[j] on
+    need = -np.log(rng.uniform(size=beta.shape[0]))
+    # Last mention <= K when the mass after K is at most `need`; before the grid: already happened.
+    after = tail > need[:, None]
+    last = np.where(after.any(axis=1), k[np.minimum(after.sum(axis=1), horizon - 1)] - 1.0, t_end)
+    # The mass beyond the grid must be negligible, else no end is in sight for that draw.
+    beyond = g[:, -1] * 10 * horizon > need
+    return np.where(beyond & after[:, -1], np.inf, last).astype(float)
+
+
+def _fit_nb2(x: np.ndarray, y: np.ndarray, offset: np.ndarray, start: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """NB2 regression with offset (statsmodels): coefficients, their covariance, and alpha; None if it
+    fails or finds no overdispersion worth the name (then the Poisson fit stands)."""
+    import warnings
+
+    import statsmodels.api as sm
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sm.NegativeBinomial(y, x, offset=offset, loglike_method="nb2").fit(
+                start_params=np.append(start, 0.1), disp=0, maxiter=100)
+        params = np.asarray(res.params)
+        cov = np.asarray(res.cov_params())
+    except (ValueError, np.linalg.LinAlgError, OverflowError):
+        return None
+    if not (res.mle_retvals.get("converged", False) and np.all(np.isfinite(params)) and np.all(np.isfinite(cov))):
+        return None
+    alpha = float(params[-1])
+    if alpha <= 1e-6:
+        return None
+    return params[:-1], cov[:-1, :-1], alpha
 
 
 def _remaining(params: np.ndarray, form: str, exposure: float, k: float) -> float:
