@@ -460,3 +460,19 @@ def test_corpus_pool_reuses_corpora_and_closes_stale_versions(tmp_path: Path) ->
     # version 1's corpora were closed when version 2 was asked for, and are not lent again
     assert pool._free.get(1) is None and first.store._con is None
     pool.close()
+
+
+def test_discovery_pages_export_csv_and_show_no_raw_numbers(built: TestClient) -> None:
+    import re
+
+    r = built.get("/api/obituaries", params={"format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "policypulse-obituaries-all-phrases-per-month.csv" in r.headers["content-disposition"]
+    assert r.text.splitlines()[0].startswith("phrase,") and "third way" in r.text
+    for path, params in (("/obituaries", {}), ("/emerging", {"from": "2012-01-01", "to": "2013-12-31"}),
+                         ("/successors", {"q": "big society"})):
+        html = built.get(path, params=params).text
+        assert 'class="export-csv"' in html, path
+        assert not re.search(r"\de-\d\d|NaT|>None<|\d{4}-\d\d-\d\d \d\d:", html), path
+    csv = built.get("/api/successors", params={"q": "big society", "format": "csv"})
+    assert "policypulse-successors-of-big-society-per-month.csv" in csv.headers["content-disposition"]

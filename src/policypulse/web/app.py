@@ -231,6 +231,9 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
     app = FastAPI(title="policypulse", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.board = board
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))  # autoescape is on for .html
+    # Dates and p-values as people write them, never raw ISO timestamps, NaT or exponents.
+    templates.env.filters.update(period=present.period_label, day=present.day_label, pvalue=present.p_label,
+                                 verdict=present.verdict)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     hosts = set(allowed_hosts or []) | {"127.0.0.1", "localhost", "[::1]", "testserver"}
 

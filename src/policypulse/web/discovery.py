@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from policypulse.cli.output import frame_records, jsonable
 from policypulse.corpus.store import Store
-from policypulse.describe import verdict_text
+from policypulse.report.present import verdict as verdict_text
 from policypulse.errors import PolicyPulseError, UsageError
 from policypulse.options import as_date
 from policypulse.web.cache import CorpusPool, ResultCache
@@ -202,6 +202,24 @@ class Discovery:
         return self.cache.get(("precedents", version, text, before, limit), compute)
 
 
+def _rows(rows: list[dict[str, Any]], fmt: str, name: str) -> Response:
+    """A list of result rows as JSON, or as a CSV file whose name says what it holds."""
+    if fmt == "json":
+        return JSONResponse(rows)
+    if fmt != "csv":
+        raise UsageError(f"unknown format={fmt!r}; choose json or csv")
+    import pandas as pd
+
+    frame = pd.DataFrame([{k: (", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()}
+                          for r in rows])
+    return Response(frame.to_csv(index=False), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "all"
+
+
 def _with_verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, "verdict_text": verdict_text(r)} for r in rows]
 
@@ -217,24 +235,29 @@ def register(app: FastAPI, store: str | Path, version: Callable[[], int], page: 
 
     @app.get("/api/emerging")
     def api_emerging(date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
-                     by: str = "month", limit: int = Query(20, ge=1, le=100)) -> Response:
+                     by: str = "month", limit: int = Query(20, ge=1, le=100), format: str = "json") -> Response:
         res = disc.emerging(version(), _date(date_from, "from"), _date(date_to, "to"), _grid_by(by), limit)
-        return JSONResponse(res["rows"])
+        return _rows(res["rows"], format, f"policypulse-emerging-{res['date_from']}-to-{res['date_to']}-per-{by}.csv")
 
     @app.get("/api/obituaries")
     def api_obituaries(q: Ideas = None, as_of: str | None = None, by: str = "month",
-                       limit: int = Query(20, ge=1, le=100)) -> Response:
+                       limit: int = Query(20, ge=1, le=100), format: str = "json") -> Response:
         ideas = tuple(_query(x) for x in q or [] if x.strip())[:MAX_IDEAS]
-        return JSONResponse(disc.obituaries(version(), ideas, _date(as_of, "as_of"), _grid_by(by), limit))
+        rows = disc.obituaries(version(), ideas, _date(as_of, "as_of"), _grid_by(by), limit)
+        what = "-".join(_slug(i) for i in ideas) if ideas else "all-phrases"
+        return _rows(rows, format, f"policypulse-obituaries-{what}-per-{by}.csv")
 
     @app.get("/api/successors")
-    def api_successors(q: str = Query(...), by: str = "month", limit: int = Query(10, ge=1, le=50)) -> Response:
-        return JSONResponse(disc.successors(version(), _query(q), _grid_by(by), limit)["rows"])
+    def api_successors(q: str = Query(...), by: str = "month", limit: int = Query(10, ge=1, le=50),
+                       format: str = "json") -> Response:
+        rows = disc.successors(version(), _query(q), _grid_by(by), limit)["rows"]
+        return _rows(rows, format, f"policypulse-successors-of-{_slug(q)}-per-{by}.csv")
 
     @app.get("/api/precedents")
     def api_precedents(text: str = Query(...), before: str | None = None,
-                       limit: int = Query(10, ge=1, le=100)) -> Response:
-        return JSONResponse(disc.precedents(version(), _text(text), _date(before, "before"), limit)["records"])
+                       limit: int = Query(10, ge=1, le=100), format: str = "json") -> Response:
+        rows = disc.precedents(version(), _text(text), _date(before, "before"), limit)["records"]
+        return _rows(rows, format, f"policypulse-precedents-of-{_slug(text)[:40]}.csv")
 
     # -- pages ----------------------------------------------------------------------------------
     def discovery_page(request: Request, name: str, compute: Callable[[], dict[str, Any]],

@@ -442,6 +442,15 @@
     p.className = "error"; p.textContent = "Could not load the chart: " + err.message; box.appendChild(p);
   }
 
+  // zoom on the span where any of the ideas was said (padded), not the whole corpus
+  function zoomToSaid(u, series) {
+    var a = Infinity, b = -1;
+    series.forEach(function (s) { s.rows.forEach(function (r, i) { if (r.docs > 0) { a = Math.min(a, i); b = Math.max(b, i); } }); });
+    if (b < 0) return;
+    var n = series[0].rows.length, pad = Math.max(3, Math.round(0.15 * (b - a + 1)));
+    u.setScale("x", { min: u.data[0][Math.max(0, a - pad)], max: u.data[0][Math.min(n - 1, b + pad)] });
+  }
+
   // ---------------------------------------------------------------------------------- compare
   function comparePage(el) {
     var ideas = JSON.parse(el.dataset.qs || "[]"), names = JSON.parse(el.dataset.labels || "null") || ideas;
@@ -467,14 +476,7 @@
       el.setAttribute("data-failed", String(failed));
       if (!series.length) { fail(el, new Error("no idea could be drawn")); return; }
       var u = PP.multiChart(el, series, by, measure);
-      // zoom on the span where any of them was said
-      var said = [];
-      series.forEach(function (s) { s.rows.forEach(function (r, i) { if (r.docs > 0) said.push(i); }); });
-      if (said.length) {
-        var a = Math.min.apply(null, said), b = Math.max.apply(null, said), n = series[0].rows.length;
-        var pad = Math.max(3, Math.round(0.15 * (b - a + 1)));
-        u.setScale("x", { min: u.data[0][Math.max(0, a - pad)], max: u.data[0][Math.min(n - 1, b + pad)] });
-      }
+      zoomToSaid(u, series);
       loading(el, false);
     });
     var tbody = document.getElementById("compare-body");
@@ -496,7 +498,8 @@
     var by = el.dataset.by;
     Promise.all(ideas.map(function (q) { return getJSON("/api/track?" + qs({ q: q, by: by, measure: "share" })); }))
       .then(function (res) {
-        PP.multiChart(el, res.map(function (rows, k) { return { name: names[k], rows: rows }; }), by, "share");
+        var series = res.map(function (rows, k) { return { name: names[k], rows: rows }; });
+        zoomToSaid(PP.multiChart(el, series, by, "share"), series);
         loading(el, false);
       }).catch(function (e) { fail(el, e); });
   }
