@@ -66,6 +66,7 @@ def main(store: str) -> None:
         d.save_screenshot(str(HERE / "3-great-society-1966.png"))
         d.find_element(By.CSS_SELECTOR, "#period-docs a.kwic-link").click()
         wait.until(lambda x: x.find_elements(By.CSS_SELECTOR, "mark.hit"))
+        d.execute_script("window.scrollTo(0, 0)")  # the page opens at the first match; show its header too
         d.save_screenshot(str(HERE / "4-document.png"))
         idea("war on poverty", "5-war-on-poverty")
         idea("affordable care act", "6-affordable-care-act")
