@@ -180,7 +180,7 @@ def _same_clusters(a: Path, b: Path) -> bool:
 
 def jaccard_profile(copies: Path, originals: Path, truth: dict[str, Any], n: int = 400) -> dict[str, float]:
     """True word-5-gram Jaccard of a sample of planted copies to their originals (how hard the task is)."""
-    from policypulse.query.matching import normalise
+    from policypulse.text import normalise
 
     want = {}
     with open(copies, encoding="utf-8") as fh:

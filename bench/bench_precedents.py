@@ -97,7 +97,7 @@ def compare_engines(store: Path, n_docs: int, seed: int) -> dict[str, dict[str, 
     from policypulse.corpus.store import Store
     from policypulse.precedents.index import STOPWORDS
     from policypulse.precedents.passages import split_passages
-    from policypulse.query.matching import tokens
+    from policypulse.text import tokens
 
     files = [str(p) for p in Store(store).segment_paths()]
     rows = duckdb.connect().execute(

@@ -535,7 +535,7 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
 
     import policypulse
     from policypulse.query.ideas import idea_from_query
-    from policypulse.query.matching import phrase_pattern, tokens
+    from policypulse.text import phrase_pattern, tokens
 
     ensure_corpus(n)
     tr = truth(n)

@@ -23,7 +23,7 @@ from policypulse.discover.index import PhraseIndex, phrase_dir, segment_files
 from policypulse.discover.ngrams import count_table, prune_threshold
 from policypulse.discover.stopwords import is_boundary
 from policypulse.lifecycle.result import CONTRACT_FIELDS
-from policypulse.query.matching import normalise
+from policypulse.text import normalise
 
 # --- counting --------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from policypulse.corpus import neardup
 from policypulse.corpus.ingest import ingest
 from policypulse.corpus.neardup import NearDupConfig
 from policypulse.corpus.store import Store
-from policypulse.query.matching import normalise
+from policypulse.text import normalise
 
 TODAY = dt.date(2024, 6, 1)
 WORDS = ["council", "minister", "budget", "report", "plan", "reform", "funding", "scheme", "party", "vote", "election", "spending", "tax", "health", "services", "education", "housing", "transport", "police", "crime", "court", "trade", "industry", "market", "bank", "prices", "growth", "jobs", "workers", "union", "pay", "pension", "welfare", "hospital", "doctors", "teachers", "schools", "university", "energy", "climate", "farmers", "water", "rail", "roads", "bridge", "port", "treaty", "border", "campaign", "charity", "volunteers", "leaders", "critics", "opposition", "official", "agency", "inquiry", "review", "figures", "survey", "data", "research", "evidence", "statement", "local", "community", "public", "national", "people", "government", "country", "week", "year", "today", "city", "county", "town", "village", "morning", "evening", "plans", "said", "told", "warned", "claimed", "announced", "promised", "argued", "added"]

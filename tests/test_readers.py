@@ -424,7 +424,8 @@ def test_sniff_encoding_and_decode() -> None:
 
 
 def test_clean_text() -> None:
-    assert clean_text("a\x00b\x07c\x1bd\ne\tf\r\n") == "abcd\ne\tf\r\n"
+    # control characters separate words (as the matching rule reads them): each becomes a space
+    assert clean_text("a\x00b\x07c\x1bd\ne\tf\r\n") == "a b c d\ne\tf\r\n"
     assert clean_text("It doesnâ€™t matter") == "It doesn’t matter"
     plain = "Curly “quotes”, the ﬁ ligature and naïve café stay as written."
     assert clean_text(plain) == plain

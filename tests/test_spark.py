@@ -429,7 +429,8 @@ TRICKY = [
     {"id": "t2", "date": "2014-01-02T23:30:00-05:00", "source": "Le Monde",
      "text": "e\u0301nergie citoyenne, Énergie-Citoyenne; Big Soci\u00adety\u200b#BigSociety a#b ##c x_y 𝐀bc ½ ٣"},
     {"id": "t3", "date": "2014-03", "text": "Month only: big society", "source": "  Spaced  "},
-    {"id": "t4", "date": 2013, "text": "Year only: big society\u0000 with a NUL"},
+    {"id": "t4", "date": 2013, "text": "Year only: big society\u0000 with a NUL, zebra\u0000fish, page\u000cbreak,"
+     " unit\u001fseparator, bell\u0007rings"},
     {"id": "t5", "date": "03/04/2014", "text": "an ambiguous date"},
     {"id": "t6", "date": "2014-02-30", "text": "an impossible date"},
     {"id": "t7", "date": "2999-01-01", "text": "a future date"},

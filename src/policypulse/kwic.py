@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 import pandas as pd
 
-from policypulse.query.matching import _CF_RE, TOKEN_RE
 from policypulse.query.parser import Near, Node, Phrase, positive_leaves
+from policypulse.text import display_text, token_spans
+
+__all__ = ["display_text", "find_spans", "kwic_lines"]
 
 
 def _phrases(node: Node) -> list[Phrase]:
@@ -17,29 +17,10 @@ def _phrases(node: Node) -> list[Phrase]:
     return out
 
 
-def display_text(text: str) -> str:
-    """The text as KWIC shows it: invisible format characters dropped, NFC (as the matching rule reads it)."""
-    text = _CF_RE.sub("", text)
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
-
-
-def _token_spans(text: str) -> list[tuple[str, int, int]]:
-    # Tokens of a display text with their character spans. The rule tokenises the casefolded text, and
-    # casefolding may lengthen a character ("ß" -> "ss", "İ" -> "i" + combining dot), so spans found in
-    # the folded text are mapped back to the characters they came from.
-    folded = text.casefold()
-    if len(folded) == len(text):  # casefold never shortens a character: here each maps to exactly one
-        return [(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(folded)]
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        origin.extend([i] * len(ch.casefold()))
-    return [(m.group(0), origin[m.start()], origin[m.end() - 1] + 1) for m in TOKEN_RE.finditer(folded)]
-
-
 def find_spans(text: str, node: Node) -> list[tuple[int, int]]:
     """Character spans in ``text`` (a ``display_text``) where the query's positive phrases occur
     (non-overlapping)."""
-    spans = _token_spans(text)
+    spans = token_spans(text)
     toks = [t for t, _, _ in spans]
     hits: list[tuple[int, int]] = []
     for phrase in _phrases(node):

@@ -35,9 +35,8 @@ from policypulse.corpus.readers.base import (
 from policypulse.corpus.readers.jsonl import JsonLine, parse_line, read_jsonl, read_jsonl_lines
 from policypulse.corpus.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
 from policypulse.corpus.store import Store
-from policypulse.corpus.text import clean_text
 from policypulse.errors import UsageError
-from policypulse.query.matching import normalise
+from policypulse.text import clean_text, normalise
 
 BATCH_DOCS = 20_000
 BATCH_BYTES = 64 * 1024 * 1024

@@ -25,8 +25,9 @@ defaults, the segment schema, the totals file and the manifest's version entry.
 
 The matching rule in Spark built-ins (no Python on the normalisation path):
 
-* control characters (``clean_text``) and invisible format characters (``matching.prepare``) are removed
-  with ``regexp_replace``;
+* control characters become spaces (``text.clean_text``) and invisible format characters are removed
+  (``text.prepare``), with ``regexp_replace`` over the character classes that ``policypulse.text`` defines
+  for Python and Java alike;
 * non-ASCII text is NFC-composed and *casefolded* with ICU4J, which Spark 4 ships
   (``reflect('com.ibm.icu.text.Normalizer', 'compose', ...)`` and ``UCharacter.foldCase``: full Unicode
   case folding, so ``ß`` -> ``ss`` and final ``ς`` -> ``σ`` as in Python's ``str.casefold``); ASCII text
@@ -35,9 +36,9 @@ The matching rule in Spark built-ins (no Python on the normalisation path):
   whose tokens differ (decomposed accents, rare case-folding expansions);
 * tokens are ``regexp_extract_all(text, '#?[\\p{L}\\p{N}][\\p{L}\\p{N}\\p{M}]*', 0)``: a Unicode letter or
   number (what Python's ``[^\\W_]`` matches), then letters, numbers and combining marks (the categories of
-  ``query/_marks.py``), up to the Unicode versions of Java and Python; ASCII text takes
-  ``'#?[a-z0-9]+'`` after ``lower``, as ``matching.tokens`` takes its ASCII fast path;
-  ``i`` + combining dot above (casefolded ``İ``) becomes ``i`` as in ``matching.prepare``;
+  ``_marks.py``), up to the Unicode versions of Java and Python; ASCII text takes
+  ``'#?[a-z0-9]+'`` after ``lower``, as ``text.tokens`` takes its ASCII fast path;
+  ``i`` + combining dot above (casefolded ``İ``) becomes ``i`` as in ``text.prepare``;
 * ``norm`` is ``' ' || concat_ws('  ', tokens) || ' '`` (each token in its own pair of spaces).
 
 What differs, by design (and why):
@@ -79,22 +80,21 @@ import pandas as pd
 from policypulse.corpus.readers.base import DATE_FIELDS, ID_FIELDS, SOURCE_FIELDS, TEXT_FIELDS, TITLE_FIELDS
 from policypulse.corpus.store import Store
 from policypulse.errors import PolicyPulseError, UsageError
+from policypulse.text import (
+    JAVA_ASCII_TOKEN_RE,
+    JAVA_CONTROL_RE,
+    JAVA_FORMAT_RE,
+    JAVA_TOKEN_RE,
+)
 
 RECORDS_PER_SEGMENT = 200_000
 _META_MAX = 1000
 
-# clean_text's control characters and matching.prepare's invisible format characters, as Java regexes.
-CONTROL_RE = "[\\x{0}-\\x{8}\\x{b}\\x{c}\\x{e}-\\x{1f}\\x{7f}]"
-FORMAT_RE = ("[\\x{ad}\\x{200c}-\\x{200f}\\x{202a}-\\x{202e}\\x{2060}-\\x{2064}\\x{2066}-\\x{206f}\\x{feff}"
-             "\\x{61c}\\x{180e}]")
-
-
-# matching.TOKEN_RE in Java: a letter or number, then letters, numbers and combining marks (Mn, Mc, Me: the
-# categories of query/_marks.py). One character class after the first character: Java loops over it
-# without recursion (a token of any length cannot overflow the stack) and tests categories, not ranges.
-TOKEN_RE = "#?[\\p{L}\\p{N}][\\p{L}\\p{N}\\p{M}]*"
-# ASCII text (most of an English corpus), lower-cased: the same tokens, found several times faster.
-ASCII_TOKEN_RE = "#?[a-z0-9]+"
+# The text rules' character classes as Java regexes (policypulse.text): one definition for Python and Spark.
+CONTROL_RE = JAVA_CONTROL_RE
+FORMAT_RE = JAVA_FORMAT_RE
+TOKEN_RE = JAVA_TOKEN_RE
+ASCII_TOKEN_RE = JAVA_ASCII_TOKEN_RE
 NON_ASCII_RE = "[^\\x{0}-\\x{7f}]"
 # ISO 8601 as corpus.dates reads it: year, month, day, then an optional time and zone.
 ISO_RE = (r"^(\d{4})(?:-(\d{2})(?:-(\d{2})([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$")
@@ -158,7 +158,7 @@ def icu_available(spark: Any) -> bool:
 
 
 def matching_view(col: Any, icu: bool) -> Any:
-    """``matching.prepare`` in Spark: format characters removed, NFC, casefolded (ASCII: lower)."""
+    """``text.prepare`` in Spark: format characters removed, NFC, casefolded (ASCII: lower)."""
     from pyspark.sql import functions as F
 
     cleaned = F.regexp_replace(col, FORMAT_RE, "")
@@ -169,9 +169,16 @@ def matching_view(col: Any, icu: bool) -> Any:
         folded = F.lower(cleaned)
         for a, b in _FOLD_FIXES:
             folded = F.replace(folded, F.lit(a), F.lit(b))
-    # casefold turns the Turkish capital I with dot into "i" + a combining dot; matching.prepare drops the dot.
+    # casefold turns the Turkish capital I with dot into "i" + a combining dot; text.prepare drops the dot.
     folded = F.replace(folded, F.lit("i\u0307"), F.lit("i"))
     return F.when(col.rlike(NON_ASCII_RE), folded).otherwise(F.lower(col))
+
+
+def _clean_controls(col: Any) -> Any:
+    """``text.clean_text``'s control characters in Spark: each becomes a space."""
+    from pyspark.sql import functions as F
+
+    return F.regexp_replace(col, CONTROL_RE, " ")
 
 
 def tokens_col(text: Any, icu: bool) -> Any:
@@ -323,7 +330,7 @@ def normalise_frame(raw: Any, *, icu: bool, today: dt.date, row_index: bool, dat
     def typ(key: str) -> str:
         return str(types.get(key, types.get(key.split(".")[0], "string")))
 
-    text = F.regexp_replace(F.col(text_key).cast("string"), CONTROL_RE, "")
+    text = _clean_controls(F.col(text_key).cast("string"))
     toks = tokens_col(text, icu)
 
     if date_key is not None:
@@ -346,13 +353,13 @@ def normalise_frame(raw: Any, *, icu: bool, today: dt.date, row_index: bool, dat
 
     fallback_source = default_source or "unknown"
     if source_key is not None:
-        src = F.trim(F.regexp_replace(F.col(source_key).cast("string"), CONTROL_RE, ""))
+        src = F.trim(_clean_controls(F.col(source_key).cast("string")))
         source = F.when(F.col(source_key).isNull() | (F.trim(F.col(source_key).cast("string")) == ""),
                         F.lit(fallback_source)).otherwise(src)
     else:
         source = F.lit(fallback_source)
     if title_key is not None:
-        t = F.trim(F.regexp_replace(F.col(title_key).cast("string"), CONTROL_RE, ""))
+        t = F.trim(_clean_controls(F.col(title_key).cast("string")))
         title = F.when(t == "", F.lit(None).cast("string")).otherwise(t)
     else:
         title = F.lit(None).cast("string")
@@ -471,8 +478,7 @@ def verify_sample(rows: list[dict[str, Any]], today: dt.date) -> dict[str, Any]:
     import ftfy
 
     from policypulse.corpus.dates import DateError, parse_date
-    from policypulse.corpus.text import clean_text
-    from policypulse.query.matching import normalise
+    from policypulse.text import clean_text, normalise
 
     out: dict[str, Any] = {"checked": len(rows), "mismatches": 0, "mojibake": 0, "examples": []}
     for r in rows:

@@ -1,17 +1,12 @@
-"""Decoding bytes and cleaning document text: encodings, mojibake, control characters."""
+"""Decoding bytes: encodings and their sniffing. Cleaning text is a text rule (``policypulse.text.clean_text``)."""
 
 from __future__ import annotations
 
 import codecs
-import re
 
-import ftfy
+from policypulse.text import clean_text
 
-# Page breaks, vertical tabs and the information separators end a word (pdftotext puts \f between pages):
-# they become spaces. Other control characters carry nothing and are dropped.
-_SEPARATOR_RE = re.compile("[\x0b\x0c\x1c-\x1f]")
-_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1b\x7f]")
-_ANY_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+__all__ = ["clean_text", "decode", "sniff_encoding"]
 
 
 def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -57,14 +52,3 @@ def decode(data: bytes, encoding: str | None = None) -> str:
     if enc == "utf-8":
         return data.decode("utf-8", errors="policypulse-cp1252")
     return data.decode(enc, errors="replace")
-
-
-def clean_text(text: str) -> str:
-    """Strip NUL and control characters and repair mojibake; plain ASCII passes untouched."""
-    if _ANY_CONTROL_RE.search(text):  # one scan for the common case of clean text
-        text = _CONTROL_RE.sub("", _SEPARATOR_RE.sub(" ", text))
-    if not text.isascii() and ftfy.is_bad(text):
-        # Only the encoding repair: quotes, ligatures and width stay as the author wrote them, so
-        # the text we store and the idea dictionaries see the same characters (explicit policy).
-        text = ftfy.fix_encoding(text)
-    return text

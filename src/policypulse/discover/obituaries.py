@@ -22,7 +22,7 @@ from policypulse.discover.common import (
 from policypulse.errors import UsageError
 from policypulse.lifecycle.series import MIN_SILENCE, RECENT_WINDOW, SMOOTH_WIDTH
 from policypulse.options import as_date
-from policypulse.query.matching import tokens as match_tokens
+from policypulse.text import tokens as match_tokens
 
 PRESELECT = 150  # phrases (at least; 5 per requested row) given the full lifecycle analysis
 CERTAIN = 10.0  # in the ranking, a death p-value below 1e-10 counts as certain: size decides among them

@@ -42,7 +42,7 @@ from policypulse.discover.stopwords import is_boundary
 from policypulse.errors import UsageError
 from policypulse.lifecycle.series import RECENT_WINDOW, RUN_LENGTH
 from policypulse.query.ideas import Idea, idea_from_query, load_ideas
-from policypulse.query.matching import tokens as match_tokens
+from policypulse.text import tokens as match_tokens
 from policypulse.query.parser import And as AndNode
 from policypulse.query.parser import Near, Not, Phrase
 from policypulse.query.parser import Or as OrNode

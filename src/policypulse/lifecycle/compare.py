@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .result import IdeaLifecycle
+if TYPE_CHECKING:  # result.py imports this module for IdeaLifecycle.sentence(): types only, no import circle
+    from .result import IdeaLifecycle
 
 
 def _about(days: float) -> str:

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .result import IdeaLifecycle
-
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from .result import IdeaLifecycle  # result.py imports this module for .plot(): types only, no circle
 
 PHASE_COLOURS: dict[str, str] = {
     "latent": "#f2f2f2",

@@ -21,16 +21,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pandas as pd
 
+from policypulse.corpus.store import Store
 from policypulse.errors import MissingExtraError, UsageError
 from policypulse.options import as_date
 from policypulse.precedents.index import Hit, PassageIndex
 
-if TYPE_CHECKING:
-    from policypulse.api import Corpus
+
+class Corpus(Protocol):
+    """What precedents needs of an opened corpus (``api.Corpus`` is one): analyses never import the API."""
+
+    store: Store
+    version: int
+
+    def provenance(self, **params: Any) -> dict[str, Any]:
+        """What produced a result: store, version, engine, parameters, software version."""
+        ...
 
 RRF_K = 60
 POOL = 500

@@ -1,13 +1,13 @@
 """Compiling a query AST once into the two forms every engine needs: SQL and a Python predicate.
 
-Both use the same phrase patterns of ``matching.phrase_pattern``, so DuckDB, Spark and Python agree.
+Both use the same phrase patterns of ``text.phrase_pattern``, so DuckDB, Spark and Python agree.
 """
 
 from __future__ import annotations
 
 import re
 
-from policypulse.query.matching import phrase_pattern
+from policypulse.text import phrase_pattern
 from policypulse.query.parser import And, Near, Node, Not, Or, Phrase, positive_leaves
 
 DIALECTS = ("duckdb", "spark")

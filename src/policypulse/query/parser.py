@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from policypulse.errors import QuerySyntaxError
-from policypulse.query.matching import tokens as match_tokens
+from policypulse.text import clean_text
+from policypulse.text import tokens as match_tokens
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,8 @@ class _Parser:
         prefix = stripped.endswith("*")
         if "*" in stripped[:-1] if prefix else "*" in stripped:
             raise self.error("'*' is allowed only at the end of the last word", col + text.index("*"))
-        toks = match_tokens(stripped[:-1] if prefix else stripped)
+        # The same path as a document's text at ingest (clean, then tokens), so both tokenise alike.
+        toks = match_tokens(clean_text(stripped[:-1] if prefix else text))
         if not toks:
             raise self.error("expected words in the phrase", at)
         if prefix and not re.search(r"[^\W_]\*$", stripped):

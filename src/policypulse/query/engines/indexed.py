@@ -27,7 +27,7 @@ from policypulse.query.compile import Matcher, near_regex
 from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR, periods_of
 from policypulse.query.engines.duckdb import DuckDBEngine
 from policypulse.query.ideas import Idea
-from policypulse.query.matching import phrase_pattern
+from policypulse.text import phrase_pattern
 from policypulse.query.parser import And, Near, Node, Not, Or, Phrase, positive_leaves
 
 _PRECISIONS = token_index.PRECISIONS
