@@ -170,6 +170,9 @@ def test_present_formats_periods_intervals_and_p_values() -> None:
     fc = present.forecast_label({"forecast_last_mention": "2065-01-01", "forecast_interval": ["1988-01-01", None],
                                  "status": "dormant", "last_mention": "1988-01-01"}, "year")
     assert fc == "around 2065 (not before 1988; no upper bound)"
+    fc = present.forecast_label({"forecast_last_mention": "1988-01-01", "forecast_interval": ["1988-01-01", None],
+                                 "status": "dormant", "last_mention": "1988-01-25"}, "year")
+    assert fc == "no more uses expected after the last one (1988); the model cannot rule out later ones (no upper bound)"
     assert present.verdict({"verdict_text": "Dead since 1969.", "status": "dead"}) == "Dead since 1969."
 
 

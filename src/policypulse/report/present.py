@@ -101,8 +101,11 @@ def forecast_label(lc: dict[str, Any], by: str) -> str:
     last = _ts(lc.get("last_mention"))
     if fc is None:
         return ""
-    if last is not None and fc <= last and lc.get("status") == "dead":
-        return f"no more uses expected after the last one ({period_label(last, by)})"
+    if last is not None and fc <= last:
+        text = f"no more uses expected after the last one ({period_label(last, by)})"
+        if hi is None:
+            text += "; the model cannot rule out later ones (no upper bound)"
+        return text
     text = f"around {period_label(fc, by)}"
     band = interval_label([lo, hi], by)
     if band:
