@@ -241,6 +241,27 @@ def test_measure_and_smoothing_agree_in_url_csv_and_chart(gap_server: str, brows
     _shot(d, "idea-docs-smoothed")
 
 
+def test_echoes_are_told_apart_from_uses(server: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(server + "/idea?q=big+society&by=year")
+    _wait(d, "#timeline", "data-lifecycle")
+    lc = _api(server, "/api/lifecycle", q="big society", by="year")
+    assert lc["echoes"] == 1 and lc["echo_dates"] == ["2015-01-01"]  # the lone 2015 mention (webdata's hostile doc)
+    assert "Last use" in d.find_element(By.ID, "facts").text
+    _wait(d, "#kwic-body tr[data-date]")  # the first 20 quotes, all uses (2009-2011)
+    assert not d.find_elements(By.CSS_SELECTOR, "#kwic-body tr.echo")
+    # the documents of 2015 (the period's own list, as a click on its point opens it)
+    d.execute_script("var rows = PP.rows.timeline; PP.showPeriod('big society', rows[rows.length - 1], 'year');")
+    box = _wait(d, "#period-docs[data-loaded]")
+    assert "echoes" in box.find_element(By.CSS_SELECTOR, ".period-note").text
+    tagged = [tr.get_attribute("data-date") for tr in box.find_elements(By.CSS_SELECTOR, "tr.echo")]
+    assert tagged == ["2015-06-01"] and "echo" in box.find_element(By.CSS_SELECTOR, "tr.echo .echo-tag").text
+    assert lc["last_use"] < "2015-06-01"
+    _shot(d, "idea-echo")
+
+
 def test_overview_search_typo_suggestion_and_error_page(server: str, browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys

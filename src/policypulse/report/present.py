@@ -143,6 +143,8 @@ def facts(lc: dict[str, Any], by: str) -> list[tuple[str, str]]:
     add("Peak", f"{peak} (somewhere in {band})" if band and peak != DASH else (peak if _ts(lc.get("peak")) else ""))
     add("Half-life after the peak", _days(lc.get("half_life_days")))
     add("Last mention", day_label(last) if _ts(last) else "")
+    if _ts(lc.get("last_use")) is not None and lc.get("echoes"):
+        add("Last use", f"{day_label(lc.get('last_use'))} (the later mentions are echoes: retrospective, not uses)")
     add("Talked about for", _days(lc.get("lifespan_days")))
     sure = probability_label(lc.get("death_probability"))
     p = p_label(lc.get("death_p_value"))

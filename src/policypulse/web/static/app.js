@@ -94,6 +94,12 @@
     return out;
   }
   function xpx(u, s) { return u.valToPos(s, "x", true); }
+  // a mark's label beside x, on the left of it when it would run off the plot's right edge
+  function markText(u, ctx, text, x, y) {
+    var pr = devicePixelRatio || 1, w = ctx.measureText(text).width;
+    if (x + 8 * pr + w > u.bbox.left + u.bbox.width) ctx.fillText(text, x - 8 * pr - w, y);
+    else ctx.fillText(text, x + 8 * pr, y);
+  }
 
   // Bands behind the data: coverage gaps (red), phases (labelled); marks on top: peak, last mention, forecast.
   function bandsPlugin(state) {
@@ -104,6 +110,7 @@
           ctx.save();
           ctx.beginPath(); ctx.rect(left, top, u.bbox.width, h); ctx.clip();
           var pr = devicePixelRatio || 1;
+          var labels = [];
           (state.phases || []).forEach(function (p) {
             var a = xpx(u, ts(p.start)), b = xpx(u, state.endOf(p.end));
             if (b < left || a > right) return;
@@ -111,9 +118,12 @@
             ctx.fillStyle = PHASE_STRIP[(p.phase || "").split(" ")[0].toLowerCase()] || "rgba(148,163,184,0.5)";
             ctx.fillRect(a, top, b - a, STRIP * pr);
             ctx.strokeStyle = "#ffffff"; ctx.lineWidth = pr; ctx.strokeRect(a, top, b - a, STRIP * pr);
-            ctx.font = (11 * pr) + "px sans-serif";
-            var text = p.phase, w = ctx.measureText(text).width;
-            if (b - a > w + 6 * pr) { ctx.fillStyle = "#0f172a"; ctx.fillText(text, Math.max(a, left) + 3 * pr, top + 12 * pr); }
+            labels.push([p.phase, Math.max(a, left), Math.min(b, right)]);
+          });
+          ctx.font = (11 * pr) + "px sans-serif"; ctx.fillStyle = "#0f172a";
+          ctx.textAlign = "left"; ctx.textBaseline = "alphabetic"; // uPlot leaves its axes' alignment behind
+          labels.forEach(function (l) { // after every fill, so that no band covers a label
+            if (l[2] - l[1] > ctx.measureText(l[0]).width + 6 * pr) ctx.fillText(l[0], l[1] + 3 * pr, top + 12 * pr);
           });
           state.rows.forEach(function (r) {
             if (r.coverage !== "gap") return;
@@ -129,6 +139,7 @@
           ctx.save();
           ctx.beginPath(); ctx.rect(u.bbox.left, top, u.bbox.width, h); ctx.clip();
           ctx.font = (11 * pr) + "px sans-serif";
+          ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
           var fi = lc.forecast_interval || [];
           if (lc.forecast_last_mention && fi[0] && fi[1] && lc.display && lc.display.forecast_interval) {
             var fa = xpx(u, ts(fi[0])), fb = xpx(u, state.endOf(fi[1]));
@@ -139,8 +150,15 @@
             var lx = xpx(u, ts(lc.last_mention));
             ctx.strokeStyle = "#b91c1c"; ctx.setLineDash([5 * pr, 4 * pr]); ctx.lineWidth = 1.5 * pr;
             ctx.beginPath(); ctx.moveTo(lx, top); ctx.lineTo(lx, top + h); ctx.stroke(); ctx.setLineDash([]);
-            ctx.fillStyle = "#b91c1c"; ctx.fillText("last mention", lx + 3 * pr, top + 28 * pr);
+            ctx.fillStyle = "#b91c1c"; markText(u, ctx, "last mention", lx - 5 * pr, top + 28 * pr);
           }
+          (lc.echo_dates || []).forEach(function (d, k) { // retrospective mentions after the death: not uses
+            var j = state.index[d], ev = j === undefined ? null : u.data[1][j];
+            if (ev === null || ev === undefined) return;
+            var ex = xpx(u, ts(d)), ey = u.valToPos(ev, "y", true);
+            ctx.strokeStyle = "#7c3aed"; ctx.lineWidth = 2 * pr; ctx.beginPath(); ctx.arc(ex, ey, 6 * pr, 0, 2 * Math.PI); ctx.stroke();
+            if (k === 0) { ctx.fillStyle = "#7c3aed"; markText(u, ctx, "echo", ex, ey - 8 * pr); }
+          });
           if (lc.peak) {
             var i = state.index[lc.peak];
             var y = i === undefined ? null : u.data[1][i];
@@ -148,7 +166,7 @@
               var px = xpx(u, ts(lc.peak)), py = u.valToPos(y, "y", true);
               ctx.fillStyle = "#a16207"; ctx.beginPath();
               ctx.moveTo(px - 6 * pr, py - 12 * pr); ctx.lineTo(px + 6 * pr, py - 12 * pr); ctx.lineTo(px, py - 3 * pr); ctx.closePath(); ctx.fill();
-              ctx.fillText("peak", px + 8 * pr, py - 6 * pr);
+              markText(u, ctx, "peak", px, py - 6 * pr);
             }
           }
           ctx.restore();
@@ -273,9 +291,11 @@
   };
 
   // ---------------------------------------------------------------------------------- zoom
-  function zoomTo(u, from, to) {
-    if (!from && !to) { u.setScale("x", { min: u.data[0][0], max: u.data[0][u.data[0].length - 1] }); return; }
-    u.setScale("x", { min: from ? ts(from) : u.data[0][0], max: to ? ts(to) : u.data[0][u.data[0].length - 1] });
+  function zoomTo(u, from, to) { // to the end of the last period shown, so that its point is not on the edge
+    var xs = u.data[0], end = function (p) { return u.ppState ? u.ppState.endOf(p) : ts(p); };
+    var last = PP.rows[u.root.parentNode.id] ? PP.rows[u.root.parentNode.id][xs.length - 1].period : null;
+    var max = to ? end(to) : (last ? end(last) : xs[xs.length - 1]);
+    u.setScale("x", { min: from ? ts(from) : xs[0], max: max });
   }
 
   // ---------------------------------------------------------------------------------- the idea page
@@ -363,11 +383,25 @@
     var tr = document.createElement("tr"), td = document.createElement("td");
     td.colSpan = span; td.textContent = cells[0]; tr.appendChild(td); return tr;
   }
+  // quotes after the last use, when the lifecycle says later mentions are echoes, are tagged as such
+  function markEchoes(body, lc) {
+    if (!lc || !lc.last_use || !lc.echoes) return;
+    Array.prototype.forEach.call(body.querySelectorAll("tr[data-date]"), function (tr) {
+      if (tr.dataset.date > lc.last_use && !tr.classList.contains("echo")) {
+        tr.classList.add("echo");
+        var tag = document.createElement("span"); tag.className = "echo-tag"; tag.textContent = "echo";
+        tag.title = "a retrospective mention after the idea's death, not a use";
+        tr.firstChild.appendChild(tag);
+      }
+    });
+  }
+  PP.markEchoes = markEchoes;
   function fillKwic(body, lines, q, empty) {
     body.innerHTML = "";
     if (!lines.length) { body.appendChild(row([empty], 5)); return; }
     lines.forEach(function (l) {
       var tr = document.createElement("tr");
+      tr.setAttribute("data-date", l.date);
       var a = document.createElement("a");
       a.className = "kwic-link"; a.href = "/doc/" + encodeURIComponent(l.doc_id).replace(/%2F/g, "/") + "?" + qs({ q: q }) + "#m1";
       a.textContent = l.date;
@@ -381,6 +415,7 @@
       });
       body.appendChild(tr);
     });
+    markEchoes(body, PP.lifecycle);
   }
 
   PP.showPeriod = function (q, r, by) {
@@ -399,6 +434,9 @@
     if (csv) csv.href = "/api/kwic?" + qs({ q: q, from: r.period, to: r.period_end, limit: 500, format: "csv" });
     getJSON("/api/kwic?" + qs({ q: q, from: r.period, to: r.period_end, limit: 100 })).then(function (lines) {
       note.textContent = r.docs + " of the " + r.total_docs + " documents of " + name + " mention it (" + r.mentions + " mention" + (r.mentions === 1 ? "" : "s") + ")" + (lines.length >= 100 ? "; the first 100 quotes:" : ":");
+      var lc = PP.lifecycle;
+      if (lc && (lc.echo_dates || []).indexOf(r.period) >= 0)
+        note.textContent = note.textContent.replace(/:$/, ".") + " The lifecycle counts the mentions of this period as echoes: retrospective mentions after the idea's death, not uses.";
       fillKwic(body, lines, q, "No document of this period mentions it.");
       box.setAttribute("data-loaded", String(lines.length));
       box.scrollIntoView({ block: "nearest" });
@@ -406,6 +444,8 @@
   };
 
   PP.fillVerdict = function (lc) {
+    PP.lifecycle = lc;
+    Array.prototype.forEach.call(document.querySelectorAll("table.kwic tbody"), function (b) { markEchoes(b, lc); });
     var v = document.getElementById("verdict");
     if (v) { v.textContent = lc.verdict_text; v.className = "verdict status-" + lc.status; }
     var dl = document.getElementById("facts");
