@@ -89,6 +89,26 @@ def test_lifecycle_from_counts_csv(tmp_path: Path) -> None:
     assert lc["peak"] in ("2010-05-01", "2010-06-01") and lc["status"] == "dead"
 
 
+def test_lifecycle_from_a_long_counts_csv_with_an_idea_column(tmp_path: Path) -> None:
+    # The long form of multi-term exports: one analysis per idea, each read by the same rules.
+    rows = ["idea,date,count,total"]
+    months = pd.date_range("2010-01-01", periods=60, freq="MS")
+    for i, m in enumerate(months):
+        fading = [0, 0, 5, 20, 40, 30, 20, 10, 5, 2][i] if i < 10 else 0
+        rows.append(f"flash,{m.date()},{fading},1000")
+        rows.append(f"steady,{m.date()},{10 + (i % 3)},1000")
+    path = tmp_path / "trends-long.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = {lc["idea"]: lc for lc in json.loads(run("lifecycle", "--counts", str(path), "--format", "json").stdout)}
+    assert set(out) == {"flash", "steady"}
+    assert out["flash"]["status"] == "dead" and out["flash"]["last_mention"] == "2010-10-01"
+    assert out["steady"]["status"] == "alive" and out["steady"]["last_mention"] == "2014-12-01"
+    bad = tmp_path / "bad-long.csv"
+    bad.write_text("idea,date,count,total\nflash,2010-01-01,3,100\nflash,2010-02-01,x,100\n")
+    proc = run("lifecycle", "--counts", str(bad), ok=False)
+    assert proc.returncode == 2 and "bad-long.csv" in proc.stderr and "line 3" in proc.stderr
+
+
 def test_counts_csv_errors_name_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("date,count\n2010-01-01,3\nnot a date,4\n")

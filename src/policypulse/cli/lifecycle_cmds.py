@@ -11,10 +11,6 @@ from policypulse.cli.options import By, Engine, Format, IdeasFile, Out, SparkMas
 from policypulse.cli.output import emit
 from policypulse.errors import UsageError
 
-TABLE_FIELDS = ["idea", "first_mention", "emergence", "peak", "half_life_days", "last_mention", "lifespan_days",
-                "death_p_value", "forecast_last_mention"]
-
-
 def save_plot(result: Any, path: str | Any, compare: bool = False) -> None:
     """A figure of a lifecycle result: one panel per idea, or all ideas on one axes with ``compare``."""
     import matplotlib
@@ -41,6 +37,36 @@ def save_plot(result: Any, path: str | Any, compare: bool = False) -> None:
         plt.close(fig)
 
 
+def _p(p: float | None) -> str:
+    """A p-value for people: two significant figures, '<0.0001' below that (no exponents)."""
+    if p is None:
+        return ""
+    return "<0.0001" if p < 1e-4 else f"{p:.2g}"
+
+
+def _days(days: float | None) -> str:
+    """A span of days in the unit people think in."""
+    if days is None:
+        return ""
+    if days >= 730:
+        return f"{days / 365.25:.0f} years"
+    if days >= 60:
+        return f"{days / 30.44:.0f} months"
+    return f"{days:.0f} days"
+
+
+def _span(point: str | None, interval: list[str | None] | None) -> str:
+    """'1966-01-01 (1965-01-01 to 1969-01-01)'; an interval only when it is not a single date."""
+    if not point:
+        return ""
+    lo, hi = ((list(interval) if interval else []) + [None, None])[:2]
+    if lo and hi and lo != hi:
+        return f"{point} ({lo} to {hi})"
+    if lo and not hi:
+        return f"{point} (not before {lo})"
+    return point
+
+
 def _render(result: Any, format: str, out: str | None) -> None:
     records = result.to_dicts()
     if format == "table" and not out:
@@ -48,10 +74,18 @@ def _render(result: Any, format: str, out: str | None) -> None:
 
         from policypulse.describe import verdict_text
 
-        frame = pd.DataFrame(records)
-        frame.insert(1, "verdict", [verdict_text(r) for r in records])
-        emit(frame[["idea", "verdict"] + [c for c in TABLE_FIELDS[1:] if c in frame.columns]], "table", None,
-             title="lifecycle")
+        frame = pd.DataFrame({
+            "idea": [r["idea"] for r in records],
+            "verdict": [verdict_text(r) for r in records],
+            "first mention": [r.get("first_mention") or "" for r in records],
+            "peak": [_span(r.get("peak"), r.get("peak_interval")) for r in records],
+            "last mention": [r.get("last_mention") or "" for r in records],
+            "lifespan": [_days(r.get("lifespan_days")) for r in records],
+            "death p": [_p(r.get("death_p_value")) for r in records],
+            "forecast last mention": [_span(r.get("forecast_last_mention"), r.get("forecast_interval"))
+                                      for r in records],
+        })
+        emit(frame, "table", None, title="lifecycle")
         for r in records:
             if r.get("coverage_warning"):
                 typer.echo(f"note ({r['idea']}): {r['coverage_warning']}", err=True)
@@ -65,7 +99,8 @@ def lifecycle(
     ideas: Annotated[list[str] | None, typer.Argument(help="Ideas (queries).")] = None,
     ideas_file: IdeasFile = None,
     counts: Annotated[str | None, typer.Option("--counts", help="Analyse a pre-aggregated CSV "
-                                               "(date,count[,total]) instead of a store.")] = None,
+                                               "(date,count[,total], or idea,date,count[,total] for several "
+                                               "ideas) instead of a store.")] = None,
     by: By = "month",
     as_of: Annotated[str | None, typer.Option("--as-of", help="Analyse the corpus as it stood on this date.")] = None,
     alpha: Annotated[float, typer.Option("--alpha", help="Level of the death test.")] = 0.05,
@@ -78,21 +113,20 @@ def lifecycle(
 ) -> None:
     """Birth, peak, half-life, relaunches, death verdict with p-value, forecast of the last mention, phases."""
     import policypulse
-    from policypulse.lifecycle import analyse_many, read_counts
+    from policypulse.lifecycle import analyse_many
+    from policypulse.lifecycle.counts_csv import read_counts_by_idea
 
     if counts:
         if store is not None or ideas:
             # With --counts the positional arguments would be ambiguous: the file is the data.
             raise UsageError("--counts takes the place of STORE and IDEA: give one or the other")
         try:
-            series, freq = read_counts(counts)
+            by_idea, freq = read_counts_by_idea(counts)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        import pathlib
 
         # Any, as Corpus.lifecycle returns: provenance is attached here, LifecycleResult does not declare it.
-        result: Any = analyse_many({pathlib.Path(counts).stem: series}, freq, alpha=alpha,
-                                   as_of=as_of)
+        result: Any = analyse_many(by_idea, freq, alpha=alpha, as_of=as_of)
         result.provenance = {"counts_file": counts, "by": freq, "alpha": alpha, "as_of": as_of,
                              "software": f"policypulse {policypulse.__version__}"}
     else:

@@ -182,7 +182,11 @@ def _analyse_series(
         if (cur is None or cur is main)
         else (fit_decay(s, cur.peak, end_i, engine=engine) if cur.peak < end_i else None)
     )
-    if cur_model is not None:
+    if lc.status == "dead":
+        # The last use has happened: there is nothing left to forecast (the verdict says when it was).
+        if cur_model is not None:
+            lc.decay_model = cur_model.form
+    elif cur_model is not None:
         lc.decay_model = cur_model.form
         fc = forecast_last_mention(s, cur_model, last, n_boot, rng)
         lc.forecast_last_mention = _period_date(s, fc.index)

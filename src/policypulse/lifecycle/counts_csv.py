@@ -112,6 +112,61 @@ def infer_frequency(dates: pd.DatetimeIndex) -> str:
     )
 
 
+IDEA_COLUMNS = ("idea", "term", "keyword", "query", "phrase", "search term")
+
+
+def read_counts_by_idea(path: str | Path, by: str | None = None) -> tuple[dict[str, pd.DataFrame], str]:
+    """Read a counts CSV with one series or, with a leading idea column (`idea,date,count[,total]`, the long
+    form of multi-term exports), one series per idea; returns ({idea: series}, frequency).
+
+    A file without an idea column is one series named after the file. With one, every idea's rows are read
+    as their own `date,count[,total]` table (same rules, errors name the file and line), at one frequency
+    inferred from all the dates unless `by` is given.
+    """
+    p = str(path)
+    rows = _rows(path)
+    header_line, header = rows[0]
+    if header[0].strip().lower() not in IDEA_COLUMNS:
+        frame, freq = read_counts(path, by)
+        return {Path(p).stem: frame}, freq
+    groups: dict[str, list[tuple[int, list[str]]]] = {}
+    for line, row in rows[1:]:
+        name = row[0].strip()
+        if not name:
+            raise CountsFileError(p, line, "empty idea name")
+        groups.setdefault(name, []).append((line, row[1:]))
+    if not groups:
+        raise CountsFileError(p, None, "the file has a header but no data rows")
+    if by is None:
+        dates = [_parse_date(r[0], p, line) for g in groups.values() for line, r in g if r]
+        try:
+            by = infer_frequency(pd.DatetimeIndex(sorted(set(dates))))
+        except ValueError as exc:
+            raise CountsFileError(p, None, str(exc)) from None
+    out = {}
+    for name, group in groups.items():
+        frame, _ = _read_rows(p, [(header_line, header[1:])] + group, by)
+        out[name] = frame
+    return out, by
+
+
+def _rows(path: str | Path) -> list[tuple[int, list[str]]]:
+    """Non-empty CSV rows with their line numbers, preamble lines (fewer than two columns) dropped."""
+    p = str(path)
+    try:
+        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed by the `with` below
+    except OSError as exc:
+        raise CountsFileError(p, None, f"cannot open ({exc.strerror})") from None
+    with handle:
+        rows = list(enumerate(csv.reader(handle), start=1))
+    rows = [(n, r) for n, r in rows if any(c.strip() for c in r)]
+    while rows and len(rows[0][1]) < 2:  # preamble such as "Category: All categories"
+        rows.pop(0)
+    if not rows:
+        raise CountsFileError(p, None, "no rows with at least two columns (expected date,count[,total])")
+    return rows
+
+
 def read_counts(path: str | Path, by: str | None = None) -> tuple[pd.DataFrame, str]:
     """Read a `date,count[,total]` CSV into (series DataFrame, frequency).
 
@@ -125,17 +180,11 @@ def read_counts(path: str | Path, by: str | None = None) -> tuple[pd.DataFrame, 
     say so. Bad rows raise CountsFileError (a ValueError) naming the file and line.
     """
     p = str(path)
-    try:
-        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed by the `with` below
-    except OSError as exc:
-        raise CountsFileError(p, None, f"cannot open ({exc.strerror})") from None
-    with handle:
-        rows = list(enumerate(csv.reader(handle), start=1))
-    rows = [(n, r) for n, r in rows if any(c.strip() for c in r)]
-    while rows and len(rows[0][1]) < 2:  # preamble such as "Category: All categories"
-        rows.pop(0)
-    if not rows:
-        raise CountsFileError(p, None, "no rows with at least two columns (expected date,count[,total])")
+    return _read_rows(p, _rows(path), by)
+
+
+def _read_rows(p: str, rows: list[tuple[int, list[str]]], by: str | None) -> tuple[pd.DataFrame, str]:
+    """`read_counts` on rows already read (header first)."""
     header_line, header = rows[0]
     notes: list[str] = []
     if _DATE_RE.match(header[0].strip()) or _STAMP_RE.match(header[0].strip()):

@@ -57,6 +57,10 @@ def verdict_text(lc: IdeaLifecycle) -> str:
         return text + "."
     if lc.status == "dormant":
         odds = f" ({percent(prob)} that it is no longer in use)" if prob is not None else ""
+        expected = lc.expected_mentions_in_silence
+        if prob is None or (expected is not None and expected < 3.0):
+            return (f"Gone quiet: {name} was last mentioned {last}; it was used too rarely for its silence to "
+                    f"tell whether it is dead{odds}.")
         return (f"Gone quiet: {name} was last mentioned {last}; the silence is not yet long enough to call "
                 f"it dead{odds}.")
     forecast = ""
