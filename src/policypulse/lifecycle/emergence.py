@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from .series import RUN_LENGTH, Series
+from .waves import series_dispersion
 
 EMERGENCE_ALPHA = 0.01  # level of the one-sided Poisson test of a run against the background
 BURST_SCALE = 2.0  # a run must at least double the background rate (Kleinberg's default s = 2)
@@ -55,7 +56,11 @@ def find_emergence(s: Series, alpha: float = EMERGENCE_ALPHA) -> Emergence:
     b_up = np.where(has_history, stats.gamma.ppf(BACKGROUND_CONFIDENCE, d_before + 1.0) / safe_e, np.inf)
     b_pt = np.where(has_history, d_before / safe_e, np.inf)
     mu = np.where(np.isfinite(b_up), b_up * run_exp, 0.0)
-    p = np.where(np.isfinite(b_up), stats.poisson.sf(run_docs - 1.0, mu), 1.0)
+    # Overdispersed counts (phi > 1) are tested as phi times fewer documents (quasi-Poisson): the upper
+    # tail P(X >= x) of a Poisson is the regularised incomplete gamma P(x, mu), defined for real x too.
+    phi = series_dispersion(s, 2 * RUN_LENGTH[s.by] + 1)
+    with np.errstate(invalid="ignore"):
+        p = np.where(np.isfinite(b_up) & (run_docs > 0), special.gammainc(run_docs / phi, mu / phi), 1.0)
     # Per-period "above background" matrix: row t, column k = period t+k of the run.
     cols = pos[:, None] + np.arange(w)[None, :]
     inside = cols < m

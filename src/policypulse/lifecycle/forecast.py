@@ -214,7 +214,20 @@ def _last_mention_draws(
     with np.errstate(over="ignore"):
         eta = beta @ _design(k, model.form).T + math.log(exposure)
         m = np.exp(np.minimum(eta, 50.0))
-    g = np.log1p(alpha * m) / alpha if alpha > 1e-9 else m
+    # Serially correlated counts come in spells: periods within a block of about (1 + rho) / (1 - rho)
+    # periods share one gamma multiplier, so a block is silent with probability (1 + a M)^(-1/a), M its
+    # expected mentions, not the product over its periods. The block's "mass" is spread over its periods.
+    block = int(min(max(round((1 + rho) / (1 - rho)), 1), 24))
+    a_eff = max(alpha, 1e-9)
+    if block > 1:
+        nb = -(-horizon // block)
+        pad = np.zeros((m.shape[0], nb * block - horizon))
+        mb = np.concatenate([m, pad], axis=1).reshape(m.shape[0], nb, block)
+        gb = np.log1p(a_eff * mb.sum(axis=2)) / a_eff
+        share = mb / np.maximum(mb.sum(axis=2, keepdims=True), 1e-300)
+        g = (share * gb[:, :, None]).reshape(m.shape[0], nb * block)[:, :horizon]
+    else:
+        g = np.log1p(alpha * m) / alpha if alpha > 1e-9 else m
     tail = np.cumsum(g[:, ::-1], axis=1)[:, ::-1]  # tail[:, j] = expected "mass" from k[j] on
     need = -np.log(rng.uniform(size=beta.shape[0]))
     # Last mention <= K when the mass after K is at most `need`; before the grid: already happened.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import signal, stats
+from scipy import signal, special
 
 from .series import RUN_LENGTH, SMOOTH_WIDTH, Series, window_sums
 
@@ -37,12 +37,36 @@ def rate_increase_p(s: Series, hi: int, lo: int) -> float:
     return _two_rate_p(d[hi], e[hi], d[lo], e[lo])
 
 
-def _two_rate_p(x1: float, e1: float, x0: float, e0: float) -> float:
-    """P(X1 >= x1) for X1 ~ Binomial(x1 + x0, e1 / (e1 + e0)): is rate 1 above rate 0?"""
+def _two_rate_p(x1: float, e1: float, x0: float, e0: float, phi: float = 1.0) -> float:
+    """P(X1 >= x1) for X1 ~ Binomial(x1 + x0, e1 / (e1 + e0)): is rate 1 above rate 0?
+
+    With dispersion phi > 1 the counts are divided by phi first (quasi-likelihood: overdispersed counts
+    carry the information of fewer documents), using the binomial tail's continuous form.
+    """
+    x1, x0 = x1 / phi, x0 / phi
     n = x1 + x0
-    if n <= 0 or e1 <= 0 or e0 <= 0:
+    if n <= 0 or e1 <= 0 or e0 <= 0 or x1 <= 0:
         return 1.0
-    return float(stats.binom.sf(x1 - 1, n, e1 / (e1 + e0)))
+    return float(special.betainc(x1, n - x1 + 1.0, e1 / (e1 + e0)))
+
+
+def series_dispersion(s: Series, width: int) -> float:
+    """Pearson chi-square / df of the documents around a centred moving average of `width` periods,
+    over the idea's life (first to last mention); at least 1. Waves slower than the window are trend,
+    not noise; what is left is the counts' overdispersion."""
+    m = np.flatnonzero(s.docs > 0)
+    if m.size < 3:
+        return 1.0
+    idx = np.arange(int(m[0]), int(m[-1]) + 1)
+    idx = idx[s.covered[idx]]
+    d, e = s.docs[idx].astype(float), s.exposure[idx].astype(float)
+    rate = window_sums(d, width) / np.maximum(window_sums(e, width), 1.0)
+    mu = rate * e
+    ok = mu > 0
+    df = ok.sum() - ok.sum() / width
+    if df < 3:
+        return 1.0
+    return max(1.0, float(np.sum((d[ok] - mu[ok]) ** 2 / mu[ok]) / df))
 
 
 def find_waves(
@@ -54,7 +78,8 @@ def find_waves(
     last period when still rising). A candidate q after the current wave's peak P starts a new wave
     when the trough v between them fell to <= half of P, q is >= twice v, and both the fall P -> v and
     the rise v -> q are significant: conditional binomial test of two Poisson rates on windows of
-    2*RUN_LENGTH+1 periods, each at 0.01 divided by the number of candidates (Bonferroni).
+    2*RUN_LENGTH+1 periods, counts divided by the series' dispersion (`series_dispersion`), each at 0.01
+    divided by the number of candidates (Bonferroni).
     Otherwise q joins the current wave (and becomes its peak if higher). A new wave whose rise contains a
     resurrection (a return after a silence judged dead) is a resurrection, not a relaunch.
     """
@@ -77,6 +102,7 @@ def find_waves(
     d = window_sums(s.docs.astype(float), tw)[birth:]
     e = window_sums(s.exposure.astype(float), tw)[birth:]
     level = alpha / max(len(order) - 1, 1)
+    phi = series_dispersion(s, tw)
     waves = [Wave(0, order[0], "emergence")]
     for q in order[1:]:
         cur = waves[-1]
@@ -88,8 +114,8 @@ def find_waves(
             seg[v] <= RELAUNCH_DROP * seg[p_]
             and seg[q] >= RELAUNCH_RISE * seg[v]
             and seg[q] - seg[v] >= PROMINENCE * top
-            and _two_rate_p(d[p_], e[p_], d[v], e[v]) < level
-            and _two_rate_p(d[q], e[q], d[v], e[v]) < level
+            and _two_rate_p(d[p_], e[p_], d[v], e[v], phi) < level
+            and _two_rate_p(d[q], e[q], d[v], e[v], phi) < level
         )
         if new:
             res = [r - birth for r in resurrections if v < r - birth <= q]
