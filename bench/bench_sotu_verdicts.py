@@ -43,6 +43,16 @@ CUTS = [f"{y}-01-01" for y in range(1850, 2007)]
 MIN_ADDRESSES = 3
 
 
+def _markdown(frame) -> list[str]:
+    """A small DataFrame as Markdown table lines (floats to two decimals)."""
+    cols = list(frame.columns)
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, row in frame.iterrows():
+        cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--store", default=str(ROOT / "bench" / "data" / "sotu-store"))
@@ -91,7 +101,7 @@ def main() -> None:
         lines.append(f"| {r['run']} | {r['method']} | {r['dead_silences']} | {r['used_again']} | {share} "
                      f"| {r['ideas_called_dead']} | {r['ideas_wrongly']} |")
     lines += ["", "Calibration (with the echo model): stated probability of death against renewed use.", "",
-              with_echo.calibration.to_markdown(index=False, floatfmt=".2f"), "",
+              *_markdown(with_echo.calibration), "",
               f"Dead verdicts resting on echoes: {len(echoed)} (idea, cut) pairs over "
               f"{echoed['idea'].nunique()} ideas: {', '.join(sorted(echoed['idea'].unique()))}.", "",
               "Phrases and the addresses using them: " + ", ".join(f"{p} {int(counts.get(p, 0))}" for p in PHRASES)

@@ -8,7 +8,9 @@ Sections (``--only``): ``corpus`` (generate the JSONL and its truth sidecar if m
 (policypulse ingest vs a DuckDB read_json -> normalise -> Parquet pipeline, at the full size and at a
 quarter, peak RSS of the process tree; plus a cProfile of ingest), ``track`` (one idea, end-to-end track,
 ad-hoc scan, 1,000-idea watchlist, peak memory, CLI start-up; peers tantivy, SQLite FTS5, DuckDB, Polars),
-``web`` (``bench_web.py``: ``policypulse serve`` under 32 concurrent clients on the idea page and /api/track).
+``web`` (``bench_web.py``: ``policypulse serve`` under 32 concurrent clients on the idea page and /api/track),
+``lifecycle`` (``bench_verdicts.py`` and ``bench_sotu_verdicts.py``: death-verdict error rates, power and forecast
+coverage on simulated ideas beside Solow's test and OLE; verdicts on the SOTU corpus's history).
 Results: ``bench/results/<section>-<size>.md`` (and ``.json``). Everything large lives in ``bench/data/``.
 """
 
@@ -868,8 +870,8 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="policypulse benchmarks (issues 2, 3 and 7)")
     ap.add_argument("--docs", type=int, default=DEFAULT_DOCS, help=f"corpus size (default {DEFAULT_DOCS:,})")
-    ap.add_argument("--only", default="corpus,ingest,track,web",
-                    help="comma-separated sections: corpus,ingest,track,web")
+    ap.add_argument("--only", default="corpus,ingest,track,web,lifecycle",
+                    help="comma-separated sections: corpus,ingest,track,web,lifecycle")
     ap.add_argument("--repeat", type=int, default=5, help="timed warm repetitions per measurement")
     ap.add_argument("--pp-watchlist", type=int, default=None,
                     help="ideas of the watchlist that policypulse runs (the time is extrapolated linearly to 1,000); "
@@ -880,7 +882,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--web-duration", type=float, default=60.0, help="web: seconds of load per scenario (default 60)")
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"corpus", "ingest", "track", "web"}
+    unknown = sections - {"corpus", "ingest", "track", "web", "lifecycle"}
     if unknown:
         ap.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     DATA.mkdir(parents=True, exist_ok=True)
@@ -897,6 +899,12 @@ def main(argv: list[str] | None = None) -> None:
         import bench_web
 
         bench_web.run(args.docs, mach, clients=args.web_clients, duration=args.web_duration)
+    if "lifecycle" in sections:
+        # Issue 15: the death verdict and forecast on simulated ideas with known truth, and the verdicts'
+        # record on the SOTU corpus; each writes its own table (results/verdicts*.md).
+        for script in ("bench_verdicts.py", "bench_sotu_verdicts.py"):
+            log(f"lifecycle: {script}")
+            subprocess.run([PY, str(BENCH / script)], check=True)
     log(f"done in {(time.time() - t0) / 60:.1f} min")
 
 

@@ -50,7 +50,8 @@ def test_lifecycle_figure_plots_the_rates_and_marks(lcs):
     last = _line(ax, "last mention")
     assert _day(last.get_xdata()[0]) == lc.last_mention
     text = "\n".join(t.get_text() for t in ax.texts)
-    assert "status: dead" in text and "forecast last mention" in text
+    assert "status: dead (>99% probability it is no longer in use)" in text and "e-" not in text
+    assert "forecast last mention" not in text  # dead: nothing left to forecast
     shaded = [p.get_label() for p in ax.patches if p.get_label().startswith("phase: ")]
     assert shaded == [f"phase: {ph['phase']}" for ph in lc.phases]
     plt.close(ax.figure)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .verdict import percent
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -120,7 +122,8 @@ def verdict_text(lc: IdeaLifecycle) -> str:
     """The lines written on the figure: status with p-value, peak, half-life, last mention, forecast."""
     lines = [
         f"status: {lc.status}"
-        + (f" (p = {lc.death_p_value:.2g})" if lc.death_p_value is not None and lc.death_p_value < 1 else "")
+        + (f" ({percent(lc.death_probability)} probability it is no longer in use)"
+           if lc.status in ("dead", "dormant") and lc.death_probability is not None else "")
     ]
     if lc.peak:
         lines.append(f"peak: {lc.peak:%b %Y}")
