@@ -41,29 +41,29 @@ def test_lifecycle_figure_plots_the_rates_and_marks(lcs):
     lc = lcs["flash"]
     ax = plot_lifecycle(lc)
     s = lc.series
-    raw = _line(ax, "rate").get_ydata()
-    np.testing.assert_allclose(raw, 1000 * s.docs / s.exposure)
-    np.testing.assert_allclose(_line(ax, "smoothed rate").get_ydata(), 1000 * lc.smoothed_rate)
-    peak = _line(ax, "peak")
+    share = _line(ax, "% of documents").get_ydata()  # the dashboard's measure, not smoothed
+    np.testing.assert_allclose(share, 100 * s.docs / s.exposure)
+    peak = next(ln for ln in ax.get_lines() if ln.get_label().startswith("peak"))
     assert _day(peak.get_xdata()[0]) == lc.peak
-    assert peak.get_ydata()[0] == pytest.approx(1000 * lc.peak_rate)
-    last = _line(ax, "last mention")
+    assert peak.get_ydata()[0] == pytest.approx(share[list(s.periods.date).index(lc.peak)])
+    last = next(ln for ln in ax.get_lines() if ln.get_label().startswith("last mention"))
     assert _day(last.get_xdata()[0]) == lc.last_mention
     text = "\n".join(t.get_text() for t in ax.texts)
-    assert "status: dead (>99% probability it is no longer in use)" in text and "e-" not in text
-    assert "forecast last mention" not in text  # dead: nothing left to forecast
+    assert lc.to_dict()["verdict_text"] in text and "e-" not in text
+    if lc.status == "dead":  # nothing left to forecast
+        assert not [p for p in ax.patches if str(p.get_label()).startswith("forecast")]
     shaded = [p.get_label() for p in ax.patches if p.get_label().startswith("phase: ")]
-    assert shaded == [f"phase: {ph['phase']}" for ph in lc.phases]
+    assert shaded == list(dict.fromkeys(f"phase: {ph['phase']}" for ph in lc.phases))
     plt.close(ax.figure)
 
 
-def test_coverage_gaps_are_hatched_and_not_plotted_as_zero(lcs):
+def test_coverage_gaps_are_shaded_and_not_plotted_as_zero(lcs):
     lc = lcs["flash across a gap"]
     ax = plot_lifecycle(lc)
-    gaps = [p for p in ax.patches if p.get_label() == "coverage gap"]
+    gaps = [p for p in ax.patches if p.get_gid() == "coverage-gap"]
     assert len(gaps) == int((~lc.series.covered).sum()) == 21
-    raw = _line(ax, "rate").get_ydata()
-    assert np.isnan(raw[~lc.series.covered]).all() and not np.isnan(raw[lc.series.covered]).any()
+    share = _line(ax, "% of documents").get_ydata()
+    assert np.isnan(share[~lc.series.covered]).all() and not np.isnan(share[lc.series.covered]).any()
     plt.close(ax.figure)
 
 
@@ -81,7 +81,7 @@ def test_compare_figure_normalises_and_aligns_on_birth(lcs):
 
 def test_result_plot_dispatches_and_saves_by_suffix(lcs, tmp_path):
     one = LifecycleResult([lcs["flash"]]).plot()
-    assert _line(one, "smoothed rate") is not None and one.get_title(loc="left") == "flash"
+    assert _line(one, "% of documents") is not None and one.get_title(loc="left") == "flash"
     many = LifecycleResult(list(lcs.values())).plot()
     assert len(many.get_lines()) == 3
     png = save_figure(many.figure, tmp_path / "cmp.png")

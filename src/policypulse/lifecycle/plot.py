@@ -42,79 +42,29 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (8.0, 4.5)) -> Axes:
 
 
 def plot_lifecycle(lc: IdeaLifecycle, ax: Axes | None = None) -> Axes:
-    """Rate per 1,000 documents over time (points raw, line smoothed), phases shaded, coverage gaps hatched,
-    peak with its interval, last mention, forecast with its interval, and the verdict in a text box.
+    """One idea's life as the dashboard draws it (report/figures.py): % of documents mentioning it per period,
+    not smoothed, the line broken at coverage gaps (shaded), lone periods as dots, phases as a labelled strip,
+    peak, last mention and forecast interval marked; the title carries the verdict in words.
 
-    Artists carry labels ("rate", "smoothed rate", "peak", "last mention", "forecast") so tests and
-    users can find them.
+    The line is labelled "% of documents"; peak and last-mention artists carry labels starting "peak" and
+    "last mention", so tests and users can find them.
     """
+    from policypulse.report import figures, present
+
     ax = _axes(ax)
     s = lc.series
     if s is None or s.n == 0:
         ax.set_title(f"{lc.idea}: no data")
         return ax
-    x = s.periods
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(s.covered, 1000.0 * s.docs / np.where(s.covered, s.exposure, 1), np.nan)
-    sm = 1000.0 * (lc.smoothed_rate if lc.smoothed_rate is not None else rate / 1000.0)
-    for ph in lc.phases:
-        a, b = pd.Timestamp(ph["start"]), pd.Timestamp(ph["end"])
-        b_end = s.end_of(int(x.get_loc(b))) if b in x else b
-        ax.axvspan(
-            a,
-            b_end,
-            color=PHASE_COLOURS.get(ph["phase"], "#eeeeee"),
-            alpha=0.6,
-            lw=0,
-            label=f"phase: {ph['phase']}",
-        )
-    gaps = np.flatnonzero(~s.covered)
-    for i in gaps:
-        ax.axvspan(
-            x[i],
-            s.end_of(int(i)),
-            facecolor="none",
-            hatch="///",
-            edgecolor="#999999",
-            lw=0,
-            label="coverage gap",
-        )
-    ax.plot(x, rate, ".", color="#7f7f7f", ms=3, label="rate")
-    ax.plot(x, sm, "-", color="#1f4e79", lw=1.8, label="smoothed rate")
-    if lc.peak is not None and lc.peak_rate is not None:
-        pk = pd.Timestamp(lc.peak)
-        ax.plot([pk], [1000.0 * lc.peak_rate], "v", color="#c00000", ms=8, label="peak")
-        if lc.peak_interval and None not in lc.peak_interval:
-            lo, hi = (pd.Timestamp(d) for d in lc.peak_interval)
-            ax.hlines(1000.0 * lc.peak_rate * 1.06, lo, hi, color="#c00000", lw=2, label="peak interval")
-    if lc.last_mention is not None:
-        ax.axvline(pd.Timestamp(lc.last_mention), color="#404040", ls="--", lw=1, label="last mention")
-    if lc.forecast_last_mention is not None:
-        fc = pd.Timestamp(lc.forecast_last_mention)
-        ax.axvline(fc, color="#7030a0", ls=":", lw=1.5, label="forecast")
-        if lc.forecast_interval and None not in lc.forecast_interval:
-            lo, hi = (pd.Timestamp(d) for d in lc.forecast_interval)
-            ax.axvspan(lo, hi, color="#7030a0", alpha=0.08, lw=0, label="forecast interval")
-    ax.set_ylabel("documents mentioning it per 1,000")
-    ax.set_ylim(bottom=0)
-    if lc.first_mention is not None:
-        # Zoom on the idea's life: a long quiet prehistory (1790 for a 1965 idea) would squash it flat.
-        born = pd.Timestamp(lc.first_mention)
-        span = max(x[-1] - born, pd.Timedelta(days=365))
-        ax.set_xlim(max(x[0], born - 0.25 * span), s.end_of(s.n - 1))
-    ax.set_title(lc.idea, loc="left", fontweight="bold")
-    ax.text(
-        0.99,
-        0.97,
-        verdict_text(lc),
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=8.5,
-        bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#bbbbbb", "alpha": 0.9},
-    )
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    track = pd.DataFrame({"idea": lc.idea, "period": s.periods, "docs": s.docs, "mentions": s.mentions,
+                          "total_docs": np.where(s.covered, s.exposure, 0)})
+    d = lc.to_dict()
+    figures.draw(ax, track, [d], by=s.by, measure="share", smooth=1)
+    from policypulse.report import measures
+
+    ax.set_title(f"{lc.idea}", loc="left", fontweight="bold", pad=30)
+    ax.text(0.0, 1.015, f"{present.verdict(d)}\n{measures.describe('share', 1, s.by)}", transform=ax.transAxes,
+            ha="left", va="bottom", fontsize=8, color="#334155")
     return ax
 
 

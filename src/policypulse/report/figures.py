@@ -70,7 +70,7 @@ def draw(ax: Axes, track: pd.DataFrame, lcs: Sequence[dict[str, Any]], *, by: st
                        ec="white", zorder=1, label=None if name in seen else f"phase: {name}")
             seen.add(name)
     for i in np.flatnonzero(gap):
-        ax.axvspan(periods[i], ends[i], color=GAP_COLOUR, alpha=0.6, lw=0, zorder=0.5,
+        ax.axvspan(periods[i], ends[i], color=GAP_COLOUR, alpha=0.6, lw=0, zorder=0.5, gid="coverage-gap",
                    label="no documents (coverage gap)" if i == np.flatnonzero(gap)[0] else None)
     for k, name in enumerate(names):
         rows = track[track["idea"] == name].reset_index(drop=True)
