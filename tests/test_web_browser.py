@@ -395,3 +395,18 @@ def test_report_draws_every_chart_offline(tmp_path: Path, server: str, browser: 
     finally:
         d.execute_cdp_cmd("Network.emulateNetworkConditions", {
             "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+
+
+def test_embeddable_chart_draws_alone_with_its_verdict(gap_server: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(gap_server + "/embed?q=new+deal&by=year&measure=docs")
+    _wait(d, "#timeline", "data-lifecycle")
+    got = _plotted(d, "timeline")
+    rows = _api(gap_server, "/api/track", q="new deal", by="year", measure="docs")
+    assert got["y"] == [r["value"] for r in rows]
+    assert d.find_element(By.ID, "verdict").text.startswith(("Declining", "Alive", "Gone quiet", "Probably dead",
+                                                              "Dead", "Emerging", "Never"))
+    assert not d.find_elements(By.CSS_SELECTOR, "header, nav")  # the chart alone, for an <iframe>
+    _shot(d, "embed")

@@ -125,9 +125,10 @@
           labels.forEach(function (l) { // after every fill, so that no band covers a label
             if (l[2] - l[1] > ctx.measureText(l[0]).width + 6 * pr) ctx.fillText(l[0], l[1] + 3 * pr, top + 12 * pr);
           });
-          state.rows.forEach(function (r) {
+          state.rows.forEach(function (r, k) {
             if (r.coverage !== "gap") return;
-            var a = xpx(u, ts(r.period)), b = xpx(u, ts(r.period_end) + DAY);
+            var next = r.period_end ? ts(r.period_end) + DAY : (state.rows[k + 1] ? ts(state.rows[k + 1].period) : ts(r.period) + YR);
+            var a = xpx(u, ts(r.period)), b = xpx(u, next);
             if (b < left || a > right) return;
             ctx.fillStyle = GAP_FILL; ctx.fillRect(a, top, Math.max(b - a, pr), h);
           });
@@ -272,10 +273,11 @@
     return u;
   };
 
-  PP.barChart = function (el, xs, ys, by, name) {
+  PP.barChart = function (el, xs, ys, by, name, rows) {
     var old = PP.charts[el.id];
     if (old) old.destroy();
     el.innerHTML = "";
+    var state = { rows: rows || [], lc: null, phases: [], index: {}, endOf: function (p) { return ts(p); } };
     var u = new uPlot({
       width: size(el).width, height: 260,
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } },
@@ -283,7 +285,9 @@
       cursor: { drag: { x: true, y: false, setScale: true } },
       series: [{ value: function (u, v) { return v === null ? "" : label(v, by); } },
                { label: name, fill: "rgba(31,95,168,0.55)", stroke: COLORS[0], width: 1,
-                 paths: uPlot.paths.bars({ size: [0.8, 40] }), points: { show: false } }]
+                 value: function (u, v, si, i) { return i === null || i === undefined ? "" : v === null ? "—" : v.toLocaleString("en"); },
+                 paths: uPlot.paths.bars({ size: [0.8, 40] }), points: { show: false } }],
+      plugins: [bandsPlugin(state)]
     }, [xs, ys], el);
     PP.charts[el.id] = u;
     el.setAttribute("data-points", String(xs.length));
@@ -564,7 +568,9 @@
       getJSON("/api/overview?by=" + encodeURIComponent(overview.dataset.by)).then(function (s) {
         var rows = s.per_period;
         var u = PP.barChart(overview, rows.map(function (r) { return ts(r.period); }), rows.map(function (r) { return r.total_docs; }),
-                            overview.dataset.by, "documents");
+                            overview.dataset.by, "documents", rows.map(function (r) {
+                              return { period: r.period, coverage: r.total_docs > 0 ? "ok" : "gap" };
+                            }));
         loading(overview, false);
         return u;
       }).catch(function (e) { fail(overview, e); });
