@@ -19,7 +19,11 @@ class QuerySyntaxError(UsageError):
     """A query could not be parsed; ``column`` is 1-based."""
 
     def __init__(self, message: str, query: str, column: int) -> None:
-        super().__init__(f"{message} at column {column} in query {query!r}")
+        shown = query
+        if len(query) > 100:  # a long query is shown around the column, so the message stays one readable line
+            start = max(0, min(column - 40, len(query) - 80))
+            shown = ("..." if start else "") + query[start:start + 80] + ("..." if start + 80 < len(query) else "")
+        super().__init__(f"{message} at column {column} in query {shown!r}")
         self.query = query
         self.column = column
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from urllib.parse import quote
 from typing import Annotated
 
 import typer
@@ -19,6 +20,9 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
     token: Annotated[str | None, typer.Option("--token", help="Required on every request; mandatory when "
                                               "--host is not a loopback address.")] = None,
+    allowed_host: Annotated[list[str] | None, typer.Option(
+        "--allowed-host", metavar="NAME", help="A host name or address other machines use to reach the "
+        "dashboard (repeatable); requests naming any other host are refused (DNS-rebinding defence).")] = None,
 ) -> None:
     """Serve the local web dashboard over a store (read-only)."""
     import uvicorn
@@ -30,9 +34,18 @@ def serve(
             raise UsageError(f"--host {host} exposes the dashboard beyond this machine: give --token SECRET too")
         sys.stderr.write(f"warning: serving on {host}, reachable from other machines; every request must "
                          "carry the token\n")
-    app_ = create_app(store, token=token, allowed_hosts=[host])
-    sys.stderr.write(f"policypulse dashboard on http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}/"
-                     + (f"?token={token}" if token else "") + "  (Ctrl-C to stop)\n")
+    names = [host, *(allowed_host or [])]
+    for name in names:
+        if not name.strip() or any(c in name for c in "/?#@ "):
+            raise UsageError(f"--allowed-host {name!r} is not a host name or address (give it without scheme, "
+                             "port or path, e.g. --allowed-host myserver.example.org)")
+    if host in ("0.0.0.0", "::") and not allowed_host:
+        sys.stderr.write("warning: only requests to 127.0.0.1/localhost are accepted until you name the host "
+                         "other machines use: --allowed-host NAME (repeatable)\n")
+    app_ = create_app(store, token=token, allowed_hosts=names)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    sys.stderr.write(f"policypulse dashboard on http://{shown}:{port}/"
+                     + (f"?token={quote(token, safe='')}" if token else "") + "  (Ctrl-C to stop)\n")
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 

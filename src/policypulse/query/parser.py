@@ -9,6 +9,9 @@ Grammar (operators are upper case; anything else is words)::
     atom   := '"' words '"' | words | "(" or ")" | "NEAR/" k "(" phrase "," phrase ")"
 
 Consecutive unquoted words form one phrase, so a query with no operators is one phrase.
+
+A query is bounded (``MAX_*`` below): past a bound it is a usage error naming the bound, never an internal
+error or a query that runs for minutes.
 """
 
 from __future__ import annotations
@@ -71,6 +74,14 @@ class Near:
 
 Node = Phrase | And | Or | Not | Near
 
+# DuckDB's regular expressions (RE2) refuse a repetition above 1000, and NEAR/k compiles to one: the same
+# bound everywhere keeps DuckDB, Spark and Python agreeing on what a query means.
+MAX_NEAR = 1000
+MAX_DEPTH = 32  # nested parentheses and NOTs; each level is a Python frame and a level of SQL
+MAX_WORDS = 256  # words in all the phrases of one query
+MAX_TOKEN_CHARS = 200  # one word's length (longer than any real word, hashtag or compound)
+MAX_QUERY_CHARS = 10_000
+
 _LEX = re.compile(
     r'(?P<ws>\s+)|(?P<quote>")|(?P<lpar>\()|(?P<rpar>\))|(?P<comma>,)'
     r"|(?P<near>NEAR/(?P<k>\d+)(?![^\s()\",]))|(?P<op>(?:OR|AND|NOT)(?![^\s()\",]))|(?P<word>[^\s()\",]+)"
@@ -109,8 +120,20 @@ def _lex(query: str) -> list[_Tok]:
 class _Parser:
     def __init__(self, query: str) -> None:
         self.query = query
+        if len(query) > MAX_QUERY_CHARS:
+            raise QuerySyntaxError(f"query too long ({len(query):,} characters; at most {MAX_QUERY_CHARS:,})",
+                                   query, MAX_QUERY_CHARS + 1)
         self.toks = _lex(query)
         self.i = 0
+        self.depth = 0
+        self.words = 0
+
+    def enter(self, tok: _Tok) -> None:
+        """One level deeper (a parenthesis or a NOT); past MAX_DEPTH a usage error, not a RecursionError."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"query nested too deeply (more than {MAX_DEPTH} levels of parentheses and NOT)",
+                             tok.col)
 
     def error(self, message: str, col: int | None = None) -> QuerySyntaxError:
         if col is None:
@@ -157,7 +180,10 @@ class _Parser:
         tok = self.peek()
         if tok is not None and tok.kind == "op" and tok.text == "NOT":
             self.i += 1
-            return Not(self.parse_unary())
+            self.enter(tok)
+            node = Not(self.parse_unary())
+            self.depth -= 1
+            return node
         return self.parse_atom()
 
     def parse_atom(self) -> Node:
@@ -166,12 +192,19 @@ class _Parser:
             raise self.error("expected a phrase")
         if tok.kind == "lpar":
             self.i += 1
+            self.enter(tok)
             node = self.parse_or()
             self.take("rpar", "a closing parenthesis")
+            self.depth -= 1
             return node
         if tok.kind == "near":
             self.i += 1
-            k = int(tok.text.split("/", 1)[1])
+            digits = tok.text.split("/", 1)[1]
+            # compared as text first: int() of thousands of digits is itself an error in Python 3.11+
+            if len(digits.lstrip("0")) > len(str(MAX_NEAR)) or int(digits) > MAX_NEAR:
+                shown = digits if len(digits) <= 15 else digits[:12] + "..."
+                raise self.error(f"NEAR distance {shown} is too large (at most NEAR/{MAX_NEAR})", tok.col)
+            k = int(digits)
             self.take("lpar", "'(' after NEAR/k")
             a = self.parse_phrase()
             self.take("comma", "',' between the two phrases of NEAR")
@@ -208,6 +241,13 @@ class _Parser:
             raise self.error("expected words in the phrase", at)
         if prefix and not re.search(r"[^\W_]\*$", stripped):
             raise self.error("'*' must follow a word", col + len(stripped) - 1)
+        long = next((t for t in toks if len(t) > MAX_TOKEN_CHARS), None)
+        if long is not None:
+            raise self.error(f"word {long[:20]!r}... is too long ({len(long):,} characters; at most "
+                             f"{MAX_TOKEN_CHARS})", at)
+        self.words += len(toks)
+        if self.words > MAX_WORDS:
+            raise self.error(f"too many words in the query (more than {MAX_WORDS})", at)
         return Phrase(tuple(toks), prefix)
 
 

@@ -15,6 +15,7 @@ import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote, unquote
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,44 @@ def _original_url(doc: dict[str, Any]) -> str | None:
             return value
     did = str(doc.get("doc_id") or "")
     return did if re.match(r"https?://", did) else None
+
+
+def doc_url(doc_id: str) -> str:
+    """The dashboard link to a document, for any id.
+
+    Every character but letters, digits and ``-._~`` is percent-encoded, ``/`` included, so an id that is a
+    URL stays one path segment that browsers do not rewrite; the two ids that are dot segments ("." and
+    "..", which browsers resolve away) go by query string instead.
+    """
+    if doc_id in (".", ".."):
+        return "/doc?id=" + quote(doc_id, safe="")
+    return "/doc/" + quote(doc_id, safe="")
+
+
+def _host_key(host_header: str) -> str:
+    """The host name of a Host header (or an --allowed-host value) without its port, lower case."""
+    h = host_header.strip().lower()
+    if h.startswith("["):  # [::1]:8000
+        return h.split("]", 1)[0] + "]"
+    return h.rsplit(":", 1)[0].rstrip(".") if h.count(":") <= 1 else f"[{h}]"  # a bare IPv6 address
+
+
+def _token_ok(request: Request, secret: bytes) -> bool:
+    """Whether the request carries the token (query, cookie or bearer header), compared in constant time.
+
+    Compared as bytes: ``hmac.compare_digest`` refuses str holding non-ASCII characters (a TypeError, once a
+    500 for ``?token=%C3%A9``), and surrogatepass encodes whatever the URL decoding left.
+    """
+    cookie = request.cookies.get("pp_token")
+    # HTTP headers are bytes that Starlette reads as latin-1: back to the bytes the client sent (UTF-8 ones).
+    bearer = request.headers.get("authorization", "").removeprefix("Bearer ").strip().encode("latin-1")
+    candidates = ((request.query_params.get("token") or "").encode("utf-8", "surrogatepass"),
+                  unquote(cookie).encode("utf-8", "surrogatepass") if cookie else b"", bearer)
+    ok = False
+    for given in candidates:
+        if given:  # every candidate is compared, so the time does not tell which one was tried
+            ok |= hmac.compare_digest(given, secret)
+    return ok
 
 
 class Dashboard:
@@ -237,8 +276,10 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
     # Dates and p-values as people write them, never raw ISO timestamps, NaT or exponents.
     templates.env.filters.update(period=present.period_label, day=present.day_label, pvalue=present.p_label,
                                  verdict=present.verdict)
+    templates.env.globals["doc_url"] = doc_url
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
-    hosts = set(allowed_hosts or []) | {"127.0.0.1", "localhost", "[::1]", "testserver"}
+    hosts = {_host_key(h) for h in allowed_hosts or []} | {"127.0.0.1", "localhost", "[::1]", "testserver"}
+    secret = None if token is None else token.encode("utf-8", "surrogatepass")
 
     @app.on_event("shutdown")
     def stop_workers() -> None:
@@ -258,18 +299,17 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:
         # DNS-rebinding defence: a page on another site cannot reach us under its own host name.
-        raw = request.headers.get("host") or ""
-        host = raw.split("]")[0] + "]" if raw.startswith("[") else raw.rsplit(":", 1)[0]
+        host = _host_key(request.headers.get("host") or "")
         if host not in hosts:
-            return JSONResponse(error_body(f"host {host!r} is not allowed"), status_code=400)
-        if token is not None:
-            given = request.query_params.get("token") or request.cookies.get("pp_token") or \
-                request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-            if not hmac.compare_digest(given or "", token):
-                return JSONResponse(error_body("a valid token is required (?token=...)"), status_code=401)
+            return JSONResponse(error_body(
+                f"host {host!r} is not allowed; to accept it, start the dashboard with "
+                f"`policypulse serve ... --allowed-host {host}`"), status_code=400)
+        if secret is not None and not _token_ok(request, secret):
+            return JSONResponse(error_body("a valid token is required (?token=...)"), status_code=401)
         response: Response = await call_next(request)
         if token is not None and request.query_params.get("token") == token:
-            response.set_cookie("pp_token", token, httponly=True, samesite="strict")
+            # quoted, so that a token of any characters makes a valid Set-Cookie header
+            response.set_cookie("pp_token", quote(token, safe=""), httponly=True, samesite="strict")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         # The embeddable chart view may be framed by other pages; nothing else may.
@@ -483,7 +523,11 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
         return page(request, "compare.html", active="compare", ideas=ideas, max_ideas=MAX_COMPARE, error=error,
                     **state, status_code=400 if error else 200)
 
-    @app.get("/doc/{doc_id:path}", response_class=HTMLResponse)
+    @app.get("/doc", response_class=HTMLResponse)
+    def doc_by_query(request: Request, id: str = Query(...), q: str = "") -> HTMLResponse:
+        return doc(request, id, q)
+
+    @app.get("/doc/{doc_id:path}", response_class=HTMLResponse)  # any id, URLs with '/' included
     def doc(request: Request, doc_id: str, q: str = "") -> HTMLResponse:
         d = board.document(board.version(), doc_id)
         if d is None:

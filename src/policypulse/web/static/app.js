@@ -400,6 +400,12 @@
     });
   }
   PP.markEchoes = markEchoes;
+  // As doc_url in app.py: '/' encoded too, so an id that is a URL stays one path segment; "." and ".."
+  // (dot segments a browser would resolve away) go by query string.
+  function docUrl(id, q) {
+    if (id === "." || id === "..") return "/doc?" + qs({ id: id, q: q });
+    return "/doc/" + encodeURIComponent(id) + "?" + qs({ q: q });
+  }
   function fillKwic(body, lines, q, empty) {
     body.innerHTML = "";
     if (!lines.length) { body.appendChild(row([empty], 5)); return; }
@@ -407,7 +413,7 @@
       var tr = document.createElement("tr");
       tr.setAttribute("data-date", l.date);
       var a = document.createElement("a");
-      a.className = "kwic-link"; a.href = "/doc/" + encodeURIComponent(l.doc_id).replace(/%2F/g, "/") + "?" + qs({ q: q }) + "#m1";
+      a.className = "kwic-link"; a.href = docUrl(l.doc_id, q) + "#m1";
       a.textContent = l.date;
       var td = document.createElement("td"); td.appendChild(a); tr.appendChild(td);
       [["", l.source], ["left", l.left], ["match", null], ["", l.right]].forEach(function (c) {
