@@ -277,7 +277,7 @@ CASES: dict[str, Case] = {
         [ACC_A, ('He said "hi" unquoted', "2014-06-02", "day"), ACC_B], records=5),
     "csv_empty_file": Case(
         {"empty.csv": b"", "good.csv": f"date,source,text\n{GOOD_CSV_A}\n{GOOD_CSV_B}\n".encode()},
-        [("empty.csv", 1, "empty file: no header row")], [ACC_A, ACC_B], records=3, fmt="csv"),
+        [("empty.csv", 0, "the file is empty (0 bytes): no records to read")], [ACC_A, ACC_B], records=3, fmt="csv"),
     # -- files and folders ------------------------------------------------------------------------------
     "office_lock_and_ds_store_ignored": Case(
         {"2014-01-01.txt": b"Good record before the bad one.", ".DS_Store": b"\x00\x00\x00\x01Bud1\x00",

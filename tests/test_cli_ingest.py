@@ -106,7 +106,7 @@ def test_more_than_five_rejections_are_summarised(tmp_path: Path, capsys: pytest
     lines = err.splitlines()
     assert len(lines) == 7
     assert lines[5] == "... and 3 more rejected (see --report)"
-    assert lines[6] == f"ingested 0 documents (0 duplicates, 8 rejected) into {tmp_path / 's'}, now at version 1"
+    assert lines[6] == f"no documents to ingest (8 rejected): {tmp_path / 's'} stays at version 0, no new version written"
 
 
 def test_date_order_and_field_mapping_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -61,6 +61,7 @@ class IngestReport:
     retweets: int = 0
     # CPU seconds the worker processes spent converting records (benchmarks add it to this process's own)
     worker_cpu_s: float = 0.0
+    new_version: bool = False  # False when the input held no document at all, so no version was written
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's ``--report`` JSON."""
@@ -79,6 +80,9 @@ class IngestReport:
         if self.near_duplicates or self.retweets:
             folded = f"; {self.near_duplicates} near-duplicates" + (
                 f" and {self.retweets} retweets" if self.retweets else "") + " folded"
+        if not self.new_version:
+            return (f"no documents to ingest ({len(self.rejected)} rejected): {self.store} stays at version "
+                    f"{self.version}, no new version written")
         return (
             f"ingested {self.accepted} documents ({self.duplicates} duplicates, {len(self.rejected)} rejected"
             f"{folded}) into {self.store}, now at version {self.version}"
@@ -511,7 +515,13 @@ def ingest(
         finally:
             writer.close()
         folded = _fold_near_duplicates(store, report, config)
-        report.version = _finish_version(store, report, inputs, folded, config if config.enabled else None)
+        # An input with no documents at all (empty, or every record rejected) makes no version; one whose
+        # documents are all stored already still does (DESIGN: each completed ingest makes a version).
+        if store.read_manifest().pending or report.duplicates:
+            report.version = _finish_version(store, report, inputs, folded, config if config.enabled else None)
+            report.new_version = True
+        else:
+            report.version = store.refresh().version
         if indexer is not None:
             # After the version's commit: the version is readable (by scan) at once, and a killed index build
             # is finished by the next ingest or `policypulse index`, never half-used (corpus/index.py).

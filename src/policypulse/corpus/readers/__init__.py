@@ -23,7 +23,7 @@ from policypulse.corpus.readers.nexis import read_nexis
 from policypulse.corpus.readers.parquet import read_parquet
 from policypulse.corpus.readers.sotu import read_sotu
 from policypulse.corpus.readers.textdir import BINARY_MAGIC, iter_files, read_textdir, read_textfile
-from policypulse.corpus.readers.twitter import is_archive_js, looks_like_tweet, read_twitter
+from policypulse.corpus.readers.twitter import is_archive_js, looks_like_tweet, looks_like_twitter_users, read_twitter
 from policypulse.errors import UsageError
 
 ReaderFn = Callable[[Path, ReaderOptions], Iterator[Item]]
@@ -40,6 +40,23 @@ def read_folder(folder: Path, options: ReaderOptions) -> Iterator[Item]:
             yield from read_textfile(path, options, record=n, folder=folder)
         else:
             yield from READERS[fmt](path, options)
+
+
+def is_empty(path: Path) -> bool:
+    """Whether a file holds nothing but whitespace (and a byte-order mark): no records in any format."""
+    try:
+        if path.stat().st_size > 4096 or not path.is_file():
+            return False
+        return not path.read_bytes().lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n")
+    except OSError:
+        return False
+
+
+def read_empty(path: Path, options: ReaderOptions) -> Iterator[Item]:
+    """An empty file: one rejection that says so (whatever its extension promised)."""
+    size = path.stat().st_size
+    yield Rejection(str(path), 0, "the file is empty (0 bytes): no records to read" if size == 0 else
+                    f"the file is empty (only whitespace in {size} bytes): no records to read")
 
 
 READERS: dict[str, ReaderFn] = {
@@ -59,6 +76,7 @@ READERS: dict[str, ReaderFn] = {
     "hansard": read_hansard,
     "zip": read_zip,  # type: ignore[dict-item]
     "folder": read_folder,
+    "empty": read_empty,
 }
 FORMATS = ("auto", "jsonl", "json", "csv", "parquet", "textdir", "sotu") + ARCHIVE_FORMATS
 # Formats named in the contract but not readable yet (none since issue #9).
@@ -75,6 +93,8 @@ def detect(path: Path) -> str:
     """The format of ``path`` from its content (magic bytes and structure), not its extension."""
     if path.is_dir():
         return _detect_folder(path)
+    if is_empty(path):
+        return "empty"
     with open(path, "rb") as fh:
         head = fh.read(65536)
     if head.startswith(b"PAR1"):
@@ -130,8 +150,8 @@ def _detect_zip(path: Path) -> str:
     except (zipfile.BadZipFile, OSError, EOFError, KeyError):
         return "text"  # the text reader names it a ZIP/DOCX container
     plain = re.sub(rb"<[^>]+>", b"", xml)
-    if re.search(rb"End of Document|Ende des Dokuments|Fin du document", plain):
-        return "nexis"
+    if re.search(rb"End of Document|Ende des Dokuments|Fin du document", plain) or not plain.strip():
+        return "nexis"  # an empty Word file too: the Nexis reader says it is empty (not "a ZIP container")
     return "text"  # a Word file that is not a Nexis export: rejected with the reason
 
 
@@ -169,7 +189,7 @@ def _detect_json(text: str) -> str:
         obj = json.loads(first, strict=False)
     except ValueError:
         obj = None
-    if obj is None and "\n" not in text.strip():
+    if obj is None:  # one document on one line, or spanning lines (pretty-printed) and whole in the head
         try:
             obj = json.loads(text, strict=False)
         except ValueError:
@@ -177,8 +197,8 @@ def _detect_json(text: str) -> str:
     if isinstance(obj, list) and obj:
         obj = obj[0]
     if obj is not None:
-        if looks_like_tweet(obj):
-            return "twitter"
+        if looks_like_tweet(obj) or looks_like_twitter_users(obj):
+            return "twitter"  # a users lookup too: the Twitter reader says it holds user records, not tweets
         if looks_like_bluesky(obj):
             return "bluesky"
         if isinstance(obj, dict) and (_gdelt_articles(obj) or "timeline" in obj and "query_details" in obj):
@@ -191,6 +211,9 @@ def _detect_json(text: str) -> str:
         return "bluesky"
     if re.search(r'"(memberships|persons)"\s*:', head) and "uk.org.publicwhip/" in head:
         return "hansard"  # ParlParse's people.json: accounted for by the Hansard reader, not read as documents
+    if re.search(r'"(screen_name|username)"\s*:', head) and not re.search(r'"(full_)?text"\s*:', head) and \
+            re.search(r'"(followers_count|friends_count|public_metrics|verified|protected)"\s*:', head):
+        return "twitter"  # user profiles spanning lines (a users lookup): refused by the Twitter reader
     if re.search(r'"edit_history_tweet_ids"\s*:', head) or (
             re.search(r'"data"\s*:', head) and re.search(r'"author_id"\s*:', head)) or (
             re.search(r'"id_str"\s*:', head) and re.search(r'"created_at"\s*:', head)):
@@ -244,6 +267,8 @@ def reader_for(fmt: str, path: Path) -> tuple[str, ReaderFn]:
         raise UsageError(f"--format {fmt} is not supported yet (readers available: {', '.join(FORMATS)})")
     if fmt == "auto":
         fmt = detect(path)
+    elif fmt in READERS and fmt != "sotu" and path.is_file() and is_empty(path):
+        fmt = "empty"  # --format jsonl on an empty file: say it is empty rather than read nothing silently
     if fmt not in READERS:
         raise UsageError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt in ARCHIVE_FORMATS and path.is_dir():  # --format nexis FOLDER: every file of the folder

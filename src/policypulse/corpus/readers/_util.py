@@ -16,20 +16,55 @@ from policypulse.corpus.text import decode
 
 
 class UnsafeXML(ValueError):
-    """An XML document declaring entities (billion laughs) or external resources: refused, not parsed."""
+    """An XML document declaring entities that could harm (billion laughs, external files): refused, not parsed."""
+
+
+# An internal entity is expanded only when its text is short and plain (characters and character references,
+# no reference to another entity): then every reference expands once, to at most this many characters, and
+# no declaration can multiply another (the billion-laughs shape). ParlParse's entities are one character.
+MAX_ENTITY_CHARS = 32
+_OTHER_ENTITY_REF = re.compile(r"&(?!#[0-9]+;|#x[0-9a-fA-F]+;)")
+
+
+def _entity_problem(name: str, is_parameter: bool, value: str | None, sysid: str | None,
+                    notation: str | None) -> str | None:
+    """Why an entity declaration is refused, or None for a short plain internal entity (expanded)."""
+    if is_parameter:
+        return f"declares the parameter entity %{name}; (DTD tricks are refused)"
+    if value is None or sysid is not None or notation is not None:
+        return f"declares the external entity &{name}; ({sysid or notation}): external resources are never read"
+    if "<" in value or _OTHER_ENTITY_REF.search(value):
+        return (f"declares the entity &{name}; whose text holds markup or other entities (the shape of a "
+                "'billion laughs' attack)")
+    if len(value) > MAX_ENTITY_CHARS:
+        return f"declares the entity &{name}; of {len(value):,} characters (at most {MAX_ENTITY_CHARS} are expanded)"
+    return None
 
 
 def parse_xml(data: bytes) -> Any:
-    """Parse untrusted XML with defusedxml: no entity expansion, no DTD retrieval, no network.
+    """Parse untrusted XML with defusedxml: no external entities, no DTD retrieval, no network.
 
-    Returns the root element; raises :class:`UnsafeXML` for entity/DTD tricks and ``ValueError`` (with
-    the parser's message) for XML that is not well formed.
+    Internal entities of short plain text (``<!DOCTYPE publicwhip [<!ENTITY ndash "&#8211;">]>``, as
+    ParlParse writes every Hansard file) are expanded; any other entity declaration is refused. Returns the
+    root element; raises :class:`UnsafeXML` for a refused declaration and ``ValueError`` (with the parser's
+    message) for XML that is not well formed.
     """
     import defusedxml
     import defusedxml.ElementTree as SafeET
 
+    class Parser(SafeET.DefusedXMLParser):  # type: ignore[misc,name-defined]
+        def defused_entity_decl(self, name: str, is_parameter_entity: bool, value: str | None, base: str | None,
+                                sysid: str | None, pubid: str | None, notation_name: str | None) -> None:
+            problem = _entity_problem(name, is_parameter_entity, value, sysid, notation_name)
+            if problem is not None:
+                raise UnsafeXML(f"refused: the XML {problem}")
+
     try:
-        return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        parser = Parser(forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        parser.feed(data)
+        return parser.close()
+    except UnsafeXML:
+        raise
     except (defusedxml.EntitiesForbidden, defusedxml.DTDForbidden, defusedxml.ExternalReferenceForbidden) as exc:
         raise UnsafeXML(f"refused: the XML declares entities or external references ({type(exc).__name__})") from None
     except SafeET.ParseError as exc:

@@ -55,6 +55,15 @@ def _first(el: Any, name: str) -> Any:
     return next((c for c in el.iter() if local(c.tag) == name), None)
 
 
+def _xml_paragraphs(container: Any) -> list[str]:
+    """The texts of a lead or tail container: its ``<paragraph>`` elements, or its own text when it holds the
+    text directly (``<leadParagraph>Text...</leadParagraph>``, as some exports write it)."""
+    if container is None:
+        return []
+    paras = _children(container, "paragraph")
+    return [text_of(p) for p in paras] if paras else [text_of(container)]
+
+
 def read_factiva(path: Path, options: ReaderOptions) -> Iterator[Item]:
     """Articles of a Factiva XML or HTML export, numbered from 1."""
     name = str(path)
@@ -80,11 +89,7 @@ def read_factiva(path: Path, options: ReaderOptions) -> Iterator[Item]:
 
 def _article(name: str, n: int, art: Any) -> Item:
     headline = text_of(_first(art, "headline"))
-    lead = _first(art, "leadParagraph")
-    paragraphs = [text_of(p) for p in _children(lead, "paragraph")] if lead is not None else []
-    tail = _first(art, "tailParagraphs")
-    if tail is not None:
-        paragraphs += [text_of(p) for p in _children(tail, "paragraph")]
+    paragraphs = _xml_paragraphs(_first(art, "leadParagraph")) + _xml_paragraphs(_first(art, "tailParagraphs"))
     text = "\n\n".join(p for p in paragraphs if p)
     pub = _first(art, "publicationDate")
     date = None

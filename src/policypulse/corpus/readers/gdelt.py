@@ -1,4 +1,4 @@
-"""GDELT: DOC 2.0 API article lists (JSON) and the 2.0 Events / GKG 2.1 tab-separated files.
+"""GDELT: DOC 2.0 API article lists (JSON), Events (1.0 and 2.0) and GKG 2.1 tab-separated files.
 
 * **DOC API ArtList** ``{"articles": [{url, url_mobile, title, seendate: "20250510T120000Z", socialimage,
   domain, language, sourcecountry}]}``: one document per article (its title: the API gives no text), dated
@@ -6,10 +6,14 @@
   backslashes are repaired (kept as literal backslashes) and the number of repairs is reported in each
   document's metadata. Timeline modes (``{"timeline": ...}``) are counts, not documents: refused with a
   pointer to ``lifecycle --counts``; an HTML error page instead of JSON is refused with its text.
-* **Events 2.0** (``*.export.CSV``): 61 tab-separated columns, no header, no quoting. Read with quoting
-  off (default CSV quoting shifts fields: gdeltr2 #15) and the column count checked per row; event codes
-  stay strings ("0251"). A document per event: its text is the actors' and places' names (events carry
-  no article text), date ``SQLDATE`` (day), source the domain of ``SOURCEURL``, id ``GLOBALEVENTID``.
+* **Events** (``*.export.CSV``), tab-separated, no header, no quoting, in three layouts told apart row by row
+  by their column count: GDELT 2.0 (61 columns: each place has an ADM2 code, ``DATEADDED`` is
+  ``YYYYMMDDHHMMSS``), GDELT 1.0 daily files from April 2013 (58: no ADM2 codes, ``DATEADDED`` a day) and
+  the GDELT 1.0 backfile 1979-2013 (57: no ``SOURCEURL`` either). Read with quoting off (default CSV
+  quoting shifts fields: gdeltr2 #15) and the column count checked per row; event codes stay strings
+  ("0251"). A document per event: its text is the actors' and places' names (events carry no article
+  text), date ``SQLDATE`` (day), source the domain of ``SOURCEURL`` (``gdelt`` without one), id
+  ``GLOBALEVENTID``; ``meta.gdelt_version`` says which layout it came from.
 * **GKG 2.1** (``*.gkg.csv``): 27 columns; a document per record: the page title from ``Extras``
   (``<PAGE_TITLE>``) plus its persons, organisations and themes, dated by ``DATE`` (``YYYYMMDDHHMMSS``),
   source ``SourceCommonName``; ``-T`` record ids (machine translated) are marked in the metadata.
@@ -20,6 +24,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -28,7 +33,22 @@ from policypulse.corpus.readers._util import loads_lenient
 from policypulse.corpus.readers.base import Item, RawRecord, ReaderOptions, Rejection
 from policypulse.corpus.text import decode, sniff_encoding
 
-EVENT_COLUMNS = 61
+
+
+@dataclass(frozen=True)
+class _EventLayout:
+    """Where the fields the reader uses sit in one layout of the events table (0-based columns)."""
+
+    version: str
+    action_geo: int  # ActionGeo_FullName
+    date_added: int
+    source_url: int | None
+
+
+# The shared first 35 columns (ids, actors, CAMEO codes, tone) are the same in every version; the three geo
+# blocks have 7 columns in 1.0 and 8 in 2.0 (ADM2Code added), then DATEADDED and, from April 2013, SOURCEURL.
+EVENT_LAYOUTS = {61: _EventLayout("2.0", 52, 59, 60), 58: _EventLayout("1.0", 50, 56, 57),
+                 57: _EventLayout("1.0 backfile", 50, 56, None)}
 GKG_COLUMNS = 27
 _SEENDATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 _GKG_ID = re.compile(r"^\d{14}-T?\d+$")
@@ -107,33 +127,50 @@ def _tsv(name: str, raw: bytes, kind: str) -> Iterator[Item]:
     enc = sniff_encoding(raw[:4096])
     fh = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig" if enc == "utf-8" else enc,
                           errors="policypulse-cp1252" if enc == "utf-8" else "replace", newline="")
-    want = EVENT_COLUMNS if kind == "events" else GKG_COLUMNS
+    file_layout: _EventLayout | None = None
     for n, line in enumerate(fh, 1):
         line = line.rstrip("\r\n")
         if not line.strip():
             continue
         cols = line.split("\t")  # quoting off: a quote character is data
-        if len(cols) != want:
-            what = "GDELT 2.0 events" if kind == "events" else "GKG 2.1"
-            yield Rejection(name, n, f"expected {want} tab-separated columns ({what}), found {len(cols)}")
-            continue
-        yield _event(name, n, cols) if kind == "events" else _gkg(name, n, cols)
+        if kind == "events":
+            layout = EVENT_LAYOUTS.get(len(cols))
+            if file_layout is None and layout is not None:
+                file_layout = layout  # one file is one layout: a damaged 2.0 row is not a 1.0 event
+            if layout is None or layout is not file_layout:
+                yield Rejection(name, n, _columns_problem(len(cols), file_layout))
+                continue
+            yield _event(name, n, cols, layout)
+        elif len(cols) != GKG_COLUMNS:
+            yield Rejection(name, n, f"expected {GKG_COLUMNS} tab-separated columns (GKG 2.1), found {len(cols)}")
+        else:
+            yield _gkg(name, n, cols)
 
 
-def _event(name: str, n: int, c: list[str]) -> Item:
+def _columns_problem(found: int, layout: _EventLayout | None) -> str:
+    """Why an events row of ``found`` columns is refused, given the layout of the file's first event."""
+    if layout is not None:
+        want = next(k for k, v in EVENT_LAYOUTS.items() if v is layout)
+        return f"expected {want} tab-separated columns (GDELT {layout.version} events, as the file's first event), " \
+               f"found {found}"
+    return (f"expected 61 tab-separated columns (GDELT 2.0 events), 58 (GDELT 1.0 daily events) or 57 (GDELT 1.0 "
+            f"backfile 1979-2013), found {found}")
+
+
+def _event(name: str, n: int, c: list[str], layout: _EventLayout) -> Item:
     # 0 GLOBALEVENTID 1 SQLDATE 5 Actor1Code 6 Actor1Name 15 Actor2Code 16 Actor2Name 26 EventCode
     # 27 EventBaseCode 28 EventRootCode 29 QuadClass 30 GoldsteinScale 31 NumMentions 32 NumSources
-    # 33 NumArticles 34 AvgTone 52 ActionGeo_FullName 59 DATEADDED 60 SOURCEURL
+    # 33 NumArticles 34 AvgTone; ActionGeo_FullName, DATEADDED and SOURCEURL where the layout puts them
     if not re.fullmatch(r"\d{8}", c[1]):
         return Rejection(name, n, f"event {c[0]}: SQLDATE {c[1]!r} is not YYYYMMDD")
-    names = [x for x in (c[6], c[16], c[52]) if x]
+    names = [x for x in (c[6], c[16], c[layout.action_geo]) if x]
     if not names:
         return Rejection(name, n, f"event {c[0]}: no actor or place names to count")
-    url = c[60]
+    url = c[layout.source_url] if layout.source_url is not None else ""
     meta = {"event_code": c[26], "event_base_code": c[27], "event_root_code": c[28], "quad_class": c[29],
             "goldstein": c[30], "num_mentions": c[31], "num_sources": c[32], "num_articles": c[33],
-            "avg_tone": c[34], "actor1_code": c[5], "actor2_code": c[15], "date_added": c[59], "url": url,
-            "text_is_names": True}
+            "avg_tone": c[34], "actor1_code": c[5], "actor2_code": c[15], "date_added": c[layout.date_added],
+            "url": url, "text_is_names": True, "gdelt_version": layout.version}
     data = {"id": c[0], "text": " | ".join(names), "date": f"{c[1][:4]}-{c[1][4:6]}-{c[1][6:]}",
             "source": urlparse(url).netloc or "gdelt"}
     return RawRecord(name, n, data, meta={k: v for k, v in meta.items() if v != ""})

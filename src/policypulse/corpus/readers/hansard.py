@@ -4,8 +4,10 @@ Root ``<publicwhip scraperversion="b" latest="yes">``; ``<major-heading>``, ``<m
 ``<oral-heading>``; ``<speech id="uk.org.publicwhip/debate/2003-06-26.1219.2" person_id=... speakername=...
 colnum time url><p>...</p></speech>`` (older files: ``speakerid=".../member/931"``), ``nospeaker="true"`` for
 procedural text. The date is the sitting's date (from the speech ids, else the file name), never the
-wall-clock time, which wraps past midnight. Parsed with defusedxml: entity declarations (billion laughs) are
-refused.
+wall-clock time, which wraps past midnight. Parsed with defusedxml: the internal DTD subset ParlParse writes at
+the top of every file (``<!DOCTYPE publicwhip [<!ENTITY ndash "&#8211;"> ...]>``) is expanded, since its
+entities are single characters; entities that refer to other entities (billion laughs), external and
+parameter entities are refused (``_util.parse_xml``).
 
 **Versions, never counted twice** (ParlParse ``pyscraper/gidmatching.py``). A re-scraped day is written to the
 next letter suffix and the older file is rewritten with ``latest="no"``: for every old speech a
@@ -120,7 +122,7 @@ def _later_scrape(path: Path) -> str | None:
             continue
         try:
             with open(sib, "rb") as fh:
-                head = fh.read(4096)
+                head = fh.read(16384)  # past the DOCTYPE entity list ParlParse writes first
         except OSError:
             continue
         latest = _LATEST.search(head)

@@ -144,6 +144,10 @@ def read_nexis(path: Path, options: ReaderOptions) -> Iterator[Item]:
         what = "Nexis PDF export" if data.startswith(b"%PDF") else "Nexis export"
         yield Rejection(name, 0, f"unreadable {what}: {exc}")
         return
+    if not any(line.strip() for line in lines):
+        what = {"docx": "Word document (DOCX)", "rtf": "RTF document", "txt": "text file"}.get(kind, "file")
+        yield Rejection(name, 0, f"the {what} is empty: it holds no text, so no articles to read")
+        return
     for item in parse_lines(name, lines, kind):
         if kind == "pdf" and isinstance(item, RawRecord):
             item.meta["quality"] = "low"
@@ -422,8 +426,14 @@ def _legacy(name: str, lines: list[str], kind: str) -> Iterator[Item]:
                                  + (f" (missing: {', '.join(map(str, missing[:10]))})" if missing else ""))
 
 
+EDITION = re.compile(r"\b(edition|ausgabe|édition)\b", re.IGNORECASE)
+
+
 def _legacy_article(name: str, n: int, chunk: list[str], kind: str) -> Item:
     lines = [s.strip() for s in chunk if s.strip()]
+    # how each line was laid out: the header block (publication, date, edition) is centred, the headline
+    # starts at the margin after a blank line
+    layout = [(s[:1].isspace(), i > 0 and not chunk[i - 1].strip()) for i, s in enumerate(chunk) if s.strip()]
     meta: dict[str, Any] = {"nexis_export": f"legacy-{kind}"}
     labelled = [(i, _label(s)) for i, s in enumerate(lines)]
     length_at = next((i for i, lab in labelled if lab and lab[0] == "length"), None)
@@ -475,11 +485,24 @@ def _legacy_article(name: str, n: int, chunk: list[str], kind: str) -> Item:
             date_at = i
             meta["date_line"] = s
             break
-    rest = head[(date_at + 1) if date_at is not None else 1 :]
-    edition = [s for s in rest if re.search(r"\b(edition|ausgabe|édition)\b", s, re.IGNORECASE)]
-    title = " ".join(s for s in rest if s not in edition) or None
-    if edition:
-        meta["edition"] = edition[0]
+    start = (date_at + 1) if date_at is not None else 1
+    edition: list[str] = []
+    if date_at is not None:
+        # the edition may take several lines ("Edition 1;" then "Scotland"): the lines right under the date
+        # line, indented as it is, or continuing a line that ends with ';'
+        while start < len(head):
+            indented, after_blank = layout[start]
+            if (edition and edition[-1].endswith(";")) or (indented and not after_blank) \
+                    or (not edition and EDITION.search(head[start])):
+                edition.append(head[start])
+                start += 1
+                continue
+            break
+    rest = head[start:]
+    elsewhere = [s for s in rest if EDITION.search(s)]
+    title = " ".join(s for s in rest if s not in elsewhere) or None
+    if edition or elsewhere:
+        meta["edition"] = " ".join(edition) if edition else elsewhere[0]
     if date_at == 0:  # no publication line before the date
         source = None
     return _record(name, n, title, source, date, body, fields, classification, meta)

@@ -57,6 +57,30 @@ def looks_like_tweet(obj: Any) -> bool:
     return {"id_str", "created_at"} <= keys and ("full_text" in keys or "text" in keys)
 
 
+def looks_like_user(obj: Any) -> bool:
+    """A user profile (v1.1 ``users/lookup``, v2 ``/users``, twarc2 ``users``), which is not a tweet."""
+    if not isinstance(obj, dict) or "text" in obj or "full_text" in obj:
+        return False
+    return ("screen_name" in obj and bool({"followers_count", "friends_count", "statuses_count"} & set(obj))) or (
+        "username" in obj and "name" in obj and "id" in obj)
+
+
+def looks_like_twitter_users(obj: Any) -> bool:
+    """A users-lookup response or record: a user, a list of users, or a v2 page whose data are users."""
+    if isinstance(obj, list):
+        return bool(obj) and looks_like_user(obj[0])
+    if isinstance(obj, dict) and isinstance(obj.get("data"), (list, dict)):
+        data = obj["data"]
+        return looks_like_user(data[0] if isinstance(data, list) and data else data)
+    return looks_like_user(obj)
+
+
+def _user_rejection(name: str, n: int, user: dict[str, Any]) -> Rejection:
+    handle = user.get("screen_name") or user.get("username") or user.get("id_str") or user.get("id")
+    return Rejection(name, n, f"user @{handle} is a user record, not a tweet: this file holds user profiles (a "
+                              "users lookup), which have no text to count; ingest the users' tweets instead")
+
+
 def read_twitter(path: Path, options: ReaderOptions) -> Iterator[Item]:
     """Tweets of a file, numbered by their order in the file from 1 (an unreadable line counts as one)."""
     name = str(path)
@@ -133,16 +157,22 @@ def _from_object(name: str, obj: Any, includes: dict[str, Any], counter: _Counte
     if isinstance(obj.get("tweet"), dict):  # archive entry
         yield _v1(name, counter.next(), obj["tweet"], kind or "archive")
         return
+    if looks_like_user(obj):
+        yield _user_rejection(name, counter.next(), obj)
+        return
     if isinstance(obj.get("data"), list):  # v2 page
         inc = obj.get("includes") or {}
         for t in obj["data"]:
-            yield _v2(name, counter.next(), t, inc)
+            yield _user_rejection(name, counter.next(), t) if looks_like_user(t) else _v2(name, counter.next(), t, inc)
         for err in obj.get("errors") or []:
             if isinstance(err, dict) and err.get("resource_type") == "tweet" and err.get("value"):
                 yield Rejection(name, counter.next(), f"tweet {err.get('value')} not returned by the API: "
                                                       f"{err.get('title') or err.get('detail') or 'error'}")
         return
     if isinstance(obj.get("data"), dict):  # single-tweet lookup response
+        if looks_like_user(obj["data"]):
+            yield _user_rejection(name, counter.next(), obj["data"])
+            return
         yield _v2(name, counter.next(), obj["data"], obj.get("includes") or {})
         return
     if "id_str" in obj:
