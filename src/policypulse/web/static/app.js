@@ -125,12 +125,15 @@
           labels.forEach(function (l) { // after every fill, so that no band covers a label
             if (l[2] - l[1] > ctx.measureText(l[0]).width + 6 * pr) ctx.fillText(l[0], l[1] + 3 * pr, top + 12 * pr);
           });
+          // where most periods are gaps (a yearly corpus by month), a lighter shade keeps the data readable
+          var nGaps = state.rows.filter(function (r) { return r.coverage === "gap"; }).length;
+          ctx.fillStyle = nGaps > state.rows.length / 2 ? "rgba(220,38,38,0.06)" : GAP_FILL;
           state.rows.forEach(function (r, k) {
             if (r.coverage !== "gap") return;
             var next = r.period_end ? ts(r.period_end) + DAY : (state.rows[k + 1] ? ts(state.rows[k + 1].period) : ts(r.period) + YR);
             var a = xpx(u, ts(r.period)), b = xpx(u, next);
             if (b < left || a > right) return;
-            ctx.fillStyle = GAP_FILL; ctx.fillRect(a, top, Math.max(b - a, pr), h);
+            ctx.fillRect(a, top, Math.max(b - a, pr), h);
           });
           ctx.restore();
         }],
