@@ -174,6 +174,8 @@ def test_present_formats_periods_intervals_and_p_values() -> None:
                                  "status": "dormant", "last_mention": "1988-01-25"}, "year")
     assert fc == "no more uses expected after the last one (1988); the model cannot rule out later ones (no upper bound)"
     assert present.verdict({"verdict_text": "Dead since 1969.", "status": "dead"}) == "Dead since 1969."
+    assert [present.number_label(x) for x in (1234.5, 45.53, 0.0123, 2e-5, None, 0)] == [
+        "1,234", "45.5", "0.0123", "< 0.001", "—", "0"]
 
 
 def test_figures_are_white_titled_and_say_measure_corpus_and_verdict(client: TestClient) -> None:

@@ -63,6 +63,22 @@ def interval_label(interval: Any, by: str) -> str:
     return "" if a == b else f"{a} to {b}"
 
 
+def number_label(value: Any, digits: int = 3) -> str:
+    """A number without exponents: '1,234', '45.5', '0.012', '< 0.001', '—' when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    v = float(value)
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a == 0:
+        return "0"
+    if a < 0.001:
+        return "< 0.001" if v > 0 else "> −0.001"
+    text = f"{v:.{digits}g}"
+    return text if "e" not in text else f"{v:.4f}".rstrip("0").rstrip(".")
+
+
 def p_label(p: Any) -> str:
     """A p-value without exponents: 'p < 0.001', 'p = 0.03', '' when missing."""
     if p is None or (isinstance(p, float) and math.isnan(p)):

@@ -275,7 +275,7 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))  # autoescape is on for .html
     # Dates and p-values as people write them, never raw ISO timestamps, NaT or exponents.
     templates.env.filters.update(period=present.period_label, day=present.day_label, pvalue=present.p_label,
-                                 verdict=present.verdict)
+                                 verdict=present.verdict, number=present.number_label)
     templates.env.globals["doc_url"] = doc_url
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     hosts = {_host_key(h) for h in allowed_hosts or []} | {"127.0.0.1", "localhost", "[::1]", "testserver"}
