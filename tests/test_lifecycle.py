@@ -320,11 +320,12 @@ def test_read_counts_with_totals(tmp_path):
     assert list(f["docs"]) == [3, 5, 0, 0] and list(f["total_docs"]) == [100, 120, 0, 90]  # March is a gap
     assert "coverage gaps" in f.attrs["notes"][0]
     lc = analyse(f, by, idea="x", n_boot=0)
-    # The rate leaves out the first and the last mention (both selected): Gamma(3 + 5 - 2, 220); the
-    # silence is April's 90 documents (the March gap adds nothing). Predictive P(0) = (220 / 310) ** 6,
-    # checked here against the integral of exp(-90 * rate) over that gamma density.
-    ref, _ = integrate.quad(lambda r: math.exp(-90 * r) * stats.gamma.pdf(r, 6, scale=1 / 220), 0, 1)
-    assert lc.death_p_value == pytest.approx((220 / 310) ** 6)
+    # The rate leaves out the first mention (it starts the clock): Gamma(3 + 5 - 1, 220); the silence is
+    # April's 90 documents (the March gap adds nothing). Predictive P(0) = (220 / 310) ** 7 -- Solow's
+    # (1993) conditional test on the exposure clock -- checked against the integral of exp(-90 * rate)
+    # over that gamma density.
+    ref, _ = integrate.quad(lambda r: math.exp(-90 * r) * stats.gamma.pdf(r, 7, scale=1 / 220), 0, 1)
+    assert lc.death_p_value == pytest.approx((220 / 310) ** 7)
     assert lc.death_p_value == pytest.approx(ref, rel=1e-6)
     assert lc.status == "dormant"
 
@@ -512,3 +513,19 @@ def test_repeated_looks_at_living_overdispersed_ideas_rarely_call_them_dead():
         ever += any(death_test(s.truncate(look)).is_dead(0.05, "month") for look in range(131, 240, 12))
     # target <= 0.10 over ten yearly looks (the bench measures 0.04 on 300 ideas)
     assert ever / n <= 0.10
+
+
+def test_steady_idea_reproduces_solow_1993_on_the_exposure_clock():
+    # Solow (1993): n sightings in (0, T] of a stationary Poisson process, the last at t_n; P(no sighting
+    # after t_n) = (t_n / T) ** n. With the clock started by the first mention (which is not counted) and
+    # counted in periods of constant exposure, a steady, underdispersed idea gets exactly that p.
+    from policypulse.lifecycle.death import death_test
+    from policypulse.lifecycle.series import from_frame
+
+    docs = np.zeros(120, dtype=np.int64)
+    docs[10:70:4] = 1  # a mention every fourth month from month 10 to month 66
+    dt = death_test(from_frame(frame(docs, np.full(120, 500, dtype=np.int64)), "month"))
+    m = np.flatnonzero(docs)
+    t1, tn, end = int(m[0]), int(m[-1]), 119
+    solow = ((tn + 1 - t1) / (end + 1 - t1)) ** (m.size - 1)  # periods as bins ending at t + 1
+    assert dt.p_value == pytest.approx(solow, rel=1e-9) and dt.dispersion == 1.0 and not dt.used_decay_model

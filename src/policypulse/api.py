@@ -217,6 +217,12 @@ class Corpus:
             lc.first_mention, lc.first_doc_id = pd.Timestamp(first["date"].iloc[0]).date(), str(first["doc_id"].iloc[0])
             lc.last_mention, lc.last_doc_id = pd.Timestamp(last["date"].iloc[-1]).date(), str(last["doc_id"].iloc[-1])
             lc.exact_days = True
+            if lc.last_use is not None:  # echoes follow: the last use is the last document of its period
+                n_use = int(lc.series.docs[lc.series.periods.get_loc(pd.Timestamp(lc.last_use))]) \
+                    if lc.series is not None else 1
+                use = period_docs(lc.last_use, 4 * n_use + 20)
+                if len(use):
+                    lc.last_use = pd.Timestamp(use["date"].iloc[-1]).date()
             lc.verdict_text = verdict_text(lc)
 
     def backtest(self, ideas: IdeaLike | Sequence[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,

@@ -63,7 +63,7 @@ def _span(point: str | None, interval: list[str | None] | None) -> str:
     if lo and hi and lo != hi:
         return f"{point} ({lo} to {hi})"
     if lo and not hi:
-        return f"{point} (not before {lo})"
+        return f"{point} (from {lo}; no upper bound within 200 years)"
     return point
 
 
@@ -87,6 +87,8 @@ def _render(result: Any, format: str, out: str | None) -> None:
         })
         emit(frame, "table", None, title="lifecycle")
         for r in records:
+            if r.get("verdict_basis"):
+                typer.echo(f"basis ({r['idea']}): {r['verdict_basis']}", err=True)
             if r.get("coverage_warning"):
                 typer.echo(f"note ({r['idea']}): {r['coverage_warning']}", err=True)
         return

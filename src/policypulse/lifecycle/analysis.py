@@ -266,8 +266,10 @@ def _basis(s: Series, dt: Any) -> str | None:
         f"a rate of use of {_per_million(dt.recent_rate)} per million documents (about {per_period:.2g} "
         f"a {unit[:-1]} at today's corpus volume), from {dt.rate_mentions} mentions over {dt.rate_periods} "
         f"covered {unit}",
-        f"{dt.silent_periods} covered {unit} of silence since the last use, in which "
-        f"{dt.expected:.1f} mentions would have been expected",
+        f"{dt.silent_periods} covered {unit} since the last use"
+        + (f" (silent but for {len(dt.echoes)} echo{'es' if len(dt.echoes) > 1 else ''})" if dt.echoes else
+           " of silence")
+        + f", in which {dt.expected:.1f} mentions would have been expected",
     ]
     if dt.dispersion > 1.05:
         parts.append(f"counts {dt.dispersion:.1f} times as variable as chance alone (allowed for)")

@@ -38,6 +38,7 @@ ECHO_SHARE = 0.1
 ECHO_ALPHA = 0.05  # level of the test that the later mentions exceed the echo rate (then: renewed use)
 DECLINE_ALPHA = 0.05  # a longer rate window is used only if its older part is not significantly higher
 MAX_BLOCK_FRACTION = 5  # dispersion at block length B needs at least this many blocks of the window
+CORRELATED = 1.5  # dispersion over long blocks this many times that of single periods: serial correlation
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,14 @@ def dispersion_profile(docs: np.ndarray, exposure: np.ndarray, expected: np.ndar
     return out
 
 
+def _correlated(profile: dict[int, float]) -> bool:
+    """Whether counts look serially correlated: dispersion over blocks of 4+ periods well above that of
+    single periods (for independent counts it stays flat)."""
+    one = profile.get(1)
+    longer = [v for b, v in profile.items() if b >= 4]
+    return one is not None and bool(longer) and max(longer) > CORRELATED * max(one, 1.0)
+
+
 def dispersion_at(profile: dict[int, float], periods: int) -> float:
     """Dispersion to assume over `periods` periods: the largest measured at any block length up to it
     (beyond the longest measured block, the longest one's: correlation is assumed spent by then)."""
@@ -253,9 +262,12 @@ def _silence_evidence(s: Series, first: int, last_use: int, silent: np.ndarray, 
     hist_profile = dispersion_profile(docs[hist], s.exposure[hist])
     win = rate_window(Series(s.by, s.periods, docs, s.mentions, s.exposure, s.covered), first, last_use,
                       hist_profile)
-    x = float(docs[win].sum()) - 1.0  # leave the last use out: the window was chosen to end on it
-    if first in win and first != last_use:
-        x -= 1.0  # and the first mention, which was chosen to start the history
+    # Every use in the window counts, the last one included: with a = x and b = the window's exposure the
+    # predictive p is exactly Solow's (1993) conditional test applied to the window, ((E_w) / (E_w + E_s))^x.
+    # Only the first mention is left out when the window starts on it: it starts the clock.
+    x = float(docs[win].sum())
+    if first in win:
+        x -= 1.0
     e = float(s.exposure[win].sum())
     if x <= 0 or e <= 0:
         return None
@@ -281,6 +293,14 @@ def _silence_evidence(s: Series, first: int, last_use: int, silent: np.ndarray, 
                 b = a / rate
     exposure = float(s.exposure[silent].sum())
     p = silence_p(a, b, exposure, phi_sil)
+    # The current level: serially correlated rates drift, and a silence often begins in a lull. The
+    # recent window alone (its own, wider gamma posterior) must find the silence surprising as well.
+    recent = hist[-RECENT_WINDOW[s.by]:]
+    if recent.size < win.size and _correlated(hist_profile):
+        xr = float(docs[recent].sum()) - (1.0 if first in recent else 0.0)
+        er = float(s.exposure[recent].sum())
+        if xr > 0 and er > 0:
+            p = max(p, silence_p(xr / phi_hist, er / phi_hist, exposure, phi_sil))
     return _Evidence(p, rate * exposure, rate, int(x), int(win.size), phi_sil, used_model, a, b)
 
 

@@ -45,7 +45,7 @@ def verdict_text(lc: IdeaLifecycle) -> str:
     if lc.status == "unborn" or lc.last_mention is None:
         return f"{name} is never mentioned in this corpus."
     last = when(lc.last_mention, lc.by, lc.exact_days)
-    use = when(lc.last_use, lc.by) if lc.last_use else last
+    use = when(lc.last_use, lc.by, lc.exact_days) if lc.last_use else last
     prob = lc.death_probability
     if lc.status == "dead":
         head = (f"Probably dead: {percent(prob)} that {name} is no longer in use"

@@ -167,6 +167,8 @@ def facts(lc: dict[str, Any], by: str) -> list[tuple[str, str]]:
     if lc.get("status") in ("dead", "dormant", "declining") and (sure or p):
         chance = f"{p} (chance of so long a silence if it were still in use)" if p else ""
         add("Is it dead?", "; ".join(x for x in (sure, chance) if x))
+        if lc.get("verdict_basis"):
+            add("The verdict rests on", str(lc["verdict_basis"]))
     add("Forecast last mention", forecast_label(lc, by))
     rel = lc.get("relaunches") or 0
     res = lc.get("resurrections") or 0
