@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from verdict_sim import N_MONTHS, PROCESSES, fading_idea, quiet_idea  # noqa: E402
+from verdict_sim import N_MONTHS, NB_SHAPE, PROCESSES, fading_idea, quiet_idea  # noqa: E402
 
 from policypulse.lifecycle import StatisticalWarning, analyse  # noqa: E402
-from policypulse.lifecycle.death import death_test  # noqa: E402
+from policypulse.lifecycle.death import REPEAT_FACTOR, death_test  # noqa: E402
 from policypulse.lifecycle.ole import optimal_linear_estimate  # noqa: E402
 from policypulse.lifecycle.series import MIN_SILENCE, Series, from_frame  # noqa: E402
 
@@ -83,6 +83,7 @@ def death_section(process: str, n_ideas: int, seed: int) -> dict[str, dict[str, 
     one = dict.fromkeys(methods, 0)
     ever = dict.fromkeys(methods, 0)
     power = dict.fromkeys(methods, 0)
+    oracle = 0
     for _ in range(n_ideas):
         idea = quiet_idea(rng, process)
         full = from_frame(idea.frame, "month")
@@ -99,10 +100,29 @@ def death_section(process: str, n_ideas: int, seed: int) -> dict[str, dict[str, 
         v = verdicts(from_frame(dead.frame, "month"))
         for k in methods:
             power[k] += v[k]
-    return {
+        oracle += _oracle_dead(dead, process)
+    out = {
         k: {"false_dead": one[k] / n_ideas, "ever_dead": ever[k] / n_ideas, "power24": power[k] / n_ideas}
         for k in methods
     }
+    if process != "ar1":
+        out["oracle"] = {"power24": oracle / n_ideas}
+    return out
+
+
+def _oracle_dead(idea, process: str) -> bool:
+    """Would a test that knows the true rate and process call the silence dead at the verdict's level?
+    P(no mention since the last one | still in use at the true rate): Poisson exp(-mean), negative
+    binomial prod (1 + mean_t / k) ** -k. (Not computed for AR(1), which has no closed form.)"""
+    if idea.last_mention is None:
+        return False
+    vol = idea.frame["total_docs"].to_numpy(float)
+    mean = idea.mean_mentions * vol[idea.last_mention + 1 :] / vol.mean()
+    if process == "negbin":
+        logp = float(np.sum(-NB_SHAPE * np.log1p(mean / NB_SHAPE)))
+    else:
+        logp = float(-mean.sum())
+    return bool(np.exp(logp) < ALPHA * REPEAT_FACTOR and mean.size >= MIN_SILENCE["month"])
 
 
 def forecast_section(process: str, n_ideas: int, seed: int) -> dict[str, float]:
@@ -175,6 +195,9 @@ def write(results: dict, args: argparse.Namespace, elapsed: float) -> None:
     ]
     for process, r in results.items():
         for method, d in r["death"].items():
+            if method == "oracle":
+                lines.append(f"| {process} | oracle: true rate known, same level | - | - | {d['power24']:.3f} |")
+                continue
             lines.append(
                 f"| {process} | {method} | {_mark(d['false_dead'], TARGETS['false_dead'], True)} "
                 f"| {_mark(d['ever_dead'], TARGETS['ever_dead'], True)} "

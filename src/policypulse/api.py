@@ -224,6 +224,14 @@ class Corpus:
                 if len(use):
                     lc.last_use = pd.Timestamp(use["date"].iloc[-1]).date()
             lc.verdict_text = verdict_text(lc)
+        if lc.echo_dates:
+            # The quotes behind the echoes, so a reader can check (and disagree) that they look back.
+            quotes = []
+            for start in lc.echo_dates[:5]:
+                docs = period_docs(start, 20)
+                for row in kwic_lines(docs, idea.query, width=80, limit=3).to_dict("records"):
+                    quotes.append({k: row.get(k) for k in ("doc_id", "date", "source", "left", "match", "right")})
+            lc.echo_quotes = quotes[:5]
 
     def backtest(self, ideas: IdeaLike | Sequence[IdeaLike] | None = None, *, ideas_file: str | Path | None = None,
                  by: str = "month", cuts: int = 20, alpha: float = 0.05, seed: int = 0) -> Any:

@@ -152,6 +152,11 @@ def _analyse_series(
     lc.status = decide_status(s, em.index, pk, dt, alpha)
     if dt.last_use is not None and dt.last_use != last:
         lc.last_use = _d(s.periods[dt.last_use])
+        # The peak is a moment of use: echoes after the death do not widen its interval.
+        if pk is not None and pk <= dt.last_use:
+            iv = bootstrap_peak_interval(s.truncate(dt.last_use), SMOOTH_WIDTH[s.by], n_boot, rng)
+            if iv is not None:
+                lc.peak_interval = (_d(s.periods[min(iv[0], pk)]), _d(s.periods[max(iv[1], pk)]))
     lc.echoes = len(dt.echoes)
     lc.echo_dates = sorted({_d(s.periods[i]) for i in dt.echoes})
     lc.verdict_basis = _basis(s, dt)

@@ -95,6 +95,7 @@ class IdeaLifecycle:
     last_use: date | None = None  # the last use when later mentions are echoes (else None)
     echoes: int = 0
     echo_dates: list[date] = field(default_factory=list)
+    echo_quotes: list[dict[str, Any]] = field(default_factory=list)  # KWIC lines of the echoes (on a store)
     dispersion: float | None = None
     first_doc_id: str | None = None
     last_doc_id: str | None = None
