@@ -427,6 +427,25 @@ def test_gdelt_rows_of_no_known_layout(tmp_path: Path) -> None:
             "backfile 1979-2013), found 59")]
 
 
+@pytest.mark.parametrize("name, header", [
+    ("20140115.gkg.csv", "DATE\tNUMARTS\tCOUNTS\tTHEMES\tLOCATIONS\tPERSONS\tORGANIZATIONS\tTONE\tCAMEOEVENTIDS\tSOURCES"
+                         "\tSOURCEURLS"),
+    ("20140115.gkgcounts.csv", "DATE\tNUMARTS\tCOUNTTYPE\tNUMBER\tOBJECTTYPE\tGEO_TYPE\tGEO_FULLNAME\tGEO_COUNTRYCODE"
+                               "\tGEO_ADM1CODE\tGEO_LAT\tGEO_LONG\tGEO_FEATUREID\tCAMEOEVENTIDS\tSOURCES\tSOURCEURLS"),
+])
+def test_gdelt_1_gkg_is_refused_with_the_reason(tmp_path: Path, name: str, header: str) -> None:
+    """GKG 1.0 rows aggregate NUMARTS articles: one row is not one document."""
+    src = tmp_path / name
+    row = "20140115\t12\t\tTAX_FNCACT;LEADER\t\tdavid cameron;nick clegg\tconservative party\t-2.1\t\tbbc.co.uk\t"
+    src.write_text(header + "\n" + row + "\n", encoding="utf-8")
+    assert detect(src) == "gdelt"
+    report, docs = _ingest(tmp_path, [src])
+    assert docs == {} and report.version == 0
+    assert _reasons(report) == [(0, "a GDELT 1.0 Global Knowledge Graph file: each row is a set of names and themes "
+                                    "shared by NUMARTS articles of a day, not an article, so it cannot be counted as "
+                                    "documents; use GKG 2.1 files (one row per article) or the Events files")]
+
+
 # -- clear messages for empty and non-document files --------------------------------------------------------
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -14,6 +14,8 @@
   ("0251"). A document per event: its text is the actors' and places' names (events carry no article
   text), date ``SQLDATE`` (day), source the domain of ``SOURCEURL`` (``gdelt`` without one), id
   ``GLOBALEVENTID``; ``meta.gdelt_version`` says which layout it came from.
+* **GKG 1.0** (2013-2015, a header row ``DATE NUMARTS COUNTS THEMES ...``): refused with the reason, since each
+  row aggregates NUMARTS articles (counting it as one document would be wrong).
 * **GKG 2.1** (``*.gkg.csv``): 27 columns; a document per record: the page title from ``Extras``
   (``<PAGE_TITLE>``) plus its persons, organisations and themes, dated by ``DATE`` (``YYYYMMDDHHMMSS``),
   source ``SourceCommonName``; ``-T`` record ids (machine translated) are marked in the metadata.
@@ -55,9 +57,16 @@ _GKG_ID = re.compile(r"^\d{14}-T?\d+$")
 _PAGE_TITLE = re.compile(r"<PAGE_TITLE>(.*?)</PAGE_TITLE>", re.DOTALL)
 
 
+# GDELT 1.0's Global Knowledge Graph (2013-2015) starts with a header row; each row is a set of names and
+# themes shared by NUMARTS articles of a day (the "counts" file: counts of them), never one article.
+_GKG1_HEADERS = ("DATE\tNUMARTS\tCOUNTS\tTHEMES", "DATE\tNUMARTS\tCOUNTTYPE\tNUMBER")
+
+
 def sniff_tsv(head: str) -> str | None:
-    """``events`` or ``gkg`` for a GDELT tab-separated file, from its first complete line."""
+    """``events``, ``gkg`` or ``gkg1`` (GDELT 1.0 GKG) for a GDELT tab-separated file, from its first line."""
     line = head.split("\n", 1)[0]
+    if line.upper().startswith(_GKG1_HEADERS):
+        return "gkg1"
     cols = line.rstrip("\r").split("\t")
     if len(cols) >= 50 and cols[0].isdigit() and re.fullmatch(r"\d{8}", cols[1] or ""):
         return "events"
@@ -83,6 +92,11 @@ def read_gdelt(path: Path, options: ReaderOptions) -> Iterator[Item]:
     kind = sniff_tsv(head)
     if kind is None:
         yield Rejection(name, 0, "not a GDELT file: neither DOC API JSON nor Events/GKG tab-separated records")
+        return
+    if kind == "gkg1":
+        yield Rejection(name, 0, "a GDELT 1.0 Global Knowledge Graph file: each row is a set of names and themes "
+                                 "shared by NUMARTS articles of a day, not an article, so it cannot be counted as "
+                                 "documents; use GKG 2.1 files (one row per article) or the Events files")
         return
     yield from _tsv(name, raw, kind)
 
