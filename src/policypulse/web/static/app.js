@@ -442,11 +442,16 @@
       note.textContent = "No documents at all were collected in " + name + ": a gap in the corpus, not silence.";
       body.innerHTML = ""; return;
     }
-    note.textContent = r.docs + " of the " + r.total_docs + " documents of " + name + " mention it (" + r.mentions + " mention" + (r.mentions === 1 ? "" : "s") + "). Loading the quotes…";
+    var said = function () { // "4 of the 5 documents of 1966 mention it", "The only document of 1966 mentions it"
+      var m = " (" + r.mentions + " mention" + (r.mentions === 1 ? "" : "s") + ")";
+      return r.total_docs === 1 ? (r.docs ? "The only document of " + name + " mentions it" + m : "The only document of " + name + " does not mention it")
+        : r.docs + " of the " + r.total_docs + " documents of " + name + " mention" + (r.docs === 1 ? "s" : "") + " it" + m;
+    };
+    note.textContent = said() + ". Loading the quotes…";
     var csv = box.querySelector("#period-csv");
     if (csv) csv.href = "/api/kwic?" + qs({ q: q, from: r.period, to: r.period_end, limit: 500, format: "csv" });
     getJSON("/api/kwic?" + qs({ q: q, from: r.period, to: r.period_end, limit: 100 })).then(function (lines) {
-      note.textContent = r.docs + " of the " + r.total_docs + " documents of " + name + " mention it (" + r.mentions + " mention" + (r.mentions === 1 ? "" : "s") + ")" + (lines.length >= 100 ? "; the first 100 quotes:" : ":");
+      note.textContent = said() + (lines.length >= 100 ? "; the first 100 quotes:" : ":");
       var lc = PP.lifecycle;
       if (lc && (lc.echo_dates || []).indexOf(r.period) >= 0)
         note.textContent = note.textContent.replace(/:$/, ".") + " The lifecycle counts the mentions of this period as echoes: retrospective mentions after the idea's death, not uses.";
