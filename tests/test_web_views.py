@@ -9,6 +9,7 @@ import math
 import re
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -294,3 +295,30 @@ def test_measure_checks() -> None:
                          "total_words": [50, 40, 0, 20]})
     v = measures.values(rows, "share", 3)
     assert v[0] == 0 and v[1] == pytest.approx(25.0) and math.isnan(v[2]) and v[3] == 0
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting to be reaped does not)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in fh)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_the_slow_worker_process_stops_with_the_server() -> None:
+    import os
+
+    work = SlowWork(workers=1, processes=True)
+
+    async def main() -> int:
+        return int(await work.get(("pid",), os.getpid))
+
+    pid = asyncio.run(main())
+    assert pid != os.getpid() and _alive(pid)  # the job ran in the worker process
+    work.close()
+    deadline = time.time() + 15
+    while _alive(pid) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid)

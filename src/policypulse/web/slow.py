@@ -13,6 +13,8 @@ import asyncio
 import concurrent.futures
 import multiprocessing
 import os
+import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -133,9 +135,12 @@ class SlowWork:
             return self._executor().submit(fn, *args)
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the workers (a job still running is abandoned: its answer has nobody to go to)."""
         if self._pool is not None:
+            procs = list(getattr(self._pool, "_processes", {}).values())
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                p.terminate()
             self._pool = None
 
 
@@ -145,3 +150,14 @@ def _worker_init() -> None:
         os.nice(5)
     except OSError:
         pass
+    # A server killed without a clean shutdown must not leave its worker behind (seen in the bench: a
+    # worker outlived a server stopped with SIGKILL): the worker leaves as soon as its parent is gone.
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(2)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="pp-parent-watch", daemon=True).start()
