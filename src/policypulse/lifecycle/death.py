@@ -318,7 +318,7 @@ def death_test(s: Series, engine: str = "numpy", alpha: float = 0.05) -> DeathTe
     if mentioned.size == 0:
         return DeathTest(None, None, int(cov[-1]) if cov.size else None, None, level, 0.0, 0.0, 0, 0, 1.0,
                          False, 0, 0)
-    first, last, end = int(mentioned[0]), int(mentioned[-1]), int(cov[-1])
+    first, last = int(mentioned[0]), int(mentioned[-1])
     best = _plain(s, first, last, engine, level)
     if best.is_dead(alpha, s.by) or mentioned.size < 3:
         return best

@@ -220,12 +220,12 @@ def _last_mention_draws(
     block = int(min(max(round((1 + rho) / (1 - rho)), 1), 24))
     a_eff = max(alpha, 1e-9)
     if block > 1:
-        nb = -(-horizon // block)
-        pad = np.zeros((m.shape[0], nb * block - horizon))
-        mb = np.concatenate([m, pad], axis=1).reshape(m.shape[0], nb, block)
+        blocks = -(-horizon // block)
+        pad = np.zeros((m.shape[0], blocks * block - horizon))
+        mb = np.concatenate([m, pad], axis=1).reshape(m.shape[0], blocks, block)
         gb = np.log1p(a_eff * mb.sum(axis=2)) / a_eff
         share = mb / np.maximum(mb.sum(axis=2, keepdims=True), 1e-300)
-        g = (share * gb[:, :, None]).reshape(m.shape[0], nb * block)[:, :horizon]
+        g = (share * gb[:, :, None]).reshape(m.shape[0], blocks * block)[:, :horizon]
     else:
         g = np.log1p(alpha * m) / alpha if alpha > 1e-9 else m
     tail = np.cumsum(g[:, ::-1], axis=1)[:, ::-1]  # tail[:, j] = expected "mass" from k[j] on
