@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .verdict import percent
-
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -66,29 +64,6 @@ def plot_lifecycle(lc: IdeaLifecycle, ax: Axes | None = None) -> Axes:
     ax.text(0.0, 1.015, f"{present.verdict(d)}\n{measures.describe('share', 1, s.by)}", transform=ax.transAxes,
             ha="left", va="bottom", fontsize=8, color="#334155")
     return ax
-
-
-def verdict_text(lc: IdeaLifecycle) -> str:
-    """The lines written on the figure: status with p-value, peak, half-life, last mention, forecast."""
-    lines = [
-        f"status: {lc.status}"
-        + (f" ({percent(lc.death_probability)} probability it is no longer in use)"
-           if lc.status in ("dead", "dormant") and lc.death_probability is not None else "")
-    ]
-    if lc.peak:
-        lines.append(f"peak: {lc.peak:%b %Y}")
-    if lc.half_life_days:
-        lines.append(f"half-life: {lc.half_life_days:.0f} days")
-    if lc.last_mention:
-        lines.append(f"last mention: {lc.last_mention:%b %Y}")
-    if lc.forecast_last_mention:
-        iv = ""
-        if lc.forecast_interval and None not in lc.forecast_interval:
-            iv = f" [{lc.forecast_interval[0]:%b %Y} – {lc.forecast_interval[1]:%b %Y}]"
-        lines.append(f"forecast last mention: {lc.forecast_last_mention:%b %Y}{iv}")
-    if lc.coverage_warning:
-        lines.append("coverage: see warning")
-    return "\n".join(lines)
 
 
 def plot_compare(
