@@ -188,6 +188,170 @@ def warm(store: Path, repeat: int) -> dict[str, Any]:
     return out
 
 
+# ------------------------------------------------------------------------------------ real text (issue 18)
+REAL_TARGETS = {"precision_at_20": 0.8, "recall_at_30": 0.9, "successors_at_3": 0.9}
+
+
+def _windows(ref: dict[str, Any]) -> list[dict[str, Any]]:
+    """The evaluation windows of a reference file: decades (SOTU) or named windows (news)."""
+    if "windows" in ref:
+        return ref["windows"]
+    return [{"key": str(d), "from": f"{d}-01-01", "to": f"{d + 9}-12-31", "by": "year",
+             "as_of": f"{d + 19}-12-31", "tail_to": f"{d + 11}-12-31"} for d in ref["decades"]]
+
+
+def _count_between(counts: dict[str, int], lo: str, hi: str) -> int:
+    return sum(v for k, v in counts.items() if lo <= k <= hi)
+
+
+def _names(listed: str, ref: str) -> bool:
+    """A listed phrase names a reference programme when it is the phrase or contains it ("model cities
+    program" names "model cities")."""
+    return f" {ref} " in f" {listed} "
+
+
+def _score_list(got: list[str], accepted: set[str], judged: set[str], refs: list[str]) -> dict[str, Any]:
+    top20, top30 = got[:20], got[:30]
+    ideas = [p for p in top20 if p in accepted]
+    return {"listed": len(got), "precision_at_20": len(ideas) / len(top20) if top20 else None,
+            "not_ideas": [p for p in top20 if p in judged and p not in accepted],
+            "unjudged": [p for p in top20 if p not in judged],
+            "recall_at_30": (sum(any(_names(p, r) for p in top30) for r in refs) / len(refs)) if refs else None,
+            "missed": [r for r in refs if not any(_names(p, r) for p in top30)], "reference": refs, "top30": top30}
+
+
+def real_discovery(name: str, store: Path) -> dict[str, Any]:
+    """Emerging, obituaries and successors on one real corpus against its reference lists."""
+    import policypulse
+    from policypulse.discover import emerging, obituaries, successors
+
+    sys.path.insert(0, str(BENCH))
+    import realtext
+
+    ref = realtext.reference(name)
+    acc_all = realtext.reference("accepted").get(name, {})
+    out: dict[str, Any] = {"corpus": name, "emerging": {}, "obituaries": {}, "successors": []}
+    with policypulse.open(store) as c:
+        phrases = sorted({e["phrase"] for v in ref.get("emerging", {}).values() for e in v}
+                         | {e["phrase"] for v in ref.get("obituaries", {}).values() for e in v}
+                         | {p for s in ref.get("successors", []) for p in (s["old"], s["new"])})
+        counts = realtext.yearly_docs(c, phrases, by=ref.get("count_by", "year"))
+        for w in _windows(ref):
+            key, by = w["key"], w["by"]
+            acc = acc_all.get(key, {})
+            accepted = set(acc.get("ideas", []))
+            judged = accepted | set(acc.get("not_ideas", []))
+            tail = w.get("tail_to", w["to"])
+            refs = [e["phrase"] for e in ref.get("emerging", {}).get(key, [])
+                    if _count_between(counts[e["phrase"]], w["from"], tail) >= 3
+                    and _count_between(counts[e["phrase"]], "0000", w["from"]) - counts[e["phrase"]].get(w["from"], 0) <= 1]
+            t0 = time.perf_counter()
+            em = emerging(c, date_from=w["from"], date_to=w["to"], by=by, limit=30, n_boot=0)
+            res = _score_list(list(em["phrase"]), accepted, judged, refs)
+            res["seconds"] = round(time.perf_counter() - t0, 2)
+            res["tuning"] = key in set(map(str, realtext.reference("accepted").get("tuning", {}).get(name, [])))
+            res["explanations"] = dict(zip(em["phrase"], em["explanation"]))
+            out["emerging"][key] = res
+            orefs = [e["phrase"] for e in ref.get("obituaries", {}).get(key, [])
+                     if sum(counts[e["phrase"]].values()) >= 3 and counts[e["phrase"]]
+                     and w["from"] <= max(counts[e["phrase"]]) <= w["to"]]
+            t0 = time.perf_counter()
+            ob = obituaries(c, as_of=w.get("as_of"), by=by, died_from=w["from"], died_to=w["to"], limit=30,
+                            n_boot=0)
+            oacc = acc_all.get(key + "-obituaries", {})
+            res = _score_list(list(ob["phrase"]), set(oacc.get("ideas", [])) | accepted,
+                              judged | set(oacc.get("ideas", [])) | set(oacc.get("not_ideas", [])), orefs)
+            res["seconds"] = round(time.perf_counter() - t0, 2)
+            res["explanations"] = dict(zip(ob["phrase"], ob["explanation"]))
+            out["obituaries"][key] = res
+            common.log(f"{name} {key}: emerging P@20 {out['emerging'][key]['precision_at_20']}, "
+                f"R@30 {out['emerging'][key]['recall_at_30']}; obituaries P@20 {res['precision_at_20']}, "
+                f"R@30 {res['recall_at_30']}")
+        for s in ref.get("successors", []):
+            if sum(counts[s["old"]].values()) < 3 or sum(counts[s["new"]].values()) < 3:
+                continue
+            t0 = time.perf_counter()
+            try:
+                su = successors(c, s["old"], by=ref.get("successor_by", "year"), limit=10, explain=0, n_boot=0)
+                got = list(su["phrase"])
+                why = dict(zip(su["phrase"], su["explanation"]))
+            except Exception as exc:  # noqa: BLE001 - a failure is a miss, reported with its reason
+                got, why = [], {"error": str(exc)}
+            rank = got.index(s["new"]) + 1 if s["new"] in got else None
+            out["successors"].append({"old": s["old"], "new": s["new"], "rank": rank, "top5": got[:5],
+                                      "reason": why.get(s["new"]), "seconds": round(time.perf_counter() - t0, 2)})
+    return out
+
+
+def _mean(xs: list[float | None]) -> float | None:
+    v = [x for x in xs if x is not None]
+    return sum(v) / len(v) if v else None
+
+
+def _versus(value: float | None, target: float) -> str:
+    if value is None:
+        return "n/a"
+    return "pass" if value >= target - 1e-9 else f"FAIL by {target - value:.2f}"
+
+
+def real_report(results: list[dict[str, Any]]) -> str:
+    """Markdown for the real-text evaluation."""
+    lines = ["# Discovery on real text (issue 18)", "",
+             f"Date {time.strftime('%Y-%m-%d %H:%M')}. Reference lists and rules: bench/eval/ (README.md). "
+             "Precision@20 = share of the first 20 entries on the window's accepted-ideas list (unjudged "
+             "entries count as not ideas); recall@30 = share of the window's reference programmes among the "
+             "first 30. Windows marked *tuning* were looked at while the candidate rules were written; the "
+             "others are held out.", ""]
+    for res in results:
+        for what in ("emerging", "obituaries"):
+            rows = res[what]
+            lines += [f"## {res['corpus']}: {what}", "",
+                      "| window | set | P@20 | target 0.8 | R@30 | target 0.9 | reference kept | missed | not ideas in top 20 | unjudged |",
+                      "|---|---|---|---|---|---|---|---|---|---|"]
+            for key, r in rows.items():
+                tuning = res["emerging"][key].get("tuning")
+                p, rc = r["precision_at_20"], r["recall_at_30"]
+                lines.append(
+                    f"| {key} | {'tuning' if tuning else 'held out'} | {'' if p is None else f'{p:.2f}'} | "
+                    f"{_versus(p, 0.8)} | {'' if rc is None else f'{rc:.2f}'} | {_versus(rc, 0.9)} | "
+                    f"{len(r['reference'])} | {', '.join(r['missed'])} | {', '.join(r['not_ideas'])} | "
+                    f"{', '.join(r['unjudged'])} |")
+            for label, keep in (("all windows", lambda k: True),
+                                ("held-out windows", lambda k, r=res: not r["emerging"][k].get("tuning"))):
+                ks = [k for k in rows if keep(k)]
+                mp = _mean([rows[k]["precision_at_20"] for k in ks])
+                mr = _mean([rows[k]["recall_at_30"] for k in ks])
+                lines.append(f"\nMean over {label}: P@20 {'' if mp is None else f'{mp:.3f}'} ({_versus(mp, 0.8)}), "
+                             f"R@30 {'' if mr is None else f'{mr:.3f}'} ({_versus(mr, 0.9)}).")
+            lines.append("")
+        if res["successors"]:
+            hits = sum(1 for s in res["successors"] if s["rank"] is not None and s["rank"] <= 3)
+            share = hits / len(res["successors"])
+            lines += [f"## {res['corpus']}: successors", "",
+                      f"Reference pairs at rank <= 3: {hits} of {len(res['successors'])} ({share:.2f}; "
+                      f"target 0.9: {_versus(share, 0.9)}).", "",
+                      "| old | new | rank | top 5 | why |", "|---|---|---|---|---|"]
+            for s in res["successors"]:
+                lines.append(f"| {s['old']} | {s['new']} | {s['rank'] or '-'} | {', '.join(s['top5'])} | "
+                             f"{s['reason'] or ''} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def real_main(corpora: list[str]) -> None:
+    """Run the real-text evaluation and write bench/results/discover-real.md (and .json)."""
+    sys.path.insert(0, str(BENCH))
+    import realtext
+
+    stores = {"sotu": realtext.sotu_store, "news": realtext.news_store}
+    results = [real_discovery(name, stores[name]()) for name in corpora]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "discover-real.json").write_text(json.dumps(results, indent=1, default=str))
+    text = real_report(results)
+    (RESULTS / "discover-real.md").write_text(text)
+    print(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=100_000)
@@ -195,7 +359,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--report-only", action="store_true", help="redo the report from the saved measurements")
+    ap.add_argument("--real", default=None, metavar="CORPORA",
+                    help="instead: the real-text evaluation (issue 18) on these corpora, e.g. sotu,news")
     args = ap.parse_args()
+    if args.real:
+        real_main([c.strip() for c in args.real.split(",") if c.strip()])
+        return
     lab = common.label(args.docs)
     raw = RESULTS / f"discover-{lab}.json"
     if args.report_only:

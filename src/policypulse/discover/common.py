@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 import weakref
 from collections.abc import Iterable, Sequence
@@ -70,7 +71,9 @@ def burst(d0: Any, e0: Any, d1: Any, e1: Any) -> dict[str, np.ndarray]:
     """A burst of ``d1`` documents in exposure ``e1`` after ``d0`` in ``e0``: ratio, significance, score.
 
     ``ratio`` is the burst's rate over the upper bound of the earlier rate; ``significance`` is
-    -log10 of the Poisson probability of at least ``d1`` documents at that bound; ``score`` =
+    -log10 of the probability of at least ``d1`` documents under the gamma-Poisson predictive of the
+    earlier rate (``neglog10_gamma_poisson_sf``: not a plain Poisson, whose known rate would make a
+    phrase with two earlier uses look as certain as one with two hundred); ``score`` =
     log2(ratio) x significance (strength x significance), 0 unless the rate at least doubled.
     """
     d0, e0, d1, e1 = (np.asarray(x, dtype=float) for x in (d0, e0, d1, e1))
@@ -78,8 +81,7 @@ def burst(d0: Any, e0: Any, d1: Any, e1: Any) -> dict[str, np.ndarray]:
     r1 = np.where(e1 > 0, d1 / np.where(e1 > 0, e1, 1.0), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(np.isfinite(b) & (b > 0), r1 / b, 0.0)
-    sig = neglog10_poisson_sf(d1, np.where(np.isfinite(b), b * e1, np.inf))
-    sig = np.where(np.isfinite(b), sig, 0.0)
+    sig = np.where(np.isfinite(b), neglog10_gamma_poisson_sf(d1, d0, e0, e1), 0.0)
     effect = r1 >= BURST_SCALE * np.where(e0 > 0, d0 / np.where(e0 > 0, e0, 1.0), np.inf)
     strength = np.where(ratio > 1.0, np.log2(np.maximum(ratio, 1.0)), 0.0)
     score = np.where(effect, strength * sig, 0.0)
@@ -168,3 +170,157 @@ def check_limit(limit: int) -> int:
     if limit < 1:
         raise UsageError(f"--limit must be at least 1, got {limit}")
     return int(limit)
+
+
+# ------------------------------------------------------------------------------------- what a reader accepts
+# A discovered phrase is offered as an idea only when a reader would accept it as a name for one. The rules
+# (docs/methods.md, "Phrase candidates") use the phrase props kept with the phrase statistics
+# (ngrams.PROPS_COLUMNS: sentence ends, capitals, the word before each occurrence, the position in the
+# document), found from the corpus itself rather than from lists of known phrases.
+KINDS = ("idea", "name", "people", "boilerplate", "scrap", "word")
+_ROMAN = re.compile(r"(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})")  # "Title IV"
+CONTRACTION_PARTS = frozenset({"s", "t", "m", "re", "ve", "ll", "d"})  # "let's get", "I'm announcing"
+# Verbs that open a clause, not a name ("take steps", "make sure", "let us"); a capitalised name that
+# starts with one ("Make America Great Again") is still a name.
+LIGHT_VERBS = frozenset(
+    "take make get let give keep put go come see know want need ask tell help seek try bring send say "
+    "think believe urge call pass meet build find look begin continue".split())
+# Inside a name, prepositions, articles and conjunctions are common ("war on poverty", "welfare to work");
+# a pronoun or an auxiliary verb makes it a clause ("businesses have created", "tools they need").
+CLAUSE_WORDS = frozenset(
+    "i we you he she it they me us him them my our your his its their is are was were be been being am have "
+    "has had do does did will would shall should can could may might must not".split())
+# Groups of people are who policy is for, not what it is ("small business owners", "hard working families").
+PEOPLE_HEADS = frozenset(
+    "people americans families family owners members workers citizens children kids parents students teachers "
+    "men women folks friends republicans democrats seniors neighbors colleagues guests audience".split())
+VERBAL_SHARE = 0.4  # after "to", "will", "we"... in at least 40% of its uses: a verb phrase ("finish the job")
+CROSS_SHARE = 0.5  # crossing a sentence end in at least half its occurrences: not a phrase of the text
+EDGE_SHARE = 0.5  # in the opening or sign-off of at least half its documents: boilerplate of the source
+PROPER_SHARE = 0.8  # capitalised in at least 80% of its uses inside a sentence: a proper name
+TITLE_SHARE = 0.1  # a proper name after a title ("President", "Mrs.") this often names a person
+DET_SHARE = 0.1  # ... unless it takes an article about as often ("the Peace Corps"): people's names take none
+
+
+def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
+    """Per phrase_id of a PhraseIndex: its kind (one of KINDS) and why, in a few words."""
+    ph = ix.phrases
+    props = ix.props
+    n = ph["n"].to_numpy()
+    occ = props["occ"].to_numpy().astype(float)
+    mid = props["mid"].to_numpy().astype(float)
+    docs = ph["docs"].to_numpy().astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = np.where(occ > 0, props["cross"].to_numpy() / np.maximum(occ, 1), 0.0)
+        edge = np.where(occ > 0, props["edge"].to_numpy() / np.maximum(docs, 1), 0.0)
+        cap = np.where(mid > 0, props["cap"].to_numpy() / np.maximum(mid, 1), 0.0)
+        title = np.where(mid > 0, props["title"].to_numpy() / np.maximum(mid, 1), 0.0)
+        det = np.where(mid > 0, props["det"].to_numpy() / np.maximum(mid, 1), 0.0)
+        verbal = np.where(occ > 0, props["verbal"].to_numpy() / np.maximum(occ, 1), 0.0)
+    known = occ > 0
+    proper = known & (mid >= 2) & (cap >= PROPER_SHARE)
+    words = ph["phrase"].to_numpy()
+    uni_title = dict(zip(words[n == 1], title[n == 1]))
+    kinds = np.empty(len(ph), dtype=object)
+    why: list[str] = [""] * len(ph)
+    for i in range(len(ph)):
+        toks = words[i].split(" ")
+        if n[i] == 1 and _ROMAN.fullmatch(toks[0]):
+            kinds[i], why[i] = "scrap", "a roman numeral"
+        elif any(t in CONTRACTION_PARTS for t in toks[1:-1]):
+            kinds[i], why[i] = "scrap", "holds a contraction's fragment"
+        elif known[i] and cross[i] >= CROSS_SHARE:
+            kinds[i], why[i] = "scrap", f"crosses a sentence end in {100 * cross[i]:.0f}% of its uses"
+        elif known[i] and docs[i] >= 3 and edge[i] >= EDGE_SHARE:
+            kinds[i], why[i] = "boilerplate", f"in the opening or sign-off of {100 * edge[i]:.0f}% of its documents"
+        elif proper[i] and ((title[i] >= TITLE_SHARE and det[i] < title[i] + DET_SHARE / 2) or (det[i] < DET_SHARE and (
+                uni_title.get(toks[-1], 0.0) >= TITLE_SHARE
+                or (len(toks) > 1 and uni_title.get(toks[0], 0.0) >= TITLE_SHARE)))):
+            kinds[i], why[i] = "name", "a capitalised name that follows titles and takes no article"
+        elif n[i] == 1 and not proper[i]:
+            kinds[i], why[i] = "word", "a single common word"
+        elif not proper[i] and toks[-1] in PEOPLE_HEADS:
+            kinds[i], why[i] = "people", "a group of people"
+        elif not proper[i] and known[i] and verbal[i] >= VERBAL_SHARE:
+            kinds[i], why[i] = "scrap", f"used as a verb phrase ({100 * verbal[i]:.0f}% after 'to', 'will', 'we'...)"
+        elif not proper[i] and toks[0] in LIGHT_VERBS:
+            kinds[i], why[i] = "scrap", "opens with a verb"
+        elif not proper[i] and any(t in CLAUSE_WORDS for t in toks[1:-1]):
+            kinds[i], why[i] = "scrap", "a clause (a pronoun or auxiliary inside)"
+        else:
+            kinds[i], why[i] = "idea", ("a capitalised name" if proper[i] else "a collocation")
+    return kinds, why
+
+
+def idea_mask(ix: Any, *, include_names: bool = False) -> np.ndarray:
+    """Per phrase_id: may it be listed as an idea (names of people and groups too with ``include_names``)?"""
+    cached = getattr(ix, "_kinds", None)
+    if cached is None:
+        cached = phrase_kinds(ix)
+        ix._kinds = cached
+    kinds = cached[0]
+    return (kinds == "idea") | (((kinds == "name") | (kinds == "people")) if include_names else False)
+
+
+def neglog10_gamma_poisson_sf(k: Any, d0: Any, e0: Any, e1: Any) -> np.ndarray:
+    """-log10 P(X >= k), X the documents in exposure ``e1`` when the rate is only known from ``d0`` documents
+    in ``e0``: a gamma-Poisson (negative binomial) predictive, the rate's posterior Gamma(d0 + 1/2, e0)
+    (Jeffreys prior) carrying its uncertainty; overdispersed where the earlier evidence is thin."""
+    k, d0, e0, e1 = (np.asarray(x, dtype=float) for x in (k, d0, e0, e1))
+    shape = d0 + 0.5
+    p = np.where(e0 + e1 > 0, e0 / np.maximum(e0 + e1, 1e-300), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logp = stats.nbinom.logsf(k - 1.0, shape, p)
+    out = np.where(np.isfinite(logp), -logp / np.log(10.0), MAX_SIGNIFICANCE)
+    return np.clip(np.where(k <= 0, 0.0, out), 0.0, MAX_SIGNIFICANCE)
+
+
+def _when(day: Any, by: str) -> str:
+    d = pd.Timestamp(day)
+    return str(d.year) if by == "year" else (f"{d.year} Q{(d.month - 1) // 3 + 1}" if by == "quarter"
+                                             else f"{d.year}-{d.month:02d}")
+
+
+def _p_text(sig: float) -> str:
+    return "p < 1e-300" if sig >= MAX_SIGNIFICANCE else (f"p = {10 ** -sig:.1g}" if sig < 4 else f"p = 1e-{sig:.0f}")
+
+
+def explain_birth(row: dict[str, Any], by: str) -> str:
+    """One line: born when, from what (earlier use), how strong (rate ratio and significance)."""
+    before = row["docs_before"]
+    earlier = ("never used before" if before == 0 else
+               f"from {before} earlier document{'s' if before != 1 else ''} "
+               f"({100 * row['rate_before']:.2g}% of documents)")
+    return (f"born {_when(row['onset'], by)}, {earlier}; in {row['docs_since_onset']} documents since "
+            f"({100 * row['rate_since_onset']:.2g}%), {row['burst_ratio']:.0f}x the earlier rate's upper bound, "
+            f"{_p_text(row['significance'])} (gamma-Poisson); cohesion {row.get('cohesion', 0.0):.2f}")
+
+
+def explain_death(row: dict[str, Any], by: str) -> str:
+    """One line: peaked when (how big), last used when, how unlikely the silence is if it were alive."""
+    peak = f"peaked {_when(row['peak'], by)}" if row.get("peak") else "peaked"
+    last = f"last used {_when(row['last_mention'], by)}" if row.get("last_mention") else "never used"
+    p = row.get("death_p_value")
+    sig = "" if p is None else f"; silence since {_p_text(min(MAX_SIGNIFICANCE, -np.log10(max(float(p), 1e-300))))}"
+    return (f"{peak} ({row.get('peak_docs', 0)} documents in its busiest stretch, {row.get('total_docs', 0)} "
+            f"in all), {last}{sig} if it were still in use")
+
+
+UNIGRAM_COHESION = 0.5  # a single word has no inner association: it counts as a middling collocation
+
+
+def cohesion(ix: Any) -> np.ndarray:
+    """Per phrase_id: normalised PMI (Bouma 2009) of the phrase against its weakest split, in [0, 1]:
+    1 when its parts occur only together, 0 at chance. Single words get UNIGRAM_COHESION."""
+    cached = getattr(ix, "_cohesion", None)
+    if cached is not None:
+        return cached
+    ph = ix.phrases
+    n_tokens = max(float(ix.meta.get("tokens", 0)), 2.0)
+    occ = np.maximum(ph["occ"].to_numpy(dtype=float), 1.0)
+    pmi = ph["pmi"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        npmi = pmi / -np.log(np.minimum(occ / n_tokens, 0.999))
+    out = np.where(ph["n"].to_numpy() > 1, np.clip(np.nan_to_num(npmi, nan=0.0), 0.0, 1.0), UNIGRAM_COHESION)
+    ix._cohesion = out
+    return out

@@ -13,8 +13,11 @@ from policypulse.discover.common import (
     LIFECYCLE_FIELDS,
     burst,
     check_limit,
+    cohesion,
     emergence_of,
+    explain_birth,
     greedy_distinct,
+    idea_mask,
     lifecycle_fields,
     period_index,
     phrase_index,
@@ -28,7 +31,7 @@ PRESELECT = 300  # candidates (at least; 15 per requested row) whose onset is da
 PRESELECT_ALPHA = 0.01  # window-level burst test a candidate must pass (the emergence test's level)
 
 COLUMNS = ["phrase", "score", "onset", "burst_ratio", "significance", "p_value", "docs_before", "docs_since_onset",
-           "rate_before", "rate_since_onset", "docs_in_window", "n_tokens"]
+           "rate_before", "rate_since_onset", "docs_in_window", "n_tokens", "cohesion", "kind", "explanation"]
 
 
 def window(grid: Any, date_from: dt.date | None, date_to: dt.date | None, by: str) -> tuple[int, int]:
@@ -51,16 +54,20 @@ def window(grid: Any, date_from: dt.date | None, date_to: dt.date | None, by: st
 
 def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: str | dt.date | None = None,
              by: str = "month", limit: int = 20, min_docs: int = 3, n_boot: int = 50, seed: int = 0,
-             progress: Any = None) -> pd.DataFrame:
+             include_names: bool = False, progress: Any = None) -> pd.DataFrame:
     """Phrases born in [date_from, date_to], ranked by burst strength x significance, with lifecycle fields.
 
     Born means: the phrase's emergence (the lifecycle definition: first sustained run significantly
     above its own earlier rate, dated on the whole corpus) falls in the window and is not left-censored.
-    ``score`` = log2(burst_ratio) x significance, where burst_ratio is the rate from the onset to the
+    ``score`` = log2(burst_ratio) x significance x (1/2 + cohesion), cohesion being the phrase's
+    normalised PMI (``common.cohesion``), where burst_ratio is the rate from the onset to the
     window's end (at least the emergence test's run of periods, which may reach past the window) over the
-    upper 97.5% bound of the rate before the onset, and significance is -log10 of the Poisson
-    probability of that many documents at the earlier rate. ``docs_in_window`` counts the window and the
-    run after it (the screen's count).
+    upper 97.5% bound of the rate before the onset, and significance is -log10 of the gamma-Poisson
+    (negative binomial) probability of that many documents given the earlier rate and its uncertainty.
+    ``docs_in_window`` counts the window and the run after it (the screen's count). Only phrases a
+    reader accepts as ideas are listed (``common.phrase_kinds``: no sentence crossing, no boilerplate of
+    openings and sign-offs, no contraction fragments, no single common words); people's names too with
+    ``include_names``. Each row's ``explanation`` says when it was born, from what, and how strongly.
     """
     limit = check_limit(limit)
     d0, d1 = as_date(date_from, "--from"), as_date(date_to, "--to")
@@ -76,7 +83,10 @@ def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: st
     before = np.asarray(D[:, :ia].sum(axis=1)).ravel()
     inside = np.asarray(D[:, ia : ic + 1].sum(axis=1)).ravel()
     pre = burst(before, e0, inside, e1)
-    ok = (inside >= min_docs) & (pre["score"] > 0) & (pre["p_value"] < PRESELECT_ALPHA)
+    accept = idea_mask(ix, include_names=include_names)
+    kinds = ix._kinds[0]
+    coh = cohesion(ix)
+    ok = (inside >= min_docs) & (pre["score"] > 0) & (pre["p_value"] < PRESELECT_ALPHA) & accept
     cand = np.flatnonzero(ok)
     cand = cand[np.argsort(-pre["score"][cand], kind="stable")][: max(PRESELECT, 15 * limit)]
     docs, occ = g.dense(cand)
@@ -91,7 +101,7 @@ def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: st
         rows.append({
             "phrase_id": int(pid),
             "phrase": ix.phrases["phrase"].iat[pid],
-            "score": float(st["score"]),
+            "score": float(st["score"]) * (0.5 + float(coh[pid])),
             "onset": g.periods[onset].date(),
             "burst_ratio": float(st["ratio"]),
             "significance": float(st["significance"]),
@@ -102,7 +112,10 @@ def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: st
             "rate_since_onset": float(st["rate"]),
             "docs_in_window": int(inside[pid]),
             "n_tokens": int(ix.phrases["n"].iat[pid]),
+            "kind": str(kinds[pid]),
+            "cohesion": float(coh[pid]),
         })
+        rows[-1]["explanation"] = explain_birth(rows[-1], by)
     out = pd.DataFrame(rows)
     if out.empty:
         result = pd.DataFrame(columns=COLUMNS + list(LIFECYCLE_FIELDS))
@@ -117,7 +130,8 @@ def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: st
         result = pd.concat([out[COLUMNS], pd.DataFrame(life, columns=list(LIFECYCLE_FIELDS))], axis=1)
     result.attrs["provenance"] = corpus.provenance(
         command="emerging", by=by, date_from=str(g.periods[ia].date()), date_to=str(g.periods[ib].date()),
-        limit=limit, min_docs=min_docs, n_boot=n_boot, seed=seed, phrase_statistics=_stats_meta(ix))
+        limit=limit, min_docs=min_docs, n_boot=n_boot, seed=seed, include_names=include_names,
+        phrase_statistics=_stats_meta(ix))
     return result
 
 

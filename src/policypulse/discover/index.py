@@ -2,18 +2,19 @@
 
 Layout (inside the store; a read-only store gets a private cache directory instead)::
 
-    STORE/phrases/<segment>.p1.parquet           phrase, n, period, precision, docs, occ (one segment)
-    STORE/phrases/<segment>.p1.tokens.parquet    token, occ: every token's occurrences (collocation test)
-    STORE/phrases/<segment>.p1.sketch.parquet    phrase, docs, vec: context sketches (discover/context.py)
-    STORE/phrases/v<N>.p1/phrases.parquet        phrase_id, phrase, n, docs, occ, pmi, g2 (kept phrases)
-    STORE/phrases/v<N>.p1/counts.parquet         phrase_id, period, precision, docs, occ
-    STORE/phrases/v<N>.p1/totals.parquet         period, precision, docs: documents per period (exposure)
-    STORE/phrases/v<N>.p1/sketch.npy             context sketch per phrase_id (float32, zeros: none)
-    STORE/phrases/v<N>.p1/meta.json              what was merged, with which parameters
+    STORE/phrases/<segment>.p2.parquet           phrase, n, period, precision, docs, occ (one segment)
+    STORE/phrases/<segment>.p2.tokens.parquet    token, occ: every token's occurrences (collocation test)
+    STORE/phrases/<segment>.p2.sketch.parquet    phrase, docs, vec, props: context sketches (discover/context.py), props
+    STORE/phrases/v<N>.p2/phrases.parquet        phrase_id, phrase, n, docs, occ, pmi, g2 (kept phrases)
+    STORE/phrases/v<N>.p2/counts.parquet         phrase_id, period, precision, docs, occ
+    STORE/phrases/v<N>.p2/totals.parquet         period, precision, docs: documents per period (exposure)
+    STORE/phrases/v<N>.p2/sketch.npy             context sketch per phrase_id (float32, zeros: none)
+    STORE/phrases/v<N>.p2/props.npy              phrase props per phrase_id (ngrams.PROPS_COLUMNS, int64)
+    STORE/phrases/v<N>.p2/meta.json              what was merged, with which parameters
 
 Segments are immutable, so a segment's phrase file never goes stale: when an ingest adds segments, only
 the new ones are counted and the (cheap) merge for the new version reads the files of the segments that
-version lists. ``p1`` is the method version: changing a definition changes the names, never the meaning
+version lists. ``p2`` is the method version: changing a definition changes the names, never the meaning
 of an existing file. Every file is written to a temporary name and renamed into place, so concurrent
 builders (two dashboards opening the same new version) cannot leave a half-written file.
 
@@ -47,10 +48,10 @@ import pyarrow.parquet as pq
 from policypulse import __version__
 from policypulse.corpus.store import Store
 from policypulse.discover.context import DIM
-from policypulse.discover.ngrams import EPSILON, MAX_N, count_table, read_segment
+from policypulse.discover.ngrams import EPSILON, MAX_N, PROPS_COLUMNS, count_table, read_segment
 from policypulse.errors import UsageError
 
-METHOD = "p1"  # bump when counting, pruning or the unit filter changes
+METHOD = "p2"  # bump when counting, pruning or the unit filter changes
 MIN_DOCS = 3  # a phrase must occur in at least this many documents of the corpus
 MIN_PMI = 1.0  # collocation: observed at least e times the expectation of its weakest split (natural log)
 MIN_G2 = 20.0  # collocation: Poisson log-likelihood ratio of that excess (p < 1e-5 for one test)
@@ -319,11 +320,14 @@ def _merge(store: Store, pdir: Path, segments: list[str], vdir: Path, version: i
                         TO '{tmp / 'counts.parquet'}' (FORMAT parquet, COMPRESSION zstd)""")
             meta["phrases"] = int(con.execute("SELECT count(*) FROM kept").fetchone()[0])  # type: ignore[index]
             kept_phrases = pq.read_table(tmp / "phrases.parquet", columns=["phrase"]).column("phrase").to_pandas()
-            np.save(tmp / "sketch.npy", _merge_sketches([f[2] for f in files], kept_phrases))
+            sketch, props = _merge_sketches([f[2] for f in files], kept_phrases)
+            np.save(tmp / "sketch.npy", sketch)
+            np.save(tmp / "props.npy", props)
             meta["rows"] = pq.read_metadata(tmp / "counts.parquet").num_rows
         else:
             _empty_tables(tmp)
             np.save(tmp / "sketch.npy", np.zeros((0, DIM), dtype=np.float32))
+            np.save(tmp / "props.npy", np.zeros((0, len(PROPS_COLUMNS)), dtype=np.int64))
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
         (tmp / "folded.parquet").unlink(missing_ok=True)
@@ -338,10 +342,11 @@ def _merge(store: Store, pdir: Path, segments: list[str], vdir: Path, version: i
     return meta
 
 
-def _merge_sketches(paths: list[Path], phrases: pd.Series) -> np.ndarray:
-    """Sum the segments' sketches of each kept phrase (row = phrase_id)."""
+def _merge_sketches(paths: list[Path], phrases: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the segments' sketches and phrase props of each kept phrase (row = phrase_id)."""
     index = pd.Index(phrases)
     out = np.zeros((len(index), DIM), dtype=np.float64)
+    props = np.zeros((len(index), len(PROPS_COLUMNS)), dtype=np.int64)
     for path in paths:
         t = pq.read_table(path)
         if t.num_rows == 0:
@@ -350,7 +355,10 @@ def _merge_sketches(paths: list[Path], phrases: pd.Series) -> np.ndarray:
         ok = rows >= 0
         vec = t.column("vec").combine_chunks().flatten().to_numpy().reshape(-1, DIM)
         np.add.at(out, rows[ok], vec[ok])
-    return out.astype(np.float32)
+        if all(c in t.column_names for c in PROPS_COLUMNS):
+            cols = np.column_stack([t.column(c).to_numpy() for c in PROPS_COLUMNS]).astype(np.int64)
+            np.add.at(props, rows[ok], cols[ok])
+    return out.astype(np.float32), props
 
 
 def _empty_tables(tmp: Path) -> None:
@@ -407,6 +415,7 @@ class PhraseIndex:
         self._grids: dict[str, Grid] = {}
         self._by_token: dict[str, np.ndarray] | None = None
         self._sketch: np.ndarray | None = None
+        self._props: pd.DataFrame | None = None
 
     def phrase_id(self, phrase: str) -> int | None:
         """The id of a phrase (casefolded, single-spaced tokens), None if it is not a kept phrase."""
@@ -414,6 +423,15 @@ class PhraseIndex:
             self._ids = dict(zip(self.phrases["phrase"], self.phrases["phrase_id"]))
         pid = self._ids.get(phrase)
         return None if pid is None else int(pid)
+
+    @property
+    def props(self) -> pd.DataFrame:
+        """Phrase props per phrase_id (ngrams.PROPS_COLUMNS plus docs; zeros where a phrase has no sketch)."""
+        if self._props is None:
+            path = self.dir / "props.npy"
+            arr = np.load(path) if path.exists() else np.zeros((len(self.phrases), len(PROPS_COLUMNS)), np.int64)
+            self._props = pd.DataFrame(arr, columns=list(PROPS_COLUMNS))
+        return self._props
 
     @property
     def sketches(self) -> np.ndarray:
@@ -444,9 +462,35 @@ class PhraseIndex:
         return np.array([i for i in found if nn[i] > n and text in " " + ph[i] + " "], dtype=np.int64)
 
     def is_fragment(self, phrase_id: int, counts: np.ndarray, share: float) -> bool:
-        """True when a longer kept phrase holds at least ``share`` of this phrase's ``counts`` (per id)."""
+        """True when the phrase is a piece of a longer name, by ``counts`` (per id; documents):
+
+        - a longer kept phrase holds at least ``share`` of its counts ("living wage" in "national living
+          wage"), or the phrases one token longer hold that share together while one of them holds half
+          ("pell" in "pell grant" and "pell grants");
+        - it starts inside a name: its words but the last are nearly always (``share``) preceded by the same
+          word ("child left behind act": "child left behind" is "no child left behind").
+        """
         sup = self.superphrases(phrase_id)
-        return bool(sup.size and (counts[sup] >= share * counts[phrase_id]).any())
+        c = counts[phrase_id]
+        if sup.size:
+            if (counts[sup] >= share * c).any():
+                return True
+            nn = self.phrases["n"].to_numpy()
+            nxt = sup[nn[sup] == nn[phrase_id] + 1]
+            if nxt.size and counts[nxt].sum() >= share * c and counts[nxt].max() >= 0.5 * c:
+                return True
+        words = self.phrases["phrase"].iat[phrase_id].split(" ")
+        if len(words) < 2:
+            return False
+        head = self.phrase_id(" ".join(words[:-1]))
+        if head is None or counts[head] <= 0:
+            return False
+        ph = self.phrases["phrase"].to_numpy()
+        for q in self.superphrases(head):
+            qw = ph[q].split(" ")
+            if len(qw) == len(words) and qw[1:] == words[:-1] and counts[q] >= share * counts[head]:
+                return True
+        return False
 
     def grid(self, by: str) -> Grid:
         """Counts of every kept phrase per ``by`` period, on the corpus's zero-filled period grid."""

@@ -61,6 +61,13 @@ SKETCH_SCHEMA = pa.schema(
         pa.field("phrase", pa.string(), nullable=False),
         pa.field("docs", pa.int32(), nullable=False),
         pa.field("vec", pa.list_(pa.float32(), context.DIM), nullable=False),
+        # phrase props (see token_flags): occurrences; of them, not at a sentence start; of those, with
+        # every content word capitalised; after a title word; after a determiner ("the Peace Corps": names
+        # of people take none); after a word that puts a verb after it ("to", "will", "we"); crossing a
+        # sentence end; documents with an
+        # occurrence in their first or last EDGE_TOKENS tokens
+        *[pa.field(c, pa.int32(), nullable=False)
+          for c in ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge")],
     ]
 )
 
@@ -75,6 +82,101 @@ class SegmentCounts:
     n_tokens: int
     min_docs: int  # the pruning threshold m used
     sketches: pa.Table = field(default_factory=SKETCH_SCHEMA.empty_table)  # SKETCH_SCHEMA
+
+
+# ------------------------------------------------------------------------------------------------ phrase props
+# What the stored ``norm`` string has lost and a reader sees: where sentences end and which words are
+# capitalised. Both come from the original text, tokenised here by a vectorised approximation of the
+# matching rule (RE2 in pyarrow) that is checked document by document against the stored tokens: a
+# document whose tokens differ (a rare non-ASCII case) gets no flags rather than misaligned ones.
+SENTENCE_MARK = "QQSENTENCEQQ"  # stands for a sentence end between two tokens (upper case: never a norm token)
+_SENTENCE_END = "[.!?;:]+[\"'\u201d\u2019)\\]]*(?:\\s|$)|\\n"
+_SPLIT = r"[^\p{L}\p{N}\p{M}#]+"
+# A full stop after these is an abbreviation, not the end of a sentence ("Mr. Speaker", "U.S. Congress").
+ABBREVIATIONS: frozenset[str] = frozenset(
+    "mr mrs ms messrs dr st jr sr gen sen rep reps gov lt col capt maj sgt adm hon rev prof no nos vs etc co "
+    "inc ltd corp dept univ jan feb mar apr jun jul aug sep sept oct nov dec fig art sec ch vol pp".split())
+# Words that put a person's name after them ("President Kennedy", "First Lady Melania Trump", "my wife Hillary").
+TITLES: frozenset[str] = frozenset(
+    "mr mrs ms miss messrs dr president senator governor secretary general admiral colonel captain sergeant "
+    "lieutenant major congressman congresswoman representative speaker leader justice judge lady pope king "
+    "queen prince princess chancellor minister premier ambassador bishop reverend pastor father sister "
+    "officer detective chief director commissioner mayor sheriff prof professor sir lord dame sen rep gov "
+    "gen lt col capt maj sgt adm wife husband son daughter mother father brother sister mom dad grandmother "
+    "grandfather uncle aunt friend widow".split())
+EDGE_TOKENS = 40  # an occurrence this close to a document's start or end is in its opening or sign-off
+
+_ABBREV_ARRAY = pa.array(sorted(ABBREVIATIONS), pa.string())
+DETERMINERS: frozenset[str] = frozenset("the a an this that these those our its their my your his her".split())
+# Words that put a verb after them: a phrase used mostly after one is a verb phrase ("to finish the job").
+VERBAL: frozenset[str] = frozenset(
+    "to will would can could should must shall may might we you they i let s not never also just is are was were "
+    "be been being has have had who which".split())
+PROPS_COLUMNS = ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge")
+
+
+def token_flags(table: pa.Table, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per token of the segment (aligned with ``ids``): a sentence starts at it; it is capitalised.
+
+    A document's first token starts a sentence. Without a ``text`` column, or for a document whose
+    text does not tokenise to its stored tokens, only that is known (and no token counts as capitalised).
+    """
+    T = int(offsets[-1])
+    brk = np.zeros(T, dtype=bool)
+    starts = offsets[:-1][np.diff(offsets) > 0]
+    brk[starts] = True
+    cap = np.zeros(T, dtype=bool)
+    if "text" not in table.column_names or T == 0:
+        return brk, cap
+    ndocs = table.num_rows
+    text = pc.fill_null(table.column("text").combine_chunks(), "").cast(pa.large_string())
+    marked = pc.replace_substring_regex(text, pattern=_SENTENCE_END, replacement=f" {SENTENCE_MARK} ")
+    pieces = pc.split_pattern_regex(marked, pattern=_SPLIT)
+    flat = pieces.flatten()
+    parent = pc.list_parent_indices(pieces).to_numpy()
+    nonempty = pc.greater(pc.utf8_length(flat), 0).to_numpy(zero_copy_only=False)
+    flat = flat.filter(pa.array(nonempty))
+    parent = parent[nonempty]
+    is_mark = pc.equal(flat, SENTENCE_MARK).to_numpy(zero_copy_only=False)
+    lower = pc.utf8_lower(flat)
+    real = ~is_mark
+    words = lower.filter(pa.array(real))
+    wparent = parent[real]
+    # each document's tokens, joined as the stored norm string is: equal -> the flags are aligned
+    counts = np.bincount(wparent, minlength=ndocs)
+    woff = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    words = words.cast(pa.large_string())
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(woff), words), pa.scalar("  ", pa.large_string()))
+    stored = pc.utf8_trim(pc.fill_null(table.column("norm").combine_chunks(), ""), " ").cast(pa.large_string())
+    same = pc.equal(joined, stored).to_numpy(zero_copy_only=False) & (counts == np.diff(offsets))
+    if not same.any():
+        return brk, cap
+    first = pc.utf8_slice_codeunits(flat, 0, 1)
+    upper = pc.and_(pc.utf8_is_upper(first), pc.invert(pc.utf8_is_lower(first))).to_numpy(zero_copy_only=False)
+    # a mark starts a sentence at the next word of its document, unless the word before it is an
+    # abbreviation or a single letter ("Mr. Speaker", "U.S. Congress")
+    widx = np.cumsum(real) - 1  # per piece: index (among words) of the last word at or before it
+    m = np.flatnonzero(is_mark)
+    pw, nw = widx[m], widx[m] + 1
+    doc_m = parent[m]
+    valid = nw < len(wparent)
+    valid[valid] &= wparent[nw[valid]] == doc_m[valid]
+    has_prev = pw >= 0
+    has_prev[has_prev] &= wparent[pw[has_prev]] == doc_m[has_prev]
+    hp = np.flatnonzero(has_prev)
+    if hp.size:
+        before = words.take(pa.array(pw[hp]))
+        short = pc.or_(pc.is_in(before, value_set=_ABBREV_ARRAY), pc.less_equal(pc.utf8_length(before), 1))
+        valid[hp[short.to_numpy(zero_copy_only=False)]] = False
+    wbrk = np.zeros(len(wparent), dtype=bool)
+    wbrk[nw[valid]] = True
+    wcap = upper[real]
+    # scatter the aligned documents' flags onto the segment's token positions
+    doc_ok = np.repeat(same, counts)
+    seg_pos = np.repeat(offsets[:-1], counts) + (np.arange(len(wparent)) - np.repeat(woff[:-1], counts))
+    brk[seg_pos[doc_ok]] |= wbrk[doc_ok]
+    cap[seg_pos[doc_ok]] = wcap[doc_ok]
+    return brk, cap
 
 
 def prune_threshold(docs: int) -> int:
@@ -131,7 +233,12 @@ def count_table(table: pa.Table, *, min_docs: int | None = None, sketches: bool 
     sk_row: list[np.ndarray] = []
     sk_phrase: list[pa.Array] = []
     sk_docs: list[np.ndarray] = []
+    sk_props: list[np.ndarray] = []
     n_sk = 0
+    brk, cap = token_flags(table, offsets) if sketches else (np.zeros(T, bool), np.zeros(T, bool))
+    is_title = np.fromiter((w in TITLES for w in words), dtype=bool, count=len(words))
+    is_det = np.fromiter((w in DETERMINERS for w in words), dtype=bool, count=len(words))
+    is_verbal = np.fromiter((w in VERBAL for w in words), dtype=bool, count=len(words))
     bucket_of_doc, buckets = _buckets(table)
     nb = len(buckets)
     bnd = boundary[ids]
@@ -194,6 +301,8 @@ def count_table(table: pa.Table, *, min_docs: int | None = None, sketches: bool 
                     *[vocab.take(pa.array(ids[st + j])) for j in range(n)], " ") if n > 1
                     else vocab.take(pa.array(ids[st])))
                 sk_docs.append(df[sk])
+                sk_props.append(_occurrence_props(p[occ_sel], n, row_of[g[occ_sel]] - n_sk, sk.size, ids, bnd,
+                                                  brk, cap, is_title[ids], is_det[ids], is_verbal[ids], doc, doc_start, doc_end, ndocs))
                 n_sk += sk.size
         if not kept.any():
             continue
@@ -241,17 +350,51 @@ def count_table(table: pa.Table, *, min_docs: int | None = None, sketches: bool 
         sums = context.segment_sketches(ids, vectors, doc_start, doc_end, np.concatenate(sk_pos),
                                         np.concatenate(sk_len), np.concatenate(sk_row), n_sk)
         flat_vec = pa.array(sums.astype(np.float32).ravel(), pa.float32())
+        props = np.concatenate(sk_props, axis=0).astype(np.int32)
         sketch_table = pa.table({
             "phrase": pa.concat_arrays([a.cast(pa.string()) for a in sk_phrase]),
             "docs": pa.array(np.concatenate(sk_docs).astype(np.int32)),
             "vec": pa.FixedSizeListArray.from_arrays(flat_vec, context.DIM),
+            **{c: pa.array(props[:, k]) for k, c in enumerate(PROPS_COLUMNS)},
         }, schema=SKETCH_SCHEMA)
     return SegmentCounts(phrases, tokens, ndocs, T, m, sketch_table)
 
 
+def _occurrence_props(pos: np.ndarray, n: int, row: np.ndarray, n_rows: int, ids: np.ndarray, bnd: np.ndarray,
+                      brk: np.ndarray, cap: np.ndarray, title_at: np.ndarray, det_at: np.ndarray, verbal_at: np.ndarray,
+                      doc: np.ndarray,
+                      doc_start: np.ndarray, doc_end: np.ndarray, ndocs: int) -> np.ndarray:
+    """PROPS_COLUMNS summed per row over the occurrences at ``pos`` of rows' n-token phrases."""
+    mid = ~brk[pos]
+    cross = np.zeros(len(pos), dtype=bool)
+    capall = np.ones(len(pos), dtype=bool)
+    for j in range(n):
+        if j:
+            cross |= brk[pos + j]
+        capall &= cap[pos + j] | bnd[pos + j]
+    has_before = pos > doc_start[pos]
+    title = mid & has_before & title_at[np.maximum(pos - 1, 0)]
+    det = mid & has_before & det_at[np.maximum(pos - 1, 0)]
+    verbal = has_before & verbal_at[np.maximum(pos - 1, 0)]
+    edge = (pos < doc_start[pos] + EDGE_TOKENS) | (pos + n > doc_end[pos] - EDGE_TOKENS)
+    out = np.zeros((n_rows, len(PROPS_COLUMNS)), dtype=np.int64)
+    out[:, 0] = np.bincount(row, minlength=n_rows)
+    out[:, 1] = np.bincount(row, weights=mid, minlength=n_rows)
+    out[:, 2] = np.bincount(row, weights=mid & capall, minlength=n_rows)
+    out[:, 3] = np.bincount(row, weights=title, minlength=n_rows)
+    out[:, 4] = np.bincount(row, weights=det, minlength=n_rows)
+    out[:, 5] = np.bincount(row, weights=verbal, minlength=n_rows)
+    out[:, 6] = np.bincount(row, weights=cross, minlength=n_rows)
+    pairs = pd.unique(row[edge] * ndocs + doc[pos[edge]])
+    out[:, 7] = np.bincount(pairs // ndocs, minlength=n_rows)
+    return out
+
+
 def read_segment(path: str, *, include_fallback: bool = False, columns_extra: list[str] | None = None) -> pa.Table:
     """The columns phrase counting needs from a segment file (fallback-dated documents left out)."""
-    table = pq.read_table(path, columns=["norm", "date", "date_precision", "date_source", *(columns_extra or [])])
+    table = pq.read_table(path, columns=["norm", "text", "date", "date_precision", "date_source",
+                                         *(columns_extra or [])])
     if not include_fallback:
         table = table.filter(pc.not_equal(table.column("date_source"), "fallback"))
     return table
+

@@ -14,7 +14,9 @@ from policypulse.discover.common import (
     LIFECYCLE_FIELDS,
     MAX_SIGNIFICANCE,
     check_limit,
+    explain_death,
     greedy_distinct,
+    idea_mask,
     lifecycle_fields,
     period_index,
     phrase_index,
@@ -27,7 +29,8 @@ from policypulse.text import tokens as match_tokens
 PRESELECT = 150  # phrases (at least; 5 per requested row) given the full lifecycle analysis
 CERTAIN = 10.0  # in the ranking, a death p-value below 1e-10 counts as certain: size decides among them
 
-COLUMNS = ["phrase", "score", "peak_docs", "significance", "death_p_value", "last_mention", "total_docs"]
+COLUMNS = ["phrase", "score", "peak_docs", "significance", "death_p_value", "last_mention", "total_docs", "kind",
+           "explanation"]
 
 
 def _notability(peak_docs: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +64,9 @@ def peak_volume(docs: np.ndarray, width: int) -> np.ndarray:
 
 def obituaries(corpus: Any, ideas: Any = None, *, ideas_file: str | Path | None = None,
                as_of: str | dt.date | None = None, by: str = "month", limit: int = 20, alpha: float = 0.05,
-               min_docs: int = 5, n_boot: int = 50, seed: int = 0, progress: Any = None) -> pd.DataFrame:
+               min_docs: int = 5, n_boot: int = 50, seed: int = 0, died_from: str | dt.date | None = None,
+               died_to: str | dt.date | None = None, include_names: bool = False,
+               progress: Any = None) -> pd.DataFrame:
     """Dead phrases (or dead ideas of ``ideas``/``ideas_file``), ranked by peak documents x significance.
 
     ``score`` = documents in the peak window (the 3 busiest consecutive periods) x -log10(death
@@ -71,20 +76,36 @@ def obituaries(corpus: Any, ideas: Any = None, *, ideas_file: str | Path | None 
     screened: those whose silence after the last mention is unlikely at their rate in the year before it
     (the death test's leave-last-out rate, at least 2 earlier mentions) get the full lifecycle analysis,
     and a phrase is listed when it is dead with a p-value under the Benjamini-Hochberg threshold that
-    holds the false discovery rate at ``alpha`` over all phrases screened.
+    holds the false discovery rate at ``alpha`` over all phrases screened. Only phrases a reader accepts
+    as ideas are screened (``common.phrase_kinds``; names too with ``include_names``); ``died_from`` and
+    ``died_to`` keep those whose last mention falls between them ("what died in the 1970s"). Each row's
+    ``explanation`` says when it peaked, when it was last used and how unlikely the silence is.
     """
     limit = check_limit(limit)
     if not 0 < alpha < 1:
         raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")
     cut = as_date(as_of, "--as-of")
+    d0, d1 = as_date(died_from, "--died-from"), as_date(died_to, "--died-to")
+    if d0 is not None and d1 is not None and d0 > d1:
+        raise UsageError("--died-from must not be after --died-to")
     if ideas is not None or ideas_file is not None:
         out = _idea_obituaries(corpus, ideas, ideas_file, cut, by, alpha, n_boot, seed)
+        if not out.empty and (d0 is not None or d1 is not None):
+            last = pd.to_datetime(out["last_mention"])
+            keep = np.ones(len(out), dtype=bool)
+            if d0 is not None:
+                keep &= last >= pd.Timestamp(d0)
+            if d1 is not None:
+                keep &= last <= pd.Timestamp(d1)
+            out = out[keep]
     else:
-        out = _phrase_obituaries(corpus, cut, by, alpha, min_docs, limit, n_boot, seed, progress)
+        out = _phrase_obituaries(corpus, cut, by, alpha, min_docs, limit, n_boot, seed, progress,
+                                 d0, d1, include_names)
     out = out.head(limit).reset_index(drop=True)
     out.attrs["provenance"] = corpus.provenance(
         command="obituaries", by=by, as_of=str(cut) if cut else None, alpha=alpha, limit=limit,
-        min_docs=min_docs, n_boot=n_boot, seed=seed,
+        min_docs=min_docs, n_boot=n_boot, seed=seed, died_from=str(d0) if d0 else None,
+        died_to=str(d1) if d1 else None, include_names=include_names,
         ideas_file=str(ideas_file) if ideas_file else None)
     return out
 
@@ -101,7 +122,8 @@ def _idea_obituaries(corpus: Any, ideas: Any, ideas_file: Any, cut: dt.date | No
         sig, score = _notability(peak_docs, lc.death_p_value)
         rows.append({"phrase": " ".join(match_tokens(lc.idea)), "idea": lc.idea, "score": float(score),
                      "peak_docs": peak_docs, "significance": float(sig), "total_docs": lc.total_docs_mentioning,
-                     **{f: d[f] for f in LIFECYCLE_FIELDS}})
+                     "kind": "idea", **{f: d[f] for f in LIFECYCLE_FIELDS}})
+        rows[-1]["explanation"] = explain_death(rows[-1], by)
     cols = ["phrase", "idea"] + COLUMNS[1:] + [f for f in LIFECYCLE_FIELDS if f not in COLUMNS]
     if not rows:
         return pd.DataFrame(columns=cols)
@@ -109,7 +131,8 @@ def _idea_obituaries(corpus: Any, ideas: Any, ideas_file: Any, cut: dt.date | No
 
 
 def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, min_docs: int, limit: int,
-                       n_boot: int, seed: int, progress: Any) -> pd.DataFrame:
+                       n_boot: int, seed: int, progress: Any, died_from: dt.date | None = None,
+                       died_to: dt.date | None = None, include_names: bool = False) -> pd.DataFrame:
     ix = phrase_index(corpus, progress)
     g = ix.grid(by)
     ic = len(g.periods) - 1 if cut is None else period_index(g.periods, cut, by, side="right")
@@ -158,6 +181,12 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
     # passes get the full lifecycle analysis, and the final Benjamini-Hochberg step runs on their lifecycle
     # p-values with every other eligible phrase counted as p = 1 (conservative).
     eligible = has & (total >= min_docs) & (silent >= MIN_SILENCE[by]) & (d_win >= 3)
+    eligible &= idea_mask(ix, include_names=include_names)
+    kinds = ix._kinds[0]
+    if died_from is not None:
+        eligible &= last >= period_index(g.periods, died_from, by, side="left")
+    if died_to is not None:
+        eligible &= last <= period_index(g.periods, died_to, by, side="right")
     m_tests = int(eligible.sum())
     p_screen = np.exp(-expected)
     ok = eligible & (p_screen <= _bh_threshold(p_screen[eligible], alpha))
@@ -172,7 +201,7 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
             continue
         sig, score = _notability(peak[pid], life["death_p_value"])
         rows.append({"phrase_id": int(pid), "phrase": phrase, "score": float(score), "peak_docs": int(peak[pid]),
-                     "significance": float(sig), "total_docs": int(total[pid]), **life})
+                     "significance": float(sig), "total_docs": int(total[pid]), "kind": str(kinds[pid]), **life})
     if rows:
         threshold = _bh_threshold(np.array([r["death_p_value"] for r in rows]), alpha, m=m_tests)
         rows = [r for r in rows if r["death_p_value"] <= threshold]
@@ -189,4 +218,5 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
                  for pid, ph in zip(out["phrase_id"], out["phrase"])]
         out = pd.concat([out.drop(columns=list(LIFECYCLE_FIELDS)),
                          pd.DataFrame(lives, columns=list(LIFECYCLE_FIELDS))], axis=1)
+    out["explanation"] = [explain_death(r, by) for r in out.to_dict("records")]
     return out[cols_out]

@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from policypulse.corpus.store import Store
-from policypulse.discover.ngrams import EPSILON, MAX_N, PHRASE_SCHEMA, SKETCH_SCHEMA, TOKEN_SCHEMA
+from policypulse.discover.ngrams import EPSILON, MAX_N, PHRASE_SCHEMA, PROPS_COLUMNS, SKETCH_SCHEMA, TOKEN_SCHEMA
 from policypulse.discover.stopwords import STOPWORDS
 
 
@@ -176,6 +176,7 @@ def _sketch_rows(batches: Any) -> Any:
                 "phrase": sk.column("phrase").combine_chunks().cast(pa.string()),
                 "docs": sk.column("docs").combine_chunks().cast(pa.int32()),
                 "vec": sk.column("vec").combine_chunks().cast(pa.list_(pa.float32())),
+                **{c: sk.column(c).combine_chunks().cast(pa.int32()) for c in PROPS_COLUMNS},
             })
 
 
@@ -196,10 +197,12 @@ def _sketch_file(parts: Path, segment: str) -> pa.Table:
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if not files:
         return SKETCH_SCHEMA.empty_table()
-    table = pa.concat_tables([pq.read_table(f, columns=["phrase", "docs", "vec"]) for f in files]).combine_chunks()
+    table = pa.concat_tables([pq.read_table(f, columns=["phrase", "docs", "vec", *PROPS_COLUMNS])
+                              for f in files]).combine_chunks()
     values = table.column("vec").chunk(0).flatten() if table.num_rows else pa.array([], pa.float32())
     vec = pa.FixedSizeListArray.from_arrays(values.cast(pa.float32()), SKETCH_SCHEMA.field("vec").type.list_size)
-    return pa.table({"phrase": table.column("phrase"), "docs": table.column("docs"), "vec": vec}, schema=SKETCH_SCHEMA)
+    return pa.table({"phrase": table.column("phrase"), "docs": table.column("docs"), "vec": vec,
+                     **{c: table.column(c) for c in PROPS_COLUMNS}}, schema=SKETCH_SCHEMA)
 
 
 def index_phrases_spark(store: Store, version: int | None = None, *, spark: Any = None, master: str | None = None,
@@ -262,7 +265,8 @@ def _count_to_files(spark: Any, store: Store, pdir: Path, todo: list[str]) -> li
         # The context sketches: the embedded code, one segment per task (see the module's docstring).
         jobs = spark.createDataFrame([(s, str(p)) for s, p in zip(todo, paths)], "segment string, path string")
         jobs = jobs.repartition(len(todo))
-        out = jobs.mapInArrow(_sketch_rows, "segment string, phrase string, docs int, vec array<float>")
+        out = jobs.mapInArrow(_sketch_rows, "segment string, phrase string, docs int, vec array<float>, "
+                                + ", ".join(f"{c} int" for c in PROPS_COLUMNS))
         out.write.partitionBy("segment").parquet((work / "sketches").as_uri())
         result = []
         for seg in todo:

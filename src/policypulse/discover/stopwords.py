@@ -29,7 +29,7 @@ STOPWORDS: frozenset[str] = frozenset(
     should since so some somehow someone something sometime sometimes somewhere still such than that the
     their theirs them themselves then thence there thereafter thereby therefore therein thereupon these
     they this those though through throughout thru thus to together too toward towards under until unto
-    up upon us very via was we were what whatever when whence whenever where whereas whereby
+    up upon us very via was like we were what whatever when whence whenever where whereas whereby
     wherein whether which while whither who whoever whom whose why will with within without would
     yet you your yours yourself yourselves
     ll ve re d s t m don doesn didn isn aren wasn weren won wouldn shouldn couldn
