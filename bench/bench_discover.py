@@ -268,7 +268,9 @@ def real_discovery(name: str, store: Path) -> dict[str, Any]:
                 f"R@30 {out['emerging'][key]['recall_at_30']}; obituaries P@20 {res['precision_at_20']}, "
                 f"R@30 {res['recall_at_30']}")
         for s in ref.get("successors", []):
-            if sum(counts[s["old"]].values()) < 3 or sum(counts[s["new"]].values()) < 3:
+            change = f"{s['year']:04d}-01-01"
+            if (_count_between(counts[s["old"]], "0000", change) - counts[s["old"]].get(change, 0) < 4
+                    or _count_between(counts[s["new"]], change, "9999") < 3):
                 continue
             t0 = time.perf_counter()
             try:

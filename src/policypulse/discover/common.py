@@ -196,7 +196,8 @@ PEOPLE_HEADS = frozenset(
     "men women folks friends republicans democrats seniors neighbors colleagues guests audience".split())
 VERBAL_SHARE = 0.4  # after "to", "will", "we"... in at least 40% of its uses: a verb phrase ("finish the job")
 CROSS_SHARE = 0.5  # crossing a sentence end in at least half its occurrences: not a phrase of the text
-EDGE_SHARE = 0.5  # in the opening or sign-off of at least half its documents: boilerplate of the source
+EDGE_SHARE = 0.5  # in the opening or sign-off of at least half its documents ...
+EDGE_OCC_SHARE = 0.6  # ... and most of its uses are there (a topic named in a lead recurs in the body)
 PROPER_SHARE = 0.8  # capitalised in at least 80% of its uses inside a sentence: a proper name
 TITLE_SHARE = 0.1  # a proper name after a title ("President", "Mrs.") this often names a person
 DET_SHARE = 0.1  # ... unless it takes an article about as often ("the Peace Corps"): people's names take none
@@ -213,6 +214,7 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
     with np.errstate(divide="ignore", invalid="ignore"):
         cross = np.where(occ > 0, props["cross"].to_numpy() / np.maximum(occ, 1), 0.0)
         edge = np.where(occ > 0, props["edge"].to_numpy() / np.maximum(docs, 1), 0.0)
+        edge_occ = np.where(occ > 0, props["edge_occ"].to_numpy() / np.maximum(occ, 1), 0.0)
         cap = np.where(mid > 0, props["cap"].to_numpy() / np.maximum(mid, 1), 0.0)
         title = np.where(mid > 0, props["title"].to_numpy() / np.maximum(mid, 1), 0.0)
         det = np.where(mid > 0, props["det"].to_numpy() / np.maximum(mid, 1), 0.0)
@@ -231,7 +233,7 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
             kinds[i], why[i] = "scrap", "holds a contraction's fragment"
         elif known[i] and cross[i] >= CROSS_SHARE:
             kinds[i], why[i] = "scrap", f"crosses a sentence end in {100 * cross[i]:.0f}% of its uses"
-        elif known[i] and docs[i] >= 3 and edge[i] >= EDGE_SHARE:
+        elif known[i] and docs[i] >= 3 and edge[i] >= EDGE_SHARE and edge_occ[i] >= EDGE_OCC_SHARE:
             kinds[i], why[i] = "boilerplate", f"in the opening or sign-off of {100 * edge[i]:.0f}% of its documents"
         elif proper[i] and ((title[i] >= TITLE_SHARE and det[i] < title[i] + DET_SHARE / 2) or (det[i] < DET_SHARE and (
                 uni_title.get(toks[-1], 0.0) >= TITLE_SHARE

@@ -429,7 +429,9 @@ class PhraseIndex:
         """Phrase props per phrase_id (ngrams.PROPS_COLUMNS plus docs; zeros where a phrase has no sketch)."""
         if self._props is None:
             path = self.dir / "props.npy"
-            arr = np.load(path) if path.exists() else np.zeros((len(self.phrases), len(PROPS_COLUMNS)), np.int64)
+            arr = np.load(path) if path.exists() else None
+            if arr is None or arr.shape != (len(self.phrases), len(PROPS_COLUMNS)):  # none kept: nothing known
+                arr = np.zeros((len(self.phrases), len(PROPS_COLUMNS)), np.int64)
             self._props = pd.DataFrame(arr, columns=list(PROPS_COLUMNS))
         return self._props
 

@@ -64,10 +64,10 @@ SKETCH_SCHEMA = pa.schema(
         # phrase props (see token_flags): occurrences; of them, not at a sentence start; of those, with
         # every content word capitalised; after a title word; after a determiner ("the Peace Corps": names
         # of people take none); after a word that puts a verb after it ("to", "will", "we"); crossing a
-        # sentence end; documents with an
-        # occurrence in their first or last EDGE_TOKENS tokens
+        # sentence end; documents with an occurrence in their opening or sign-off (the first or last
+        # EDGE_TOKENS tokens, at most EDGE_FRACTION of the document each); such occurrences
         *[pa.field(c, pa.int32(), nullable=False)
-          for c in ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge")],
+          for c in ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge", "edge_occ")],
     ]
 )
 
@@ -104,7 +104,8 @@ TITLES: frozenset[str] = frozenset(
     "officer detective chief director commissioner mayor sheriff prof professor sir lord dame sen rep gov "
     "gen lt col capt maj sgt adm wife husband son daughter mother father brother sister mom dad grandmother "
     "grandfather uncle aunt friend widow".split())
-EDGE_TOKENS = 40  # an occurrence this close to a document's start or end is in its opening or sign-off
+EDGE_TOKENS = 40  # an occurrence this close to a document's start or end is in its opening or sign-off ...
+EDGE_FRACTION = 0.05  # ... and within the first or last 5% of it (a short text has no room for a preamble)
 
 _ABBREV_ARRAY = pa.array(sorted(ABBREVIATIONS), pa.string())
 DETERMINERS: frozenset[str] = frozenset("the a an this that these those our its their my your his her".split())
@@ -112,7 +113,7 @@ DETERMINERS: frozenset[str] = frozenset("the a an this that these those our its 
 VERBAL: frozenset[str] = frozenset(
     "to will would can could should must shall may might we you they i let s not never also just is are was were "
     "be been being has have had who which".split())
-PROPS_COLUMNS = ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge")
+PROPS_COLUMNS = ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge", "edge_occ")
 
 
 def token_flags(table: pa.Table, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -200,7 +201,9 @@ def _buckets(table: pa.Table) -> tuple[np.ndarray, list[tuple[Any, str]]]:
 def count_table(table: pa.Table, *, min_docs: int | None = None, sketches: bool = True) -> SegmentCounts:
     """Count the phrases of a table with columns norm, date, date_precision (one segment's documents).
 
-    With ``sketches``, phrases in at least ``context.MIN_DOCS`` documents also get a context sketch.
+    With ``sketches``, phrases in at least ``context.MIN_DOCS`` documents also get props (from the
+    ``text`` column when there is one) and, when not too common or too loose, a context sketch (zeros
+    where none).
     """
     ndocs = table.num_rows
     m = prune_threshold(ndocs) if min_docs is None else min_docs
@@ -275,8 +278,9 @@ def count_table(table: pa.Table, *, min_docs: int | None = None, sketches: bool 
         if n == 1:
             idf[uniq] = np.log(ndocs / np.maximum(df, 1))
         kept = df >= m
-        if sketches:  # occurrences of phrases frequent enough to have a context sketch
-            worth = kept & (df >= context.MIN_DOCS) & (df <= context.MAX_SHARE * ndocs)
+        if sketches:  # rows of phrases frequent enough for props; a context sketch for some of them
+            rows_ok = kept & (df >= context.MIN_DOCS)
+            worth = rows_ok & (df <= context.MAX_SHARE * ndocs)
             if n > 1:  # not for juxtapositions no more frequent than chance (a quick PMI screen)
                 occ_g = np.bincount(g, minlength=G)
                 first_w = np.empty(G, dtype=np.int64)
@@ -286,11 +290,12 @@ def count_table(table: pa.Table, *, min_docs: int | None = None, sketches: bool 
                 with np.errstate(divide="ignore", invalid="ignore"):
                     llr = occ_g * np.log(occ_g / expect) - (occ_g - expect)
                 worth &= (occ_g >= 2.0 * expect) & (llr >= context.MIN_LLR)
-            sk = np.flatnonzero(worth)
+            sk = np.flatnonzero(rows_ok)
             if sk.size:
                 row_of = np.full(G, -1, dtype=np.int64)
                 row_of[sk] = np.arange(n_sk, n_sk + sk.size)
-                occ_sel = row_of[g] >= 0
+                occ_all = row_of[g] >= 0
+                occ_sel = occ_all & worth[g]  # the occurrences that make sketches
                 sk_pos.append(p[occ_sel])
                 sk_len.append(np.full(int(occ_sel.sum()), n, dtype=np.int8))
                 sk_row.append(row_of[g[occ_sel]])
@@ -301,8 +306,9 @@ def count_table(table: pa.Table, *, min_docs: int | None = None, sketches: bool 
                     *[vocab.take(pa.array(ids[st + j])) for j in range(n)], " ") if n > 1
                     else vocab.take(pa.array(ids[st])))
                 sk_docs.append(df[sk])
-                sk_props.append(_occurrence_props(p[occ_sel], n, row_of[g[occ_sel]] - n_sk, sk.size, ids, bnd,
-                                                  brk, cap, is_title[ids], is_det[ids], is_verbal[ids], doc, doc_start, doc_end, ndocs))
+                sk_props.append(_occurrence_props(p[occ_all], n, row_of[g[occ_all]] - n_sk, sk.size, ids, bnd, brk,
+                                                  cap, is_title[ids], is_det[ids], is_verbal[ids], doc, doc_start,
+                                                  doc_end, ndocs))
                 n_sk += sk.size
         if not kept.any():
             continue
@@ -376,7 +382,8 @@ def _occurrence_props(pos: np.ndarray, n: int, row: np.ndarray, n_rows: int, ids
     title = mid & has_before & title_at[np.maximum(pos - 1, 0)]
     det = mid & has_before & det_at[np.maximum(pos - 1, 0)]
     verbal = has_before & verbal_at[np.maximum(pos - 1, 0)]
-    edge = (pos < doc_start[pos] + EDGE_TOKENS) | (pos + n > doc_end[pos] - EDGE_TOKENS)
+    zone = np.minimum(EDGE_TOKENS, np.floor(EDGE_FRACTION * (doc_end[pos] - doc_start[pos])))
+    edge = (pos < doc_start[pos] + zone) | (pos + n > doc_end[pos] - zone)
     out = np.zeros((n_rows, len(PROPS_COLUMNS)), dtype=np.int64)
     out[:, 0] = np.bincount(row, minlength=n_rows)
     out[:, 1] = np.bincount(row, weights=mid, minlength=n_rows)
@@ -387,6 +394,7 @@ def _occurrence_props(pos: np.ndarray, n: int, row: np.ndarray, n_rows: int, ids
     out[:, 6] = np.bincount(row, weights=cross, minlength=n_rows)
     pairs = pd.unique(row[edge] * ndocs + doc[pos[edge]])
     out[:, 7] = np.bincount(pairs // ndocs, minlength=n_rows)
+    out[:, 8] = np.bincount(row, weights=edge, minlength=n_rows)
     return out
 
 

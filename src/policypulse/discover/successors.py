@@ -32,6 +32,7 @@ from policypulse.discover.common import (
     burst,
     check_limit,
     emergence_of,
+    idea_mask,
     lifecycle_fields,
     overlaps,
     phrase_index,
@@ -40,7 +41,7 @@ from policypulse.discover.common import (
 from policypulse.discover.context import cosine as sketch_cosine
 from policypulse.discover.stopwords import is_boundary
 from policypulse.errors import UsageError
-from policypulse.lifecycle.series import RECENT_WINDOW, RUN_LENGTH
+from policypulse.lifecycle.series import RECENT_WINDOW, RUN_LENGTH, shift_periods
 from policypulse.query.ideas import Idea, idea_from_query, load_ideas
 from policypulse.text import tokens as match_tokens
 from policypulse.query.parser import And as AndNode
@@ -48,10 +49,12 @@ from policypulse.query.parser import Near, Not, Phrase
 from policypulse.query.parser import Or as OrNode
 
 PRESELECT = 300  # window-level burst candidates whose onset is dated exactly
-SHORTLIST = 20  # candidates (at least; 2 per requested row) whose context is sampled, best hand-over first
+SHORTLIST = 30  # candidates (at least; 3 per requested row) whose context is compared, best hand-over first
 CONTEXT_DOCS = 40  # documents sampled per phrase for its context vector
 SAMPLE_PERIODS = 3  # the sampled documents come from at most this many consecutive periods
 CONTEXT_WINDOW = 10  # tokens either side of an occurrence that make its context
+TEXT_DOCS = 15  # documents in that sample
+TEXT_WINDOW = 20  # ... in the sample compared for the shortlist (wider: few documents, many words each)
 HANDOVER_BLOCKS = 8  # the decline window is cut into at most this many blocks to correlate changes
 
 COLUMNS = ["phrase", "score", "handover", "context", "rate_correlation", "pickup", "onset", "shared_context",
@@ -190,6 +193,34 @@ def handover(old_docs: np.ndarray, new_docs: np.ndarray, exposure: np.ndarray, w
     return (max(0.0, -r) + pick) / 2.0, r, pick
 
 
+def heyday(docs: np.ndarray, exposure: np.ndarray) -> tuple[int, int]:
+    """[a, b]: the shortest run of periods holding at least half of an idea's documents (earliest if tied)."""
+    cum = np.concatenate([[0], np.cumsum(docs)])
+    half = cum[-1] / 2.0
+    best = (0, len(docs) - 1)
+    j = 0
+    for i in range(len(docs)):
+        j = max(j, i)
+        while j < len(docs) and cum[j + 1] - cum[i] < half:
+            j += 1
+        if j >= len(docs):
+            break
+        if j - i < best[1] - best[0]:
+            best = (i, j)
+    return best
+
+
+def _rise(docs: np.ndarray, exposure: np.ndarray, lo: int, hi: int) -> int | None:
+    """The first period in [lo, hi] from which the rate stays above its rate before ``lo`` (or None)."""
+    e0 = exposure[:lo].sum()
+    r0 = docs[:lo].sum() / e0 if e0 > 0 else 0.0
+    for t in range(lo, hi + 1):
+        e = exposure[t : hi + 1].sum()
+        if docs[t] > 0 and e > 0 and docs[t : hi + 1].sum() / e > 2.0 * r0:
+            return t
+    return None
+
+
 def _resolve(idea: str | Idea, ideas_file: str | Path | None) -> tuple[Idea, list[Idea]]:
     watch = load_ideas(ideas_file) if ideas_file else []
     if isinstance(idea, Idea):
@@ -232,20 +263,22 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
     if old_docs.sum() == 0:
         raise UsageError(f"{old.name!r} is never mentioned in this corpus; nothing to succeed")
     old_life = lifecycle_fields(old_frame, by, old.name, n_boot=0, seed=seed)
-    # The decline: from where the old idea comes off its peak plateau (less a year's lead: a new name
-    # is often coined as the old one starts to slip), but not before its peak, to its last mention.
-    peak = int(g.periods.searchsorted(pd.Timestamp(old_life["peak"])))
-    falls = [p["start"] for p in old_life["phases"] if p["phase"] == "decline"]
-    fall = int(g.periods.searchsorted(pd.Timestamp(falls[0]))) if falls else peak
-    ws = max(peak, fall - RECENT_WINDOW[by])
-    last = int(g.periods.searchsorted(pd.Timestamp(old_life["last_mention"])))
-    we = min(n - 1, last + RECENT_WINDOW[by]) if old_life["status"] in ("dead", "dormant") else n - 1
+    # The hand-over window: from the start of the old idea's heyday (the shortest stretch holding half its
+    # documents; later echoes and stray early uses do not move it) to three heydays (at least three recent
+    # windows) after its end: a new name is often coined while the old one is still in use, and in a
+    # sparse corpus (one speech a year) the old one may fall silent years before the new one is said.
+    a, b = heyday(old_docs, g.exposure)
+    if b - a < RECENT_WINDOW[by]:  # a heyday of a few mentions is widened to the recent window
+        a, b = max(0, (a + b) // 2 - RECENT_WINDOW[by] // 2), min(n - 1, (a + b) // 2 + RECENT_WINDOW[by] // 2)
+    ws = a
+    we = min(n - 1, b + 3 * max(b - a, RECENT_WINDOW[by]))
     we = max(we, min(n - 1, ws + RUN_LENGTH[by]))
     old_tokens: set[str] = set()
     for toks, _ in _phrase_tokens(old.query):
         old_tokens.update(toks)
 
     lo = max(1, ws)
+    ref = 0  # the new name's rate in the window is compared with its rate in all the years before
     cands: list[dict[str, Any]] = []
     if watch:
         tr = corpus.track(watch, by=by)
@@ -256,10 +289,11 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
                           "mentions": fr["mentions"].to_numpy().astype(np.int64)})
     else:
         D = g.docs
-        before = np.asarray(D[:, :lo].sum(axis=1)).ravel()
+        accept = idea_mask(ix)
+        before = np.asarray(D[:, ref:lo].sum(axis=1)).ravel()
         inside = np.asarray(D[:, lo : we + 1].sum(axis=1)).ravel()
-        pre = burst(before, E[:lo].sum(), inside, E[lo : we + 1].sum())
-        ok = (inside >= 3) & (pre["score"] > 0) & (pre["p_value"] < 0.01)
+        pre = burst(before, E[ref:lo].sum(), inside, E[lo : we + 1].sum())
+        ok = (inside >= 3) & (pre["score"] > 0) & (pre["p_value"] < 0.01) & accept
         ids = np.flatnonzero(ok)
         ids = ids[np.argsort(-pre["score"][ids], kind="stable")][:PRESELECT]
         dd, oo = g.dense(ids)
@@ -274,24 +308,37 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
         s = series_of(by, g.periods, c["docs"], c["mentions"], g.exposure)
         onset, censored = emergence_of(s)
         if onset is None or censored or not lo <= onset <= we:
-            continue
-        h, rc, pick = handover(old_docs, c["docs"], g.exposure, ws, we, by)
+            # not born in the decline (a name revived, "Russia" after "Soviet Union"): dated by its rise
+            onset = _rise(c["docs"], g.exposure, lo, we)
+            if onset is None:
+                continue
+        h, rc, pick = handover(old_docs, c["docs"], g.exposure, a, we, by)
         rows.append({**c, "onset_i": onset, "handover": h, "rate_correlation": rc, "pickup": pick,
                      "docs_since_onset": int(c["docs"][onset:].sum())})
     if not watch:
         rows = [r for r in rows if not ix.is_fragment(r["phrase_id"], inside, FRAGMENT_SHARE)]
     rows.sort(key=lambda r: (-r["handover"], r["name"]))
-    rows = rows[: max(SHORTLIST, 2 * limit)]
+    rows = rows[: max(SHORTLIST, 3 * limit)]
 
     # Context: the sketches kept in the phrase statistics (no scan); ideas whose aliases are not all
     # kept phrases are sketched from a sample of their documents.
     words = _WordStats(ix)
     old_vec = _sketch(corpus, ix, old, old_docs, g.periods, by, words)
+    # ... and the words themselves around both in the hand-over years: what is said about them then,
+    # from a sample of documents (a short scan each). The sketch is an estimate kept in the index that
+    # is good with many documents; the sample is better with few (a corpus of yearly speeches): the
+    # context is the larger of the two.
+    span = (g.periods[a].date(), (shift_periods(g.periods[we], 1, by) - pd.Timedelta(days=1)).date())
+    old_text = _window_context(corpus, old, span)
     out = []
     for r in rows:
         vec = ix.sketches[r["phrase_id"]] if "phrase_id" in r else _sketch(
             corpus, ix, r["idea"], r["docs"], g.periods, by, words)
-        cos = sketch_cosine(old_vec, vec)
+        excl = old_tokens | {t for toks, _ in _phrase_tokens(r["idea"].query) for t in toks}
+        text_cos, shared_now = cosine(old_text, _window_context(corpus, r["idea"], span), words.idf,
+                                      words.default_idf, excl)
+        cos = max(sketch_cosine(old_vec, vec), min(1.0, text_cos))
+        r["_shared"] = shared_now
         out.append({
             "phrase": r["name"] if not watch else " ".join(match_tokens(r["name"])),
             "idea": r["name"],
@@ -309,8 +356,8 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
     # Words behind the context score of the best few: one sample of documents each (a scan per phrase).
     old_words = _context(corpus, old, old_docs, g.periods, by) if out and explain else Counter()
     for k, row in enumerate(out):
-        shared: list[str] = []
-        if k < explain:
+        shared: list[str] = list(row["_r"].get("_shared", []))
+        if k < explain and not shared:
             r = row["_r"]
             ctx = _context(corpus, r["idea"], r["docs"], g.periods, by)
             excl = old_tokens | {t for toks, _ in _phrase_tokens(r["idea"].query) for t in toks}
@@ -331,6 +378,12 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
         command="successors", idea=old.to_dict(), by=by, limit=limit, n_boot=n_boot, seed=seed,
         ideas_file=str(ideas_file) if ideas_file else None, decline=[str(g.periods[ws].date()), str(g.periods[we].date())])
     return result
+
+
+def _window_context(corpus: Any, idea: Idea, span: tuple[Any, Any]) -> Counter[str]:
+    """Context words (``TEXT_WINDOW`` tokens either side) of an idea in up to TEXT_DOCS documents of ``span``."""
+    found = corpus.engine.matching_documents(idea, limit=TEXT_DOCS, date_from=span[0], date_to=span[1])
+    return context_counts(list(found["norm"]), _phrase_tokens(idea.query), TEXT_WINDOW)
 
 
 def _explain(old: str, r: dict[str, Any], onset: Any, cos: float, shared: list[str]) -> str:
