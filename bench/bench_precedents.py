@@ -189,6 +189,90 @@ def compare_engines(store: Path, n_docs: int, seed: int) -> dict[str, dict[str, 
     return out
 
 
+# ------------------------------------------------------------------------------------ real text (issue 18)
+def real_precedents(name: str, store: Path) -> dict:
+    """The precedents checks of bench/eval/<name>.yaml (rules in its header) on one real corpus."""
+    import policypulse
+    from policypulse.precedents import find_precedents
+
+    sys.path.insert(0, str(HERE))
+    import realtext
+
+    ref = realtext.reference(name)
+    rows = []
+    with policypulse.open(store) as c:
+        counts = realtext.yearly_docs(c, [e["name"] for e in ref.get("precedents", [])])
+        for e in ref.get("precedents", []):
+            years = sorted(int(k[:4]) for k in counts[e["name"]])
+            if not years:
+                rows.append({**e, "skipped": "the name is not in the corpus"})
+                continue
+            first = years[0]
+            t0 = time.perf_counter()
+            res = find_precedents(c, e["description"], before=f"{first + 10}-01-01", limit=10, dense=False)
+            top = res.results.iloc[0] if not res.results.empty else None
+            top_year = int(top["date"].year) if top is not None else None
+            # right: an address of the programme's first decade in the corpus that uses its name, or one of the
+            # years between the encyclopaedia's date and that first use (announced before it was named)
+            lo = min(first, int(e["year"]))
+            best_right = top_year is not None and lo <= top_year <= first + 9 and (top_year in years or top_year < first)
+            early = int(res.earliest["date"][:4]) if res.earliest else None
+            earliest_right = early is not None and min(first, int(e["year"])) - 5 <= early <= first + 9
+            before = find_precedents(c, e["description"], before=f"{lo}-01-01", limit=10, dense=False)
+            prior = int(before.earliest["date"][:4]) if before.earliest else None
+            want = e.get("precedent_before")
+            none_right = prior is None if want is None else (prior is not None and abs(prior - want) <= 5)
+            rows.append({"name": e["name"], "year": e["year"], "first_in_corpus": first, "top_year": top_year,
+                         "best_right": bool(best_right), "earliest": early, "earliest_right": bool(earliest_right),
+                         "earliest_before_first": prior, "none_right": bool(none_right),
+                         "summary": res.summary, "summary_before": before.summary,
+                         "seconds": round(time.perf_counter() - t0, 2)})
+    return {"corpus": name, "rows": rows}
+
+
+def real_report(results: list[dict]) -> str:
+    """Markdown for the precedents evaluation on real text."""
+    lines = ["# Precedents on real text (issue 18)", "", f"Date {time.strftime('%Y-%m-%d %H:%M')}. Rules: "
+             "bench/eval/sotu.yaml (header) and bench/eval/README.md. Target for each check: >= 0.9 of the "
+             "reference programmes.", ""]
+    for res in results:
+        rows = [r for r in res["rows"] if "skipped" not in r]
+        lines += [f"## {res['corpus']}", "",
+                  "| programme | first in corpus | best-ranked (year) | right | earliest strong | right | "
+                  "asked before its first use | right |", "|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            lines.append(f"| {r['name']} | {r['first_in_corpus']} | {r['top_year']} | {'yes' if r['best_right'] else 'NO'} | "
+                         f"{r['earliest'] or 'none'} | {'yes' if r['earliest_right'] else 'NO'} | "
+                         f"{r['earliest_before_first'] or 'no earlier strong match'} | {'yes' if r['none_right'] else 'NO'} |")
+        for key, label in (("best_right", "best-ranked passage right"),
+                           ("earliest_right", "earliest strong match in the right decade"),
+                           ("none_right", "'no earlier strong match' when asked before the first use")):
+            share = sum(r[key] for r in rows) / len(rows) if rows else 0.0
+            verdict = "pass" if share >= 0.9 else f"FAIL by {0.9 - share:.2f}"
+            lines.append(f"\n{label}: {share:.2f} of {len(rows)} (target 0.9: {verdict})")
+        skipped = [r["name"] for r in res["rows"] if "skipped" in r]
+        if skipped:
+            lines.append(f"\nNot in the corpus (left out): {', '.join(skipped)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def real_main(corpora: list[str]) -> int:
+    """Run the real-text precedents evaluation; write bench/results/precedents-real.md (and .json)."""
+    sys.path.insert(0, str(HERE))
+    import realtext
+
+    stores = {"sotu": realtext.sotu_store, "news": realtext.news_store}
+    results = [real_precedents(n, stores[n]()) for n in corpora]
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "precedents-real.json").write_text(json.dumps(results, indent=1, default=str))
+    text = real_report(results)
+    (out / "precedents-real.md").write_text(text)
+    print(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="precedents benchmark")
     ap.add_argument("--store", default=str(HERE / "data" / "store-100k"))
@@ -201,7 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shadow-dir", default=str(HERE / "data"), help="where the shadow store goes")
     ap.add_argument("--compare-engines", type=int, metavar="N", help="compare tantivy, FTS5 and bm25s on the "
                     "passages of N documents, then stop")
+    ap.add_argument("--real", default=None, metavar="CORPORA",
+                    help="instead: the real-text evaluation (issue 18) on these corpora, e.g. sotu")
     args = ap.parse_args(argv)
+    if args.real:
+        return real_main([c.strip() for c in args.real.split(",") if c.strip()])
     if args.compare_engines:
         res = compare_engines(Path(args.store), args.compare_engines, args.seed)
         out = Path(args.out)

@@ -374,6 +374,37 @@ class PassageIndex:
                                                      _dt(before), include_upper=False))
         return filters
 
+    def era_frequencies(self, terms: list[str], eras: list[tuple[dt.date, dt.date]]) -> tuple[np.ndarray, np.ndarray]:
+        """(passages per era, passages holding each term per era): arrays (E,) and (E, T), counted by tantivy
+        over passages whose date range ends within [start, end) of each era."""
+        tantivy = _tantivy()
+        index = self._open()
+        n = np.zeros(len(eras), dtype=np.int64)
+        df = np.zeros((len(eras), len(terms)), dtype=np.int64)
+        if index is None:
+            return n, df
+        searcher = index.searcher()
+        schema = self._schema
+        for e, (lo, hi) in enumerate(eras):
+            rq = tantivy.Query.range_query(schema, "date_end", tantivy.FieldType.Date, _dt(lo), _dt(hi),
+                                           include_upper=False)
+            n[e] = searcher.search(rq, 1, count=True).count
+            if n[e] == 0:
+                continue
+            for t, term in enumerate(terms):
+                q = tantivy.Query.boolean_query([
+                    (tantivy.Occur.Must, tantivy.Query.term_query(schema, "text", term, index_option="basic")),
+                    (tantivy.Occur.Must, tantivy.Query.const_score_query(rq, 0.0))])
+                df[e, t] = searcher.search(q, 1, count=True).count
+        return n, df
+
+    def present_terms(self, terms: list[str], text: str) -> np.ndarray:
+        """Which of the (stemmed) ``terms`` a passage's text contains."""
+        if self._analyzer is None:
+            self._analyzer = _analyzer()
+        present = set(self._analyzer.analyze(text))
+        return np.array([t in present for t in terms], dtype=bool)
+
     def lexical(self, text: str, *, version: int | None = None, before: dt.date | None = None,
                 limit: int = 100, include_fallback: bool = False) -> list[Hit]:
         """The ``limit`` best passages by BM25 (tantivy), dated before ``before``, of one store version."""

@@ -7,12 +7,17 @@ by its best passage. Only documents whose date *cannot* fall on or after ``befor
 month-dated article is before 2014-02-01 only if the month ended before it), and with ``before`` given,
 documents with a fallback (invented) date are left out.
 
-Strength of a match is absolute, not relative to the other hits: the share of the query's term weight
-(idf x query weight, over the terms the query is searched with) that the passage contains, from 0 to 1.
-A strong match is one with strength >= ``STRONG`` (more for a short query: 1.5 / its number of terms, up
-to 0.75, so that one word of a three-word description is not a match) or, when dense vectors are used, cosine similarity >=
-``STRONG_COSINE``; both thresholds were read off the evaluation set (tests/precedents_eval.py), where they
-separate precedents from the hardest distractors (see docs/methods.md). The earliest strong match, the
+Strength of a match is absolute, not relative to the other hits, and judged in the passage's own era
+(``ERA_YEARS``): the share of the query's term weight that the passage contains, each term weighted by its
+idf among the passages of that era (era-aware weights: "commerce" is common in 1795 and rare in 2015)
+times its weight in the query. A strong match is one whose strength is both at least ``STRONG`` (more for
+a short query: 1.5 / its number of terms, up to 0.75, so that one word of a three-word description is not
+a match) and improbable for a passage that shares words only at its era's rates: under that null each
+query term is present independently with the share of the era's passages that hold it, and the
+probability of reaching the passage's strength (computed exactly on a grid of ``NULL_BINS``) must be at most
+``STRONG_ALPHA``. With dense vectors, a cosine similarity >= ``STRONG_COSINE`` is strong too. When no
+earlier passage is strong the answer is "no earlier strong match", and the ranked list stays as it is
+(docs/methods.md, "Precedents"). The earliest strong match, the
 timeline of strong matches per year and the episodes of re-announcement come from a pool of the best
 ``POOL`` passages, and the result says when that pool may have cut the count short.
 """
@@ -43,6 +48,9 @@ class Corpus(Protocol):
 
 RRF_K = 60
 POOL = 500
+ERA_YEARS = 10  # passages are judged against the vocabulary of their own decade
+STRONG_ALPHA = 1e-6  # a strong match is this unlikely for a passage sharing words at its era's rates
+NULL_BINS = 400  # resolution of the null distribution of strength (share of weight, 0..1)
 STRONG = 0.25
 STRONG_COSINE = 0.55
 SNIPPET_CHARS = 400
@@ -105,7 +113,8 @@ class PrecedentsResult:
             else:
                 lines.append(f"Described in {more}{n_docs} documents, in one episode.")
         else:
-            lines.append(f"No strong match{cut}; the closest passages share only some of its words.")
+            lines.append(f"No earlier strong match{cut}: the closest passages share only words that passages of "
+                         "their time commonly share.")
         lines.append(f"Ranking: {self.method}.")
         return " ".join(lines)
 
@@ -198,24 +207,29 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
 
     strengths: dict[tuple[str, int], float] = {}
 
+    calibration = EraNull(index, weighted, list(hits.values()))
+    p_null: dict[tuple[str, int], float] = {}
+
     def strength(h: Hit) -> float:
         key = (h.seg, h.pid)
         if key not in strengths:
-            strengths[key] = index.coverage(weighted, h.text)
+            strengths[key], p_null[key] = calibration.judge(h)
         return strengths[key]
 
     def is_strong(h: Hit) -> bool:
-        return strength(h) >= strong or (h.cosine is not None and h.cosine >= STRONG_COSINE)
+        lexical_strong = strength(h) >= strong and p_null[(h.seg, h.pid)] <= STRONG_ALPHA
+        return lexical_strong or (h.cosine is not None and h.cosine >= STRONG_COSINE)
 
     best: dict[str, Hit] = {}
     for h in ranked:  # a document is ranked by its best passage
         best.setdefault(h.doc_id, h)
     rows = [{"doc_id": h.doc_id, "date": h.date, "source": h.source, "score": h.score,
              "snippet": snippet(h.text), "title": h.title, "passage": h.ordinal, "strength": strength(h),
-             "bm25": h.bm25, "cosine": h.cosine, "strong": is_strong(h), "date_precision": h.date_precision}
+             "bm25": h.bm25, "cosine": h.cosine, "strong": is_strong(h), "p_null": p_null[(h.seg, h.pid)],
+             "date_precision": h.date_precision}
             for h in list(best.values())[:limit]]
     results = pd.DataFrame(rows, columns=RESULT_COLUMNS + ["title", "passage", "strength", "bm25", "cosine",
-                                                           "strong", "date_precision"])
+                                                           "strong", "p_null", "date_precision"])
     results = results.astype({"score": "float64", "strength": "float64", "bm25": "float64", "cosine": "float64",
                               "strong": "bool", "passage": "int64"})
     strong_docs = sorted((h for h in best.values() if is_strong(h)), key=lambda h: (h.date, h.doc_id))
@@ -223,21 +237,73 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
     if strong_docs:
         e = strong_docs[0]
         earliest = {"doc_id": e.doc_id, "date": e.date.isoformat(), "source": e.source, "title": e.title,
-                    "strength": round(strength(e), 4), "snippet": snippet(e.text)}
+                    "strength": round(strength(e), 4), "p_null": p_null[(e.seg, e.pid)], "snippet": snippet(e.text)}
     # The lexical pool ran out while still strong: there may be more matches than counted.
-    truncated = len(lex) >= pool and bool(lex) and strength(lex[-1]) >= strong
+    truncated = len(lex) >= pool and bool(lex) and is_strong(lex[-1])
     timeline = _timeline(corpus, strong_docs, cut)
     episodes = _episodes(strong_docs, gap_days)
     result = PrecedentsResult(query=text, before=cut, results=results, earliest=earliest, timeline=timeline,
                               episodes=episodes, method=method, pool_truncated=truncated)
     result.provenance = corpus.provenance(
         command="precedents", text=text, before=cut.isoformat() if cut else None, limit=limit,
-        dense=use_dense, strong=strong, gap_days=gap_days, include_fallback=include_fallback, pool=pool,
+        dense=use_dense, strong=strong, strong_alpha=STRONG_ALPHA, era_years=ERA_YEARS, gap_days=gap_days, include_fallback=include_fallback, pool=pool,
         rrf_k=RRF_K if use_dense else None,
         # BM25 statistics (idf, average length) are those of every passage in the index, which may hold a
         # later version's segments too: recorded so that a rerun can tell whether they were the same.
         passage_index={"segments": len(index.state()["segments"]), "passages": index.num_passages()})
     return result
+
+
+class EraNull:
+    """Era-aware weights of a query's terms and the null distribution of strength, per era of the hits."""
+
+    def __init__(self, index: PassageIndex, weighted: list[tuple[str, int, float]], hits: list[Hit]) -> None:
+        import numpy as np
+
+        self.index = index
+        self.terms = [t for t, _c, _w in weighted]
+        qw = np.array([1.0 + np.log(c) for _t, c, _w in weighted], dtype=float)
+        starts = sorted({_era(h.date) for h in hits})
+        self.era_of = {y: i for i, y in enumerate(starts)}
+        eras = [(dt.date(y, 1, 1), dt.date(min(y + ERA_YEARS, 9999), 1, 1)) for y in starts]
+        n, df = index.era_frequencies(self.terms, eras) if self.terms and eras else (np.zeros(0), np.zeros((0, 0)))
+        n = n.astype(float)[:, None]
+        self.share = (df + 0.5) / (n + 1.0)  # share of an era's passages holding each term
+        self.weights = np.log(1.0 + (n - df + 0.5) / (df + 0.5)) * qw[None, :]
+        self.total = self.weights.sum(axis=1)
+        self._tails: dict[int, Any] = {}
+
+    def _tail(self, e: int) -> Any:
+        """P(null strength >= x) on the grid, for era e (exact convolution of independent terms)."""
+        import numpy as np
+
+        if e not in self._tails:
+            dist = np.zeros(NULL_BINS + 1)
+            dist[0] = 1.0
+            if self.total[e] > 0:
+                for w, p in zip(self.weights[e] / self.total[e], self.share[e]):
+                    k = int(round(w * NULL_BINS))
+                    moved = np.zeros_like(dist)
+                    moved[k:] = dist[: NULL_BINS + 1 - k] if k else dist
+                    dist = (1.0 - p) * dist + p * moved
+            self._tails[e] = np.cumsum(dist[::-1])[::-1]  # tail[i] = P(S >= i / NULL_BINS)
+        return self._tails[e]
+
+    def judge(self, h: Hit) -> tuple[float, float]:
+        """(strength in the passage's era, probability of at least that strength under the era's null)."""
+        import numpy as np
+
+        e = self.era_of.get(_era(h.date))
+        if e is None or not self.terms or self.total[e] <= 0:
+            return 0.0, 1.0
+        present = self.index.present_terms(self.terms, h.text)
+        s = float(self.weights[e][present].sum() / self.total[e])
+        i = int(np.clip(np.floor(s * NULL_BINS + 1e-9), 0, NULL_BINS))
+        return s, float(self._tail(e)[i])
+
+
+def _era(day: dt.date) -> int:
+    return day.year - day.year % ERA_YEARS
 
 
 def _timeline(corpus: Corpus, strong_docs: list[Hit], before: dt.date | None) -> pd.DataFrame:

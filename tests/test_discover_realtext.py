@@ -1,0 +1,127 @@
+"""Issue 18: phrase candidates a reader accepts, gamma-Poisson births, calibrated precedents (small real-like texts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import policypulse
+from policypulse.cli import main
+from policypulse.errors import UsageError
+from policypulse.discover.common import idea_mask, neglog10_gamma_poisson_sf, neglog10_poisson_sf, phrase_index, phrase_kinds
+from policypulse.discover.ngrams import token_flags
+from policypulse.query.matching import normalise
+
+
+def test_token_flags_mark_sentence_starts_and_capitals_aligned_with_the_stored_tokens() -> None:
+    texts = ["Mr. Speaker, the Great Society works. It is here!\n\nNew deal for the U.S. Congress today",
+             "plain words only", "Ünïcode Wörds. Zwei"]
+    table = pa.table({"text": texts, "norm": [normalise(t)[0] for t in texts]})
+    lists = pc.split_pattern(pc.utf8_trim(table.column("norm").combine_chunks(), " "), "  ")
+    brk, cap = token_flags(table, lists.offsets.to_numpy())
+    words = lists.flatten().to_pylist()
+    starts = [w for w, b in zip(words, brk) if b]
+    assert starts == ["mr", "it", "new", "plain", "ünïcode", "zwei"]  # no break after "Mr." or "U.S."
+    capital = {w for w, c in zip(words, cap) if c}
+    assert {"great", "society", "speaker", "congress", "wörds"} <= capital and "works" not in capital
+
+
+def test_gamma_poisson_is_less_certain_than_poisson_when_the_earlier_rate_is_thin() -> None:
+    # 6 documents in 10 after 1 in 100: a Poisson test at the plug-in rate is far more certain than a
+    # predictive that carries the rate's uncertainty (and the two agree as the earlier evidence grows)
+    thin = neglog10_gamma_poisson_sf(6, 1, 100, 10)
+    plug = neglog10_poisson_sf(np.array(6.0), np.array(1 / 100 * 10))
+    assert 0 < thin < plug
+    rich = neglog10_gamma_poisson_sf(6, 10_000, 1_000_000, 10)
+    assert abs(rich - neglog10_poisson_sf(np.array(6.0), np.array(0.1))) < 0.05 * rich
+
+
+PROGRAMME = ["We will expand the Clean Rivers Program to every county.", "The Clean Rivers Program cleans the water.",
+             "Thanks to the Clean Rivers Program our lakes are safe.", "I ask you to fund the Clean Rivers Program.",
+             "Every county. The Clean Rivers Program works."]
+GUEST = ["Tonight we honor our guest, Mrs. Jane Doakes.", "Jane Doakes is with us tonight.",
+         "Please welcome Jane Doakes of Ohio.", "Mrs. Doakes served her town.", "Thank you, Jane Doakes."]
+
+
+def _speeches(tmp_path: Path) -> Path:
+    """Yearly speeches: a salutation and a sign-off in every one, a guest named in some, a programme born."""
+    rng = np.random.default_rng(3)
+    filler = ("the economy grew and the budget was balanced while the army and the navy kept the peace "
+              "across the land and the farms and factories prospered in every state of the union").split()
+    lines = []
+    for year in range(1950, 2000):
+        body = []
+        for _ in range(40):
+            words = list(rng.choice(filler, 12))
+            body.append(" ".join(words).capitalize() + ".")
+        if year >= 1985:
+            body.insert(10, " ".join(rng.choice(PROGRAMME, 2, replace=False)))
+        if year >= 1990:
+            body.insert(20, " ".join(rng.choice(GUEST, 2, replace=False)))
+        text = ("Mr. Speaker, Mr. Vice President, distinguished members of Congress: " + " ".join(body)
+                + " Thank you, God bless you, and God bless America.")
+        lines.append(json.dumps({"id": f"s{year}", "date": f"{year}-01-20", "source": "speeches", "text": text}))
+    path = tmp_path / "speeches.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert main(["ingest", str(store), str(path)]) == 0
+    return store
+
+
+def test_kinds_keep_salutations_names_and_scraps_out_of_the_ideas(tmp_path: Path) -> None:
+    from policypulse.discover import emerging
+
+    store = _speeches(tmp_path)
+    with policypulse.open(store) as c:
+        ix = phrase_index(c)
+        kinds, why = phrase_kinds(ix)
+        kind = {p: kinds[i] for i, p in enumerate(ix.phrases["phrase"])}
+        assert kind["god bless america"] == "boilerplate" and kind["distinguished members"] == "boilerplate"
+        assert kind["jane doakes"] == "name"
+        assert kind["clean rivers program"] == "idea"
+        crossing = [p for p in kind if p.startswith("county the")]  # "Every county. The Clean Rivers ..."
+        assert crossing and all(kind[p] == "scrap" for p in crossing), {p: kind[p] for p in crossing}
+        df = emerging(c, date_from="1980-01-01", date_to="1995-12-31", by="year", limit=10, n_boot=0)
+        top = list(df["phrase"])
+        assert top[0] == "clean rivers program", top
+        assert "jane doakes" not in top and not any("bless" in p for p in top)
+        row = df.iloc[0]
+        assert row["explanation"].startswith("born 1985, never used before") and "gamma-Poisson" in row["explanation"]
+        jane = ix.phrase_id("jane doakes")
+        assert idea_mask(ix, include_names=True)[jane] and not idea_mask(ix)[jane]
+
+
+def test_obituaries_can_be_limited_to_deaths_in_a_window(tmp_path: Path) -> None:
+    from policypulse.discover import obituaries
+
+    store = _speeches(tmp_path)
+    with policypulse.open(store) as c:
+        with pytest.raises(UsageError):
+            obituaries(c, by="year", died_from="1990-01-01", died_to="1980-01-01")
+        df = obituaries(c, by="year", died_from="1990-01-01", died_to="1999-12-31", n_boot=0)
+        for last in df["last_mention"]:
+            assert dt.date(1990, 1, 1) <= dt.date.fromisoformat(str(last)) <= dt.date(1999, 12, 31)
+        assert all(isinstance(x, str) and x.startswith("peaked") for x in df["explanation"])
+
+
+def test_era_null_tail_is_a_survival_function() -> None:
+    from policypulse.precedents.retrieve import NULL_BINS, EraNull
+
+    null = EraNull.__new__(EraNull)
+    null.weights = np.array([[1.0, 1.0, 2.0]])
+    null.total = null.weights.sum(axis=1)
+    null.share = np.array([[0.5, 0.5, 0.1]])
+    null._tails = {}
+    tail = null._tail(0)
+    assert tail[0] == pytest.approx(1.0)
+    assert np.all(np.diff(tail) <= 1e-12)
+    # all three terms present (strength 1) under independence: 0.5 * 0.5 * 0.1
+    assert tail[NULL_BINS] == pytest.approx(0.025)
+    # at least half the weight: the 2-weight term alone, or both 1-weight terms
+    assert tail[NULL_BINS // 2] == pytest.approx(1 - (1 - 0.1) * (1 - 0.25))
