@@ -249,24 +249,25 @@ def real_discovery(name: str, store: Path) -> dict[str, Any]:
             em = emerging(c, date_from=w["from"], date_to=w["to"], by=by, limit=30, n_boot=0)
             res = _score_list(list(em["phrase"]), accepted, judged, refs)
             res["seconds"] = round(time.perf_counter() - t0, 2)
-            res["tuning"] = key in set(map(str, realtext.reference("accepted").get("tuning", {}).get(name, [])))
+            res["tuning"] = key in set(map(str, (realtext.reference("accepted").get("tuning") or {}).get(name, [])))
             res["explanations"] = dict(zip(em["phrase"], em["explanation"]))
             out["emerging"][key] = res
+            common.log(f"{name} {key}: emerging P@20 {res['precision_at_20']}, R@30 {res['recall_at_30']}")
+            if not w.get("obituaries", True):
+                continue
             orefs = [e["phrase"] for e in ref.get("obituaries", {}).get(key, [])
                      if sum(counts[e["phrase"]].values()) >= 3 and counts[e["phrase"]]
                      and w["from"] <= max(counts[e["phrase"]]) <= w["to"]]
             t0 = time.perf_counter()
             ob = obituaries(c, as_of=w.get("as_of"), by=by, died_from=w["from"], died_to=w["to"], limit=30,
-                            n_boot=0)
+                            n_boot=0, min_docs=3)  # as emerging's min_docs: the reference rule's 3 addresses
             oacc = acc_all.get(key + "-obituaries", {})
             res = _score_list(list(ob["phrase"]), set(oacc.get("ideas", [])) | accepted,
                               judged | set(oacc.get("ideas", [])) | set(oacc.get("not_ideas", [])), orefs)
             res["seconds"] = round(time.perf_counter() - t0, 2)
             res["explanations"] = dict(zip(ob["phrase"], ob["explanation"]))
             out["obituaries"][key] = res
-            common.log(f"{name} {key}: emerging P@20 {out['emerging'][key]['precision_at_20']}, "
-                f"R@30 {out['emerging'][key]['recall_at_30']}; obituaries P@20 {res['precision_at_20']}, "
-                f"R@30 {res['recall_at_30']}")
+            common.log(f"{name} {key}: obituaries P@20 {res['precision_at_20']}, R@30 {res['recall_at_30']}")
         for s in ref.get("successors", []):
             change = f"{s['year']:04d}-01-01"
             if (_count_between(counts[s["old"]], "0000", change) - counts[s["old"]].get(change, 0) < 4
@@ -307,6 +308,8 @@ def real_report(results: list[dict[str, Any]]) -> str:
     for res in results:
         for what in ("emerging", "obituaries"):
             rows = res[what]
+            if not rows:
+                continue
             lines += [f"## {res['corpus']}: {what}", "",
                       "| window | set | P@20 | target 0.8 | R@30 | target 0.9 | reference kept | missed | not ideas in top 20 | unjudged |",
                       "|---|---|---|---|---|---|---|---|---|---|"]

