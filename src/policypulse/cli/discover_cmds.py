@@ -24,10 +24,10 @@ from policypulse.cli.output import emit
 
 Limit = Annotated[int, typer.Option("--limit", help="At most N phrases.")]
 
-EMERGING_TABLE = ["phrase", "score", "onset", "burst_ratio", "significance", "docs_since_onset", "peak",
-                  "last_mention", "status"]
-OBITUARY_TABLE = ["phrase", "score", "peak_docs", "death_p_value", "first_mention", "peak", "last_mention",
-                  "forecast_last_mention"]
+EMERGING_TABLE = ["phrase", "score", "onset", "status", "explanation"]
+OBITUARY_TABLE = ["phrase", "score", "last_mention", "forecast_last_mention", "explanation"]
+IncludeNames = Annotated[bool, typer.Option("--include-names", help="List people's names and groups of people "
+                                            "too (kept apart from ideas by default).")]
 SUCCESSOR_TABLE = ["phrase", "score", "handover", "context", "onset", "status", "explanation"]
 
 
@@ -67,6 +67,7 @@ def emerging(
     limit: Limit = 20,
     by: By = "month",
     min_docs: Annotated[int, typer.Option("--min-docs", help="Documents a phrase needs in the window.")] = 3,
+    include_names: IncludeNames = False,
     format: Format = "table",
     out: Out = None,
     engine: Engine = "duckdb",
@@ -76,13 +77,15 @@ def emerging(
     """Phrases born in the window (default: the last year), strongest burst first, with their lifecycle.
 
     A phrase is born where its use first rises, and stays, significantly above its own earlier rate;
-    score = log2(burst ratio) x significance (-log10 p)."""
+    score = log2(burst ratio) x significance (-log10 p, gamma-Poisson) x (1/2 + cohesion). Only phrases a
+    reader takes for ideas are listed: no salutations or sign-offs, nothing across a sentence end, no
+    people's names (--include-names lists them)."""
     import policypulse
     from policypulse.discover import emerging as find
 
     with policypulse.open(store, version=version, engine=engine, spark_master=spark_master) as corpus:
         df = find(corpus, date_from=date_from, date_to=date_to, by=by, limit=limit, min_docs=min_docs,
-                  progress=_progress)
+                  include_names=include_names, progress=_progress)
     _render(df, format, out, EMERGING_TABLE, "emerging")
 
 
@@ -95,6 +98,12 @@ def obituaries(
     by: By = "month",
     alpha: Annotated[float, typer.Option("--alpha", help="Level of the death test (and false discovery "
                                          "rate over all phrases).")] = 0.05,
+    died_from: Annotated[str | None, typer.Option("--died-from", help="Only phrases last used on or after "
+                                                  "this date.")] = None,
+    died_to: Annotated[str | None, typer.Option("--died-to", help="Only phrases last used on or before "
+                                                "this date.")] = None,
+    min_docs: Annotated[int, typer.Option("--min-docs", help="Documents a phrase needs in all.")] = 5,
+    include_names: IncludeNames = False,
     format: Format = "table",
     out: Out = None,
     engine: Engine = "duckdb",
@@ -106,7 +115,8 @@ def obituaries(
     from policypulse.discover import obituaries as find
 
     with policypulse.open(store, version=version, engine=engine, spark_master=spark_master) as corpus:
-        df = find(corpus, ideas_file=ideas_file, as_of=as_of, by=by, limit=limit, alpha=alpha, progress=_progress)
+        df = find(corpus, ideas_file=ideas_file, as_of=as_of, by=by, limit=limit, alpha=alpha, died_from=died_from,
+                  died_to=died_to, min_docs=min_docs, include_names=include_names, progress=_progress)
     _render(df, format, out, (["idea"] if "idea" in df.columns else []) + OBITUARY_TABLE, "obituaries")
 
 

@@ -201,6 +201,9 @@ CALENDAR = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
     "august september october november december".split())
 DEMONYM_ENDINGS = ("ian", "ians", "ese", "ish", "ican", "icans", "ean", "eans")
+# A phrase whose head is a unit of time is a date or a span, not an idea ("fiscal year", "next few years").
+TIME_HEADS = frozenset("year years month months week weeks day days decade decades century centuries millennium "
+                       "time times ago".split())
 SOURCE_SHARE = 0.9  # at least 90% of its documents from one source ...
 SOURCE_REACH = 0.2  # ... and in at least 20% of that source's documents: the source's own boilerplate
 VERBAL_SHARE = 0.4  # after "to", "will", "we"... in at least 40% of its uses: a verb phrase ("finish the job")
@@ -251,6 +254,8 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
             kinds[i], why[i] = "scrap", f"crosses a sentence end in {100 * cross[i]:.0f}% of its uses"
         elif n[i] == 1 and (toks[0] in CALENDAR or toks[0] in TITLE_WORDS):
             kinds[i], why[i] = "word", "a day, a month or a title"
+        elif not proper[i] and toks[-1] in TIME_HEADS:
+            kinds[i], why[i] = "word", "a date or a span of time"
         elif n[i] == 1 and proper[i] and toks[0].endswith(DEMONYM_ENDINGS):
             kinds[i], why[i] = "word", "an adjective of a nation or party"
         elif known[i] and docs[i] >= 5 and several_sources[i] and src_share[i] >= SOURCE_SHARE \

@@ -272,6 +272,19 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
         a, b = max(0, (a + b) // 2 - RECENT_WINDOW[by] // 2), min(n - 1, (a + b) // 2 + RECENT_WINDOW[by] // 2)
     ws = a
     we = min(n - 1, b + 3 * max(b - a, RECENT_WINDOW[by]))
+    # The decline as the lifecycle dates it (from a year before the old idea comes off its peak plateau,
+    # not before its peak, to a year after its last mention): the hand-over is measured there when it is
+    # a real stretch, and the candidates' window covers it too.
+    peak = int(g.periods.searchsorted(pd.Timestamp(old_life["peak"])))
+    falls = [p["start"] for p in old_life["phases"] if p["phase"] == "decline"]
+    fall = int(g.periods.searchsorted(pd.Timestamp(falls[0]))) if falls else peak
+    ds = max(peak, fall - RECENT_WINDOW[by])
+    last = int(g.periods.searchsorted(pd.Timestamp(old_life["last_mention"])))
+    de = min(n - 1, last + RECENT_WINDOW[by]) if old_life["status"] in ("dead", "dormant") else n - 1
+    if de - ds >= 2 * RUN_LENGTH[by]:
+        ws, we = min(ws, ds), max(we, de)
+    else:
+        ds, de = ws, we
     we = max(we, min(n - 1, ws + RUN_LENGTH[by]))
     old_tokens: set[str] = set()
     for toks, _ in _phrase_tokens(old.query):
@@ -312,7 +325,7 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
             onset = _rise(c["docs"], g.exposure, lo, we)
             if onset is None:
                 continue
-        h, rc, pick = handover(old_docs, c["docs"], g.exposure, a, we, by)
+        h, rc, pick = handover(old_docs, c["docs"], g.exposure, ds, de, by)
         rows.append({**c, "onset_i": onset, "handover": h, "rate_correlation": rc, "pickup": pick,
                      "docs_since_onset": int(c["docs"][onset:].sum())})
     if not watch:
