@@ -15,7 +15,7 @@ a short query: 1.5 / its number of terms, up to 0.75, so that one word of a thre
 a match) and improbable for a passage that shares words only at its era's rates: under that null each
 query term is present independently with the share of the era's passages that hold it, and the
 probability of reaching the passage's strength (computed exactly on a grid of ``NULL_BINS``) must be at most
-``STRONG_ALPHA``. With dense vectors, a cosine similarity >= ``STRONG_COSINE`` is strong too. When no
+10^(-terms/2), but no less than ``STRONG_ALPHA`` (1e-6 from 12 terms on). With dense vectors, a cosine similarity >= ``STRONG_COSINE`` is strong too. When no
 earlier passage is strong the answer is "no earlier strong match", and the ranked list stays as it is
 (docs/methods.md, "Precedents"). The earliest strong match, the
 timeline of strong matches per year and the episodes of re-announcement come from a pool of the best
@@ -216,8 +216,13 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
             strengths[key], p_null[key] = calibration.judge(h)
         return strengths[key]
 
+    # The smallest null probability a passage can reach shrinks about geometrically with the number of query
+    # terms, so a fixed level would never let a three-word description be matched: the level is half a
+    # decade per term, down to STRONG_ALPHA (a short description must be matched almost whole anyway).
+    alpha_null = max(STRONG_ALPHA, 10.0 ** (-len(weighted) / 2.0))
+
     def is_strong(h: Hit) -> bool:
-        lexical_strong = strength(h) >= strong and p_null[(h.seg, h.pid)] <= STRONG_ALPHA
+        lexical_strong = strength(h) >= strong and p_null[(h.seg, h.pid)] <= alpha_null
         return lexical_strong or (h.cosine is not None and h.cosine >= STRONG_COSINE)
 
     best: dict[str, Hit] = {}
@@ -246,7 +251,7 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
                               episodes=episodes, method=method, pool_truncated=truncated)
     result.provenance = corpus.provenance(
         command="precedents", text=text, before=cut.isoformat() if cut else None, limit=limit,
-        dense=use_dense, strong=strong, strong_alpha=STRONG_ALPHA, era_years=ERA_YEARS, gap_days=gap_days, include_fallback=include_fallback, pool=pool,
+        dense=use_dense, strong=strong, strong_alpha=alpha_null, era_years=ERA_YEARS, gap_days=gap_days, include_fallback=include_fallback, pool=pool,
         rrf_k=RRF_K if use_dense else None,
         # BM25 statistics (idf, average length) are those of every passage in the index, which may hold a
         # later version's segments too: recorded so that a rerun can tell whether they were the same.
