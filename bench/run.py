@@ -436,6 +436,25 @@ def build_tantivy(n: int) -> tuple[Any, float, int]:
     return index, secs, dir_size(path)
 
 
+def norm_files(store: Any, n: int) -> list[str]:
+    """``date, norm`` of every document of the store, one Parquet file per segment (derived once, reused)."""
+    import pyarrow.parquet as pq
+
+    from policypulse.corpus import norms
+
+    folder = DATA / f"norm-{label(n)}"
+    folder.mkdir(exist_ok=True)
+    out = []
+    for seg in store.segment_paths():
+        dest = folder / seg.name
+        if not dest.exists():
+            tmp = dest.with_name(dest.name + ".tmp")
+            pq.write_table(norms.read_segment(seg, ["date", "norm"]), tmp, compression="zstd")
+            tmp.replace(dest)
+        out.append(str(dest))
+    return out
+
+
 def build_tantivy_norm(n: int, segs: list[str]) -> tuple[Any, float, int]:
     """A candidate engine index: tantivy over the store's ``norm`` with a whitespace tokenizer, so that its
     terms are exactly the matching rule's tokens ('#' kept) and phrase queries count what the rule counts."""
@@ -573,7 +592,9 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
     log(f"  {fsecs:.0f} s, {fsize / 1e9:.2f} GB")
     searcher = tindex.searcher()
     corpus_api = policypulse.open(store)
-    segs = [str(p) for p in corpus_api.store.segment_paths()]
+    # The peers below read a stored normalised string, as DuckDB's own normalise-to-Parquet pipeline writes
+    # one; the store no longer keeps it (schema 3), so it is derived once into bench/data (not timed).
+    segs = norm_files(corpus_api.store, n)
     log("building tantivy index over norm (whitespace tokenizer; candidate engine index)")
     nindex, nsecs, nsize = build_tantivy_norm(n, segs)
     res["builds"]["tantivy_norm"] = {"seconds": nsecs, "bytes": nsize}
@@ -823,11 +844,11 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
                   "converted for the correctness check outside the timing; "
                   "the store is the one `policypulse ingest` built from this corpus; tantivy indexes the raw `text` "
                   "with its default tokenizer plus a fast `month` field; FTS5 is a contentless `fts5(text)` table "
-                  "(unicode61) joined to a `meta(id, month)` table; DuckDB and Polars read the store's `norm` column")
+                  "(unicode61) joined to a `meta(id, month)` table; DuckDB and Polars read a `date, norm` copy derived from the store once (the store keeps the text only)")
     text += "## Peer indexes built in the bench\n\n" + md_table(["index", "build time", "size"], [
         ["tantivy (raw text, month fast field; 1 GB heap, 2 threads)", f"{tsecs:.0f} s", f"{tsize / 1e9:.2f} GB"],
         ["SQLite FTS5 (contentless, + meta table)", f"{fsecs:.0f} s", f"{fsize / 1e9:.2f} GB"],
-        ["policypulse token index (tantivy over norm, whitespace tokens, norm stored)",
+        ["policypulse token index (tantivy over norm, whitespace tokens; norm derived from the text)",
          "built by ingest" if res["builds"]["policypulse_index"]["seconds"] is None else
          f"{res['builds']['policypulse_index']['seconds']:.0f} s", f"{res['builds']['policypulse_index']['bytes'] / 1e9:.2f} GB"],
         ["policypulse store (for comparison, index included)", "see ingest results", f"{dir_size(store) / 1e9:.2f} GB"],

@@ -207,9 +207,13 @@ def test_schema_1_store_still_opens_and_gets_its_signatures_recomputed(tmp_path:
     store = tmp_path / "old"
     ingest(store, [_write(tmp_path / "a.jsonl", rows[:1])], today=TODAY,
            near_duplicates=NearDupConfig(enabled=False))
-    # Turn it into a schema-1 store: segments without the minhash column, manifest version 1.
+    # Turn it into a schema-1 store: segments without the minhash column and with a stored norm (as schemas 1
+    # and 2 wrote), manifest version 1.
+    from policypulse.corpus import norms
+    from policypulse.corpus.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
+
     for seg in (store / "segments").iterdir():
-        t = pq.read_table(seg)
+        t = norms.read_segment(seg, DOCUMENT_SCHEMA.names)
         pq.write_table(t.drop_columns(["minhash"]), seg)
     manifest = json.loads((store / "manifest.json").read_text())
     manifest["schema_version"] = 1
@@ -224,7 +228,7 @@ def test_schema_1_store_still_opens_and_gets_its_signatures_recomputed(tmp_path:
     r = ingest(store, [_write(tmp_path / "b.jsonl", rows[1:4])], today=TODAY)
     assert r.near_duplicates == 3
     s = Store(store)
-    assert s.manifest.schema_version == 2
+    assert s.manifest.schema_version == SCHEMA_VERSION
     with policypulse.open(store) as c:
         assert c.track("big society", by="year")["docs"].sum() == 1
         assert c.track("big society", by="year", raw=True)["docs"].sum() == 4

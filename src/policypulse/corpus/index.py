@@ -2,19 +2,17 @@
 
 The index splits ``norm`` on whitespace only, so its terms are exactly the tokens of the matching rule
 (hashtags included: tantivy's default tokenizer would drop the ``#``) and a phrase query over it finds
-exactly the documents whose ``norm`` holds the phrase pattern. Beside it, each segment's ``norm`` column is
-kept uncompressed in a file that readers read a document at a time, so that mentions (and NEAR or prefix
-queries, for which the index only proposes candidates) are counted on the matching documents alone, at
-memory speed, instead of a scan of the whole corpus. See docs/architecture.md, decision 8.
+exactly the documents whose ``norm`` holds the phrase pattern. The index keeps positions, not the text: the
+few queries whose mentions tantivy cannot give (NEAR, prefixes, ambiguous scores) recompute ``norm`` from
+the stored text of their candidate documents (corpus/norms.py). See docs/architecture.md, decisions 8 and 10.
 
 Layout::
 
     STORE/index/tantivy/NNN/        tantivy index shards (fields norm, seg, row), each of about SHARD_BYTES
                                     of normalised text; a store segment's documents sit in one shard
-    STORE/index/norm/SEGMENT.norms  the segment's norm column, uncompressed, row for row
     STORE/index/meta/SEGMENT.npz    the segment's per-document arrays the engine counts with (day, date
-                                    precision, fallback date, source, words): read in milliseconds where
-                                    the Parquet columns take about 0.4 s per million documents
+                                    precision, fallback date, source, words, long norm): read in
+                                    milliseconds where the Parquet columns take about 0.4 s per million
     STORE/index/covered.json        the segments the index holds completely, the shards, and the segments
                                     added to a shard but not yet listed; replaced atomically
 
@@ -45,13 +43,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from policypulse.corpus import norms as norms_mod
 from policypulse.corpus.store import Store, atomic_write_bytes
 
 INDEX_DIR = "index"
 TOKENIZER = "policypulse-ws"
-FORMAT = 4  # bump when the index layout changes: an index of another format is rebuilt
+FORMAT = 5  # bump when the index layout changes: an index of another format is rebuilt (5: no norm copies)
 # tantivy drops terms longer than this (bytes); a query naming such a token must scan instead.
 MAX_TERM_BYTES = 65_000
 WRITER_HEAP = 256_000_000
@@ -112,60 +110,6 @@ def covers(store: Store, version: int | None = None) -> bool:
     """Whether the index holds every document of a version."""
     segments = store.version_info(version)["segments"]
     return bool(segments) and set(segments) <= covered(store)
-
-
-_NORMS_MAGIC = b"PPNORM01"
-
-
-def norm_path(store: Store, segment: str) -> Path:
-    """The copy of a segment's ``norm`` column that mentions are counted from."""
-    return store.path / INDEX_DIR / "norm" / (Path(segment).stem + ".norms")
-
-
-class NormFile:
-    """A segment's ``norm`` strings, read one document at a time with ``pread``.
-
-    Layout: magic, document count, int64 offsets (count + 1), then the UTF-8 bytes. Reads go through the
-    page cache without mapping the file, so a process that touches many documents does not grow.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.fd = os.open(path, os.O_RDONLY)
-        head = os.pread(self.fd, 16, 0)
-        if len(head) != 16 or head[:8] != _NORMS_MAGIC:
-            os.close(self.fd)
-            raise ValueError(f"{path}: not a policypulse norm file")
-        n = int.from_bytes(head[8:], "little")
-        self.offsets = np.frombuffer(os.pread(self.fd, 8 * (n + 1), 16), dtype="<i8")
-        self.base = 16 + 8 * (n + 1)
-
-    def get(self, row: int) -> bytes:
-        """The UTF-8 ``norm`` of one row."""
-        a, b = self.offsets[row], self.offsets[row + 1]
-        return os.pread(self.fd, int(b - a), self.base + int(a))
-
-    def close(self) -> None:
-        """Release the file."""
-        os.close(self.fd)
-
-
-def _write_norms(store: Store, segment: str, norms: pa.Array | pa.ChunkedArray) -> None:
-    final = norm_path(store, segment)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(final.name + ".tmp")
-    arr = norms.combine_chunks() if isinstance(norms, pa.ChunkedArray) else norms
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())  # segments written by Spark hold 32-bit offsets
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    data = arr.buffers()[2]
-    with open(tmp, "wb") as fh:
-        fh.write(_NORMS_MAGIC + len(arr).to_bytes(8, "little"))
-        fh.write((offsets - offsets[0]).astype("<i8").tobytes())
-        if data is not None:
-            fh.write(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
 
 
 class Shards:
@@ -261,10 +205,12 @@ def meta_path(store: Store, segment: str) -> Path:
     return store.path / INDEX_DIR / "meta" / (Path(segment).stem + ".npz")
 
 
-def segment_meta(table: pa.Table) -> dict[str, np.ndarray]:
-    """A segment's per-document arrays from its META_COLUMNS: what the indexed engine loads per version."""
+def segment_meta(table: pa.Table, norms: pa.Array | pa.ChunkedArray | None = None) -> dict[str, np.ndarray]:
+    """A segment's per-document arrays from its META_COLUMNS (and ``norm``, for ``long``): what the indexed
+    engine loads per version. ``long`` marks documents whose ``norm`` exceeds MAX_TERM_BYTES: only they can
+    hold a token tantivy skipped, so only their lengths may differ from tantivy's."""
     enc = pc.dictionary_encode(table.column("source").combine_chunks())
-    return {
+    out = {
         "day": table.column("date").to_numpy().astype("datetime64[D]"),
         "precision": pc.index_in(table.column("date_precision"), value_set=pa.array(PRECISIONS))
         .fill_null(-1).to_numpy().astype(np.int8),
@@ -273,15 +219,18 @@ def segment_meta(table: pa.Table) -> dict[str, np.ndarray]:
         "source": enc.indices.to_numpy(zero_copy_only=False).astype(np.int32),
         "words": table.column("n_words").to_numpy(zero_copy_only=False).astype(np.int64),
     }
+    if norms is not None:
+        out["long"] = pc.greater(pc.binary_length(norms), MAX_TERM_BYTES).to_numpy(zero_copy_only=False).astype(bool)
+    return out
 
 
-def _write_meta(store: Store, segment: str, table: pa.Table) -> None:
+def _write_meta(store: Store, segment: str, table: pa.Table, norms: pa.Array | pa.ChunkedArray) -> None:
     final = meta_path(store, segment)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(final.stem + ".tmp.npz")
     with open(tmp, "wb") as fh:
         # mypy matches **dict against savez's allow_pickle: bool; the keys are array names, never that.
-        np.savez(fh, **segment_meta(table))  # type: ignore[arg-type]
+        np.savez(fh, **segment_meta(table, norms))  # type: ignore[arg-type]
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, final)
@@ -388,13 +337,12 @@ class Builder:
         import tantivy
 
         if meta is not None:
-            _write_meta(self.store, name, meta)
+            _write_meta(self.store, name, meta, norms)
         self._shard_for_next()
         assert self.shard is not None
         key = segment_key(name)
         self.writer.delete_documents("seg", key)  # what a killed run may have committed of this segment
         norms = norms if isinstance(norms, pa.ChunkedArray) else pa.chunked_array([norms])
-        _write_norms(self.store, name, norms)
         self.state["pending"].append([name, self.shard[0]])
         row = 0
         for part in norms.chunks:
@@ -453,7 +401,8 @@ def update(store: Store, progress: Callable[[int], None] | None = None) -> int:
     added = 0
     try:
         for name in todo:
-            table = pq.read_table(store.path / "segments" / name, columns=["norm", *META_COLUMNS])
+            # norm derived from the text (segments of schema 3 do not store it): the index is rebuildable
+            table = norms_mod.read_segment(store.path / "segments" / name, ["norm", *META_COLUMNS])
             added += builder.add(name, table.column("norm"), progress, meta=table.select(META_COLUMNS))
             # Commit about every COMMIT_DOCS documents: a killed build then keeps most of its work.
             if builder.uncommitted_docs >= COMMIT_DOCS:
@@ -466,8 +415,9 @@ def update(store: Store, progress: Callable[[int], None] | None = None) -> int:
 
 
 def remove_orphans(store: Store) -> None:
-    """Delete norm copies and cached arrays of segments the store does not hold (a killed ingest's batches)."""
-    for sub, suffix in (("norm", ".norms"), ("meta", ".npz")):
+    """Delete cached arrays of segments the store does not hold (a killed ingest's batches)."""
+    shutil.rmtree(store.path / INDEX_DIR / "norm", ignore_errors=True)  # the norm copies of index format 4
+    for sub, suffix in (("meta", ".npz"),):
         folder = store.path / INDEX_DIR / sub
         if not folder.is_dir():
             continue

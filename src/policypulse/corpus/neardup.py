@@ -69,6 +69,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from policypulse.corpus import norms
+
 SHINGLE = 5
 K = 128
 RECALL_AT_THRESHOLD = 0.9
@@ -526,12 +528,13 @@ def _rows(batches: Iterable[_Batch]) -> Iterator[_Row]:
 def _union(new_ok: list[str], new_old: list[str], select: str, where: str) -> str:
     """``SELECT`` over segments with signatures and (``minhash`` as NULL) over segments without."""
     parts = []
-    # norm is read only where a signature must be recomputed (segments written without one)
+    # norm is needed only where a signature must be recomputed (segments written without one): derived from
+    # the text (stored segments of schema 3 hold no norm; for older ones the derived string is the stored one)
     if new_ok:
         parts.append(f"SELECT {select.format(minhash='minhash', norm='NULL::VARCHAR')} FROM read_parquet({new_ok!r}, "
                      f"union_by_name=true) WHERE {where}")
     if new_old:
-        parts.append(f"SELECT {select.format(minhash='NULL::BLOB', norm='norm')} FROM read_parquet({new_old!r}, "
+        parts.append(f"SELECT {select.format(minhash='NULL::BLOB', norm=norms.norm_sql('text'))} FROM read_parquet({new_old!r}, "
                      f"union_by_name=true) WHERE {where}")
     return " UNION ALL ".join(parts)
 
@@ -550,6 +553,7 @@ def cluster(segments_dir: Path, new: list[tuple[str, bool]], stored: list[tuple[
     tmp = tempfile.mkdtemp(prefix="policypulse-neardup-")
     # A small memory limit: the date-ordered pass spills to disk, so peak memory stays flat in corpus size.
     con = duckdb.connect(":memory:", config={"temp_directory": tmp, "memory_limit": "256MB"})
+    norms.register(con)
     try:
         retweet = ("CASE WHEN meta LIKE '%\"retweet_of\"%' THEN json_extract_string(meta, '$.retweet_of') END "
                    "AS retweet_of")
@@ -571,12 +575,15 @@ def cluster(segments_dir: Path, new: list[tuple[str, bool]], stored: list[tuple[
             s_sql = _union(s_ok, s_old, s_select, f"date_precision = 'day' AND n_words >= {int(cfg.min_words)}" + folded)
             stored_sql = f"SELECT s.* FROM ({s_sql}) s SEMI JOIN near_days n ON s.day = n.day ORDER BY s.day, s.hash"
         # two result streams at once: each needs its own connection (a cursor) to the in-memory database
-        new_reader = con.cursor().sql(
+        new_cur, stored_cur = con.cursor(), con.cursor()
+        for c in (new_cur, stored_cur):
+            norms.register(c)
+        new_reader = new_cur.sql(
             f"SELECT * FROM ({new_sql}) ORDER BY dated DESC, day, origin_file, origin_record, hash"
         ).to_arrow_reader(BATCH_ROWS)
         stored_iter: Iterator[_Batch] = iter(())
         if stored_sql is not None:
-            stored_iter = _batches(con.cursor().sql(stored_sql).to_arrow_reader(BATCH_ROWS), cfg, stats)
+            stored_iter = _batches(stored_cur.sql(stored_sql).to_arrow_reader(BATCH_ROWS), cfg, stats)
         _run(_batches(new_reader, cfg, stats), stored_iter, cfg, stats)
     finally:
         con.close()

@@ -7,7 +7,9 @@ import pyarrow as pa
 # Bump when the on-disk layout changes; Store.open refuses newer versions and migrates older ones.
 # 2: segments gained ``minhash`` (near-duplicate signatures; NULL in version-1 segments) and versions may name
 #    a ``dups/v{N}.parquet`` file of folded near-duplicates (none: nothing folded). Version-1 stores open as is.
-SCHEMA_VERSION = 2
+# 3: segments no longer store ``norm``: it is derived from ``text`` where needed (corpus/norms.py), so the
+#    text is stored once. Segments of versions 1 and 2 keep their ``norm`` column and are read as they are.
+SCHEMA_VERSION = 3
 
 DATE_PRECISIONS = ("day", "month", "year")
 DATE_SOURCES = ("field", "filename", "fallback")
@@ -32,6 +34,20 @@ DOCUMENT_SCHEMA = pa.schema(
 )
 
 COLUMNS = DOCUMENT_SCHEMA.names
+
+# What a segment of schema 3 stores: the documents without ``norm`` (derived from ``text``, corpus/norms.py).
+STORED_SCHEMA = pa.schema([f for f in DOCUMENT_SCHEMA if f.name != "norm"])
+
+# Parquet settings of a segment, chosen by measurement on the benchmark corpus (docs/architecture.md,
+# decision 10). Text: zstd level 6 (ratio 2.91 against 2.77 at level 3 and 2.32 at level 1, the old default;
+# about 55 MB/s per core to write against 125; level 9 gains 2% more at half that speed). Signatures at
+# level 1 (near-random bytes: zstd takes 2% off them, only the empty-bucket markers); the rest zstd 3;
+# dictionaries only for the columns that repeat (source, date kinds, origin file).
+PARQUET_OPTIONS: dict[str, object] = {
+    "compression": "zstd",
+    "compression_level": {name: {"text": 6, "minhash": 1}.get(name, 3) for name in STORED_SCHEMA.names},
+    "use_dictionary": ["source", "date_precision", "date_source", "origin_file"],
+}
 
 # dups/v{N}.parquet: every document of version N folded into another (near-duplicate or retweet).
 DUPS_SCHEMA = pa.schema(

@@ -198,6 +198,16 @@ def norm_col(tokens: Any) -> Any:
         F.concat(F.lit(" "), F.concat_ws("  ", tokens), F.lit(" ")))
 
 
+def read_documents(spark: Any, paths: list[str]) -> Any:
+    """Segments as a Spark DataFrame with ``norm``: stored (schema 1 and 2) or derived from ``text`` (schema 3),
+    with the same built-ins that Spark ingest tokenises with."""
+    from pyspark.sql import functions as F
+
+    docs = spark.read.option("mergeSchema", "true").parquet(*paths)
+    derived = norm_col(tokens_col(F.col("text"), icu_available(spark)))
+    return docs.withColumn("norm", F.coalesce(F.col("norm"), derived) if "norm" in docs.columns else derived)
+
+
 def _date_cols(raw: Any, dtype: str, today: dt.date) -> tuple[Any, Any, Any]:
     """(date, precision, reason) from a raw date column of Spark type ``dtype``; reason is null when valid."""
     from pyspark.sql import functions as F
@@ -407,10 +417,10 @@ def _store_columns(have: list[str]) -> list[Any]:
     near-duplicate ``minhash`` of schema 2) is written as NULL of its type, as in segments of older stores."""
     from pyspark.sql import functions as F
 
-    from policypulse.corpus.schema import DOCUMENT_SCHEMA
+    from policypulse.corpus.schema import STORED_SCHEMA
 
     out = []
-    for f in DOCUMENT_SCHEMA:
+    for f in STORED_SCHEMA:  # norm is not stored: every reader derives it from the text (corpus/norms.py)
         if f.name in have:
             out.append(F.col(f.name))
         else:

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from policypulse import __version__
+from policypulse.corpus import norms
 from policypulse.corpus.schema import DOCUMENT_SCHEMA, DUPS_SCHEMA, SCHEMA_VERSION
 from policypulse.errors import StoreError
 
@@ -205,14 +206,21 @@ class Store:
         # No progress bar: DuckDB would print it to stdout, into the middle of CSV or JSON output.
         con = duckdb.connect(":memory:")
         con.execute("SET enable_progress_bar = false")
-        files = [str(p) for p in self.segment_paths(v)]
+        paths = self.segment_paths(v)
+        files = [str(p) for p in paths]
         dups = self.dups_path(v) if files else None
+        # norm is derived from the text in segments of schema 3 (corpus/norms.py), stored in older ones
+        norms.register(con)
+        stored = sum(norms.has_norm(p) for p in paths)
+        norm = ("" if stored == len(paths) else f", {norms.norm_sql('s.text')} AS norm" if not stored
+                else f", coalesce(s.norm, {norms.norm_sql('s.text')}) AS norm")
+        star = "s.*" if not stored or stored == len(paths) else "s.* EXCLUDE (norm)"
         if files and dups is not None:
-            con.execute(f"CREATE VIEW docs AS SELECT s.*, f.dup_of FROM read_parquet({files!r}, union_by_name=true) s "
-                        f"LEFT JOIN read_parquet('{dups}') f ON s.hash = f.hash")
+            con.execute(f"CREATE VIEW docs AS SELECT {star}{norm}, f.dup_of FROM read_parquet({files!r}, "
+                        f"union_by_name=true) s LEFT JOIN read_parquet('{dups}') f ON s.hash = f.hash")
         elif files:
-            con.execute(f"CREATE VIEW docs AS SELECT *, NULL::VARCHAR AS dup_of FROM read_parquet({files!r}, "
-                        "union_by_name=true)")
+            con.execute(f"CREATE VIEW docs AS SELECT {star}{norm}, NULL::VARCHAR AS dup_of FROM read_parquet({files!r}, "
+                        "union_by_name=true) s")
         else:
             empty = DOCUMENT_SCHEMA.empty_table()
             con.register("_empty_docs", empty)
@@ -231,8 +239,8 @@ class Store:
         paths = self.segment_paths(version)
         parts = []
         for p in paths:
-            have = set(pq.read_schema(p).names)
-            t = pq.read_table(p, columns=[c for c in seg_cols if c in have])
+            have = set(pq.read_schema(p).names) | {"norm"}  # derived from the text where not stored
+            t = norms.read_segment(p, [c for c in seg_cols if c in have])
             for c in seg_cols:
                 if c not in have:
                     typ = DOCUMENT_SCHEMA.field(c).type

@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from policypulse.corpus import norms
 from policypulse.discover import context
 from policypulse.discover.stopwords import is_boundary
 
@@ -419,8 +419,8 @@ def _occurrence_props(pos: np.ndarray, n: int, row: np.ndarray, n_rows: int, ids
 
 def read_segment(path: str, *, include_fallback: bool = False, columns_extra: list[str] | None = None) -> pa.Table:
     """The columns phrase counting needs from a segment file (fallback-dated documents left out)."""
-    table = pq.read_table(path, columns=["norm", "text", "source", "date", "date_precision", "date_source",
-                                         *(columns_extra or [])])
+    table = norms.read_segment(path, ["norm", "text", "source", "date", "date_precision", "date_source",
+                                      *(columns_extra or [])])
     if not include_fallback:
         table = table.filter(pc.not_equal(table.column("date_source"), "fallback"))
     return table

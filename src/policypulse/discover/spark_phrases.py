@@ -77,8 +77,10 @@ def _docs_frame(spark: Any, paths: list[str], include_fallback: bool) -> Any:
     """One row per counted document: segment (file name), bucket, tokens, boundary flags."""
     from pyspark.sql import functions as F
 
-    docs = spark.read.parquet(*paths).select("norm", "date", "date_precision", "date_source",
-                                             F.col("_metadata.file_name").alias("segment"))
+    from policypulse.corpus.spark_ingest import read_documents
+
+    docs = read_documents(spark, paths).select("norm", "date", "date_precision", "date_source",
+                                               F.col("_metadata.file_name").alias("segment"))
     if not include_fallback:
         docs = docs.where("date_source <> 'fallback'")
     is_year = F.col("date_precision") == "year"

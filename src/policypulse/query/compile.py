@@ -86,6 +86,33 @@ def to_sql(node: Node, col: str = "norm", dialect: str = "duckdb") -> str:
     return "(" + joiner.join(to_sql(i, col, dialect) for i in node.items) + ")"
 
 
+def text_prefilter_sql(node: Node, col: str = "text") -> str:
+    """A necessary condition of the node on the stored text, cheap to test before ``norm`` is derived.
+
+    Stores of schema 3 derive ``norm`` from the text (corpus/norms.py), which costs far more than a
+    substring test: a pure-ASCII text whose lower-cased form lacks one of a phrase's tokens cannot hold the
+    phrase (its tokens are runs of that lower-cased text). Other texts always pass (casefolding may
+    lengthen them: "Straße" holds the token "strasse"). A NOT passes everything.
+    """
+    low = f"lower({col})"
+
+    def need(n: Node) -> str | None:
+        if isinstance(n, Phrase):
+            return " AND ".join(f"contains({low}, {_sql_str(t)})" for t in n.tokens)
+        if isinstance(n, Near):
+            return f"{need(n.a)} AND {need(n.b)}"
+        if isinstance(n, Not):
+            return None
+        parts = [need(i) for i in n.items]
+        if isinstance(n, And):
+            kept = [p for p in parts if p is not None]
+            return " AND ".join(f"({p})" for p in kept) if kept else None
+        return None if any(p is None for p in parts) else " OR ".join(f"({p})" for p in parts)
+
+    cond = need(node)
+    return "TRUE" if cond is None else f"(strlen({col}) <> length({col}) OR ({cond}))"
+
+
 def mentions_sql(node: Node, col: str = "norm", dialect: str = "duckdb") -> str:
     """An integer SQL expression: occurrences of the query's positive phrases in a document."""
     _check_dialect(dialect)

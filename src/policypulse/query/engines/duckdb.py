@@ -1,4 +1,9 @@
-"""The embedded engine: DuckDB scanning the stored normalised-token strings in Parquet segments."""
+"""The embedded engine: DuckDB scanning the normalised-token strings of Parquet segments.
+
+Segments of schema 3 store the text only; the store's ``docs`` view derives ``norm`` from it (corpus/norms.py).
+Every scan first keeps the documents whose text can hold a match (``compile.text_prefilter_sql``), so that
+``norm`` is derived only for those.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import datetime as dt
 import pandas as pd
 
 from policypulse.corpus.store import Store
-from policypulse.query.compile import mentions_sql, to_sql
+from policypulse.query.compile import mentions_sql, text_prefilter_sql, to_sql
 from policypulse.query.engines.base import PERIODS, where_sql
 from policypulse.query.ideas import Idea
 
@@ -52,9 +57,10 @@ class DuckDBEngine:
                 aggs.append(f"count(*) FILTER (WHERE {cond}) AS d{i}")
                 aggs.append(f"coalesce(sum({mentions_sql(node)}) FILTER (WHERE {cond}), 0) AS m{i}")
             any_match = " OR ".join(f"({to_sql(idea.query)})" for idea in chunk)
+            could = " OR ".join(text_prefilter_sql(idea.query) for idea in chunk)
             sql = (
                 f"SELECT {period_sql(by)} AS period{', source' if by_source else ''}, {', '.join(aggs)} "
-                f"FROM docs WHERE {where} AND ({any_match}) GROUP BY {keys}"
+                f"FROM docs WHERE {where} AND ({could}) AND ({any_match}) GROUP BY {keys}"
             )
             wide = self.con.execute(sql).df()
             for i, idea in enumerate(chunk):
@@ -84,7 +90,7 @@ class DuckDBEngine:
 
     def matching_documents(self, idea: Idea, *, limit: int, date_from: dt.date | None = None,
                            date_to: dt.date | None = None) -> pd.DataFrame:
-        parts = [to_sql(idea.query)]
+        parts = [text_prefilter_sql(idea.query), to_sql(idea.query)]
         if date_from is not None:
             parts.append(f"date >= DATE '{date_from.isoformat()}'")
         if date_to is not None:

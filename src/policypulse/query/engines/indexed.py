@@ -1,9 +1,9 @@
 """The embedded engine with the store's token index: tantivy finds the documents, numpy counts them.
 
 Every query is turned into a tantivy query that returns a superset of its matching documents (exactly
-its documents for phrases and their AND/OR/NOT); the ``norm`` of each candidate is then read from the
-copy beside the index to count mentions and, where the index query was only a superset
-(NEAR, a trailing ``*``), to keep the documents the matching rule accepts (``compile.Matcher``). Dates, sources and folding are looked up in
+its documents for phrases and their AND/OR/NOT); mentions of phrases come from tantivy's scores, and where
+they cannot (NEAR, a trailing ``*``, ambiguous scores) the ``norm`` of each candidate is recomputed from its
+stored text to count mentions and keep the documents the matching rule accepts (``compile.Matcher``). Dates, sources and folding are looked up in
 per-document arrays of the version, loaded once. A query the index cannot narrow (a lone NOT, an
 over-long token) goes to the scan of the parent engine, so every query is answered, and exactly.
 """
@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from policypulse.corpus import index as token_index
+from policypulse.corpus import norms as norms_mod
 from policypulse.corpus.store import Store
 from policypulse.query.compile import Matcher, near_regex
 from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR, periods_of
@@ -31,7 +32,7 @@ from policypulse.text import phrase_pattern
 from policypulse.query.parser import And, Near, Node, Not, Or, Phrase, positive_leaves
 
 _PRECISIONS = token_index.PRECISIONS
-_OPEN_FILES = 256  # norm files kept open at once
+_OPEN_FILES = 64  # segments whose text is kept open (decoded row groups are cached apart, by bytes)
 _PERIOD_DTYPE = "datetime64[us]"  # what the scan (DuckDB) returns, so that results of both engines compare equal
 _K1, _B = np.float32(1.2), np.float32(0.75)  # tantivy's BM25 constants (query/bm25.rs)
 
@@ -117,6 +118,7 @@ class _Meta:
     source: np.ndarray  # int32 code into sources
     sources: list[str]
     words: np.ndarray  # int64
+    long: np.ndarray  # bool: norm longer than MAX_TERM_BYTES (could hold a token tantivy skipped)
 
 
 def _load_meta(store: Store, version: int) -> _Meta:
@@ -125,13 +127,14 @@ def _load_meta(store: Store, version: int) -> _Meta:
     # these arrays per segment (corpus/index.py); segments indexed before it did are read from Parquet.
     folded = store.folded(version).column("hash")
     offsets: dict[int, int] = {}
-    days, precisions, fallbacks, folds, codes, words = [], [], [], [], [], []
+    days, precisions, fallbacks, folds, codes, words, longs = [], [], [], [], [], [], []
     source_code: dict[str, int] = {}
     position = 0
     for path in store.segment_paths(version):
         part = token_index.read_segment_meta(store, path.name)
-        if part is None:
-            part = token_index.segment_meta(pq.read_table(path, columns=token_index.META_COLUMNS))
+        if part is None or "long" not in part:
+            table = norms_mod.read_segment(path, ["norm", *token_index.META_COLUMNS])
+            part = token_index.segment_meta(table, table.column("norm"))
         n = len(part["day"])
         offsets[token_index.segment_key(path.name)] = position
         position += n
@@ -139,6 +142,7 @@ def _load_meta(store: Store, version: int) -> _Meta:
         precisions.append(part["precision"])
         fallbacks.append(part["fallback"])
         words.append(part["words"])
+        longs.append(part["long"])
         local = np.array([source_code.setdefault(str(v), len(source_code)) for v in part["sources"]], dtype=np.int32)
         codes.append(local[part["source"]] if len(local) else np.zeros(0, np.int32))
         if len(folded):
@@ -153,7 +157,7 @@ def _load_meta(store: Store, version: int) -> _Meta:
 
     return _Meta(offsets=offsets, day=cat(days, "datetime64[D]"), precision=cat(precisions, np.int8),
                  fallback=cat(fallbacks, bool), folded=cat(folds, bool), source=cat(codes, np.int32),
-                 sources=list(source_code), words=cat(words, np.int64))
+                 sources=list(source_code), words=cat(words, np.int64), long=cat(longs, bool))
 
 
 class IndexedEngine(DuckDBEngine):
@@ -171,12 +175,12 @@ class IndexedEngine(DuckDBEngine):
         self._meta: _Meta | None = None
         self._totals: dict[tuple[Any, ...], pd.DataFrame] = {}
         self._masks: dict[tuple[Any, ...], np.ndarray] = {}
-        self._norms: dict[int, token_index.NormFile] = {}
+        self._texts: dict[int, norms_mod.TextRows] = {}
+        self._text_cache = norms_mod.GroupCache()
         self._paths = {token_index.segment_key(p.name): p.name for p in store.segment_paths(self.version)}
         # Mentions of phrases from tantivy's BM25 scores (frequencies_from_scores), else from reading every
         # matching document; both are exact, the first reads only documents whose score is ambiguous.
         self.use_scores = True
-        self._longest: dict[int, int] = {}  # segment key -> its longest norm in bytes
         self._seg_table: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
@@ -341,48 +345,39 @@ class IndexedEngine(DuckDBEngine):
         keep = pos >= 0  # documents of segments outside this version
         return pos[keep], segs[keep], rows[keep]
 
-    def _norm_file(self, key: int) -> token_index.NormFile:
-        norms = self._norms.get(key)
-        if norms is None:
-            if len(self._norms) >= _OPEN_FILES:
-                self._close_norms()
-            norms = self._norms[key] = token_index.NormFile(token_index.norm_path(self.store, self._paths[key]))
-        return norms
+    def _text_rows(self, key: int) -> norms_mod.TextRows:
+        rows = self._texts.get(key)
+        if rows is None:
+            if len(self._texts) >= _OPEN_FILES:
+                self._close_texts()
+            rows = self._texts[key] = norms_mod.TextRows(self.store.path / "segments" / self._paths[key],
+                                                         self._text_cache)
+        return rows
 
     def _norm_bytes(self, segs: np.ndarray, rows: np.ndarray) -> list[bytes]:
-        """The UTF-8 ``norm`` of each (segment, row), read from the index's copies."""
+        """The UTF-8 ``norm`` of each (segment, row), recomputed from the stored text."""
         out: list[bytes] = [b""] * len(segs)
         for key in np.unique(segs):
-            norms = self._norm_file(int(key))
-            for i in np.flatnonzero(segs == key):
-                out[i] = norms.get(int(rows[i]))
+            at = np.flatnonzero(segs == key)
+            for i, b in zip(at.tolist(), self._text_rows(int(key)).norms(rows[at])):
+                out[i] = b
         return out
 
     def _long_norms(self, segs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Which (segment, row)s have a ``norm`` longer than MAX_TERM_BYTES (only those can hold a token
-        tantivy skipped); checked per segment first, as almost no segment holds such a document."""
-        out = np.zeros(len(segs), bool)
-        for key in np.unique(segs):
-            key = int(key)
-            if key not in self._paths:
-                continue
-            longest = self._longest.get(key)
-            if longest is None:
-                longest = self._longest[key] = int(np.diff(self._norm_file(key).offsets).max(initial=0))
-            if longest > token_index.MAX_TERM_BYTES:
-                offsets = self._norm_file(key).offsets  # only the rare segment with a long document
-                at = np.flatnonzero(segs == key)
-                out[at] = offsets[rows[at] + 1] - offsets[rows[at]] > token_index.MAX_TERM_BYTES
-        return out
+        tantivy skipped); from the per-document arrays."""
+        pos = self._positions(segs, rows)
+        return np.where(pos >= 0, self.meta.long[np.where(pos >= 0, pos, 0)], False)
 
-    def _close_norms(self) -> None:
-        for f in self._norms.values():
+    def _close_texts(self) -> None:
+        for f in self._texts.values():
             f.close()
-        self._norms.clear()
+        self._texts.clear()
 
     def close(self) -> None:
-        """Close the norm files."""
-        self._close_norms()
+        """Forget the open segments and their decoded text."""
+        self._close_texts()
+        self._text_cache.clear()
 
     def _mask(self, by: str, include_fallback: bool, date_from: dt.date | None, date_to: dt.date | None,
               dedup: bool) -> np.ndarray:
@@ -512,8 +507,8 @@ class IndexedEngine(DuckDBEngine):
         for ix in np.unique(seg_ix):
             first, key = starts[ix]
             rows = pos[seg_ix == ix] - first
-            # Only the row groups holding the rows (ingest writes groups of ROW_GROUP documents), and norm from
-            # the index's copy: a few documents never cost a whole segment's text.
+            # Only the row groups holding the rows (ingest writes groups of ROW_GROUP documents): a few
+            # documents never cost a whole segment's text. norm is recomputed from the text read.
             pf = pq.ParquetFile(paths[key])
             ends = np.cumsum([pf.metadata.row_group(g).num_rows for g in range(pf.metadata.num_row_groups)])
             groups = np.unique(np.searchsorted(ends, rows, side="right"))
@@ -521,8 +516,7 @@ class IndexedEngine(DuckDBEngine):
             group_first = np.concatenate([[0], ends])[groups]
             local = np.concatenate([np.arange(a, b) for a, b in zip(group_first, ends[groups])])
             part_table = part_table.take(pa.array(np.searchsorted(local, rows)))
-            norms = self._norm_bytes(np.full(len(rows), key, np.int64), rows)
-            part_table = part_table.append_column("norm", pa.array([b.decode() for b in norms], pa.large_string()))
+            part_table = part_table.append_column("norm", norms_mod.norms_array(part_table.column("text")))
             parts.append(self.con.execute("SELECT * FROM part_table").df())
         out = pd.concat(parts, ignore_index=True).sort_values(["date", "doc_id"], kind="stable")
         return out.head(limit).reset_index(drop=True)

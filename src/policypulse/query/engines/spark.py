@@ -259,7 +259,9 @@ class SparkEngine:
     def _frame(self) -> Any:
         if self._docs is None:
             if self.paths:
-                self._docs = self.spark.read.parquet(*self.paths)
+                from policypulse.corpus.spark_ingest import read_documents
+
+                self._docs = read_documents(self.spark, self.paths)  # norm derived where not stored
             else:
                 from policypulse.corpus.schema import DOCUMENT_SCHEMA
 
