@@ -262,18 +262,20 @@ def _sighting_days(s: Series, mentioned: np.ndarray) -> np.ndarray:
 
 def _basis(s: Series, dt: Any) -> str | None:
     """What the verdict rests on, in one line (None when there is no silence to judge)."""
-    if dt.p_value is None or dt.rate_periods == 0:
-        return None
-    unit = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters", "year": "years"}[s.by]
+    if dt.p_value is None or dt.rate_periods == 0 or dt.silent_periods == 0:
+        return None  # no silence to judge (mentioned in the latest period, or no rate to judge it by)
+    def unit(n: int) -> str:
+        return s.by if n == 1 else f"{s.by}s"
+
     cov = np.flatnonzero(s.covered)
     per_period = dt.recent_rate * float(s.exposure[cov[-RECENT_WINDOW[s.by]:]].mean())
     parts = [
         f"a rate of use of {_per_million(dt.recent_rate)} per million documents (about {per_period:.2g} "
-        f"a {unit[:-1]} at today's corpus volume), from {dt.rate_mentions} mentions over {dt.rate_periods} "
-        f"covered {unit}",
-        f"{dt.silent_periods} covered {unit} since the last use"
-        + (f" (silent but for {len(dt.echoes)} echo{'es' if len(dt.echoes) > 1 else ''})" if dt.echoes else
-           " of silence")
+        f"a {s.by} at today's corpus volume), from {dt.rate_mentions} mentions over {dt.rate_periods} "
+        f"covered {unit(dt.rate_periods)}",
+        (f"{dt.silent_periods} covered {unit(dt.silent_periods)} since the last use, silent but for {len(dt.echoes)} "
+         f"echo{'es' if len(dt.echoes) > 1 else ''}" if dt.echoes else
+         f"{dt.silent_periods} covered {unit(dt.silent_periods)} of silence since the last use")
         + f", in which {dt.expected:.1f} mentions would have been expected",
     ]
     if dt.dispersion > 1.05:
@@ -281,7 +283,7 @@ def _basis(s: Series, dt: Any) -> str | None:
     if dt.used_decay_model:
         parts.append("the fitted decay's lower rate")
     if dt.gap_periods:
-        parts.append(f"{dt.gap_periods} {unit} without coverage left out")
+        parts.append(f"{dt.gap_periods} {unit(dt.gap_periods)} without coverage left out")
     return "; ".join(parts)
 
 
