@@ -142,9 +142,9 @@ CASES: dict[str, Case] = {
         [("in.jsonl", 2, "date 2030-01-01 is in the future (quarantined)"),
          ("in.jsonl", 3, "date 2024-07-01 is in the future (quarantined)")],
         [ACC_A, ("Skew ok.", "2024-06-02", "day"), ACC_B], records=5),
-    "year_before_1000": Case(
-        {"in.jsonl": jl(rec(date="0999-05-01"), rec(date=999))},
-        [("in.jsonl", 2, "implausible date '0999-05-01' (before year 1000)"),
+    "year_0_and_bare_small_numbers": Case(
+        {"in.jsonl": jl(rec(date="0000-05-01"), rec(date=999))},
+        [("in.jsonl", 2, "invalid date '0000-05-01' (year 0 is out of range)"),
          ("in.jsonl", 3, "date is a number (999), expected a date string")],
         [ACC_A, ACC_B], records=4),
     "date_wrong_type": Case(

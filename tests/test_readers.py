@@ -372,7 +372,7 @@ def test_parse_date(value: object, expected: tuple[dt.date, str]) -> None:
 @pytest.mark.parametrize(("value", "reason"), [
     ("03/04/2014", "ambiguous day/month in '03/04/2014': give --date-order DMY or --date-order MDY"),
     ("2024-06-03", "date 2024-06-03 is in the future (quarantined)"),
-    ("0999-12-31", "implausible date '0999-12-31' (before year 1000)"),
+    ("0000-12-31", "invalid date '0000-12-31' (year 0 is out of range)"),
     ("2014-13-01", "invalid date '2014-13-01' (month must be in 1..12)"),
     ("", "empty date"),
     ("   ", "empty date"),

@@ -9,6 +9,9 @@ import pandas as pd
 
 from policypulse.query.engines.base import PERIODS, periods_of
 
+# The dtype of every period column: microseconds reach years 1 to 9999, nanoseconds only 1677 to 2262.
+PERIOD_DTYPE = "datetime64[us]"
+
 _FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}
 
 
@@ -19,9 +22,11 @@ def period_range(first: pd.Timestamp, last: pd.Timestamp, by: str) -> pd.Datetim
 
 
 def period_grid(first: np.datetime64, last: np.datetime64, by: str) -> np.ndarray:
-    """``period_range`` as datetime64[ns] values, computed in numpy.
+    """``period_range`` as datetime64[us] values, computed in numpy.
 
     pandas' date_range builds each period in Python, and Timestamp round trips cost more than counting one idea.
+    Microseconds, not pandas' default nanoseconds: datetime64[ns] ends in 1677 and 2262, and a store holds any
+    date from year 1 to 9999 (chronicles, Hansard from 1803).
     """
     if by not in PERIODS:
         raise ValueError(f"unknown period {by!r}; choose one of {', '.join(PERIODS)}")
@@ -35,21 +40,15 @@ def period_grid(first: np.datetime64, last: np.datetime64, by: str) -> np.ndarra
         out = np.arange(a.astype("datetime64[M]"), b.astype("datetime64[M]") + 1, step).astype("datetime64[D]")
     else:
         out = np.arange(a.astype("datetime64[Y]"), b.astype("datetime64[Y]") + 1).astype("datetime64[D]")
-    return out.astype("datetime64[ns]")
+    return out.astype(PERIOD_DTYPE)
 
 
 def period_start(ts: pd.Timestamp, by: str) -> pd.Timestamp:
     """The first day of the period holding ``ts``."""
-    ts = pd.Timestamp(ts).normalize()
-    if by == "day":
-        return ts
-    if by == "week":
-        return ts - pd.Timedelta(days=ts.weekday())
-    if by == "month":
-        return ts.replace(day=1)
-    if by == "quarter":
-        return ts.replace(month=3 * ((ts.month - 1) // 3) + 1, day=1)
-    return ts.replace(month=1, day=1)
+    if by not in PERIODS:
+        raise ValueError(f"unknown period {by!r}; choose one of {', '.join(PERIODS)}")
+    day = np.datetime64(pd.Timestamp(ts).date(), "D")  # through a date: any year 1-9999, no ns overflow
+    return pd.Timestamp(periods_of(np.array([day]), by)[0].astype(PERIOD_DTYPE))
 
 
 def build(
@@ -84,7 +83,7 @@ def build(
 
     def slots(frame: pd.DataFrame, period: np.ndarray) -> np.ndarray:
         """Each row's position on the grid."""
-        p = np.searchsorted(periods, period.astype("datetime64[ns]"))
+        p = np.searchsorted(periods, period.astype(PERIOD_DTYPE))
         if not by_source:
             return p
         return p * len(sources) + np.searchsorted(sources, frame["source"].to_numpy(dtype=object))

@@ -39,6 +39,17 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def iso_days(col: pd.Series) -> pd.Series:
+    """Dates as YYYY-MM-DD strings (empty for missing), years before 1000 zero-padded as ISO 8601 asks.
+
+    strftime writes year 1 as "1-01-01"; numpy's ISO conversion pads it to "0001-01-01".
+    """
+    import numpy as np
+
+    text = np.datetime_as_string(col.to_numpy().astype("datetime64[D]"), unit="D")
+    return col.__class__(np.where(text == "NaT", "", text), index=col.index, name=col.name, dtype=object)
+
+
 def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A DataFrame as a list of JSON-ready row objects."""
     return [jsonable(row) for row in df.to_dict(orient="records")]
@@ -50,7 +61,7 @@ def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
+            out[col] = iso_days(out[col])
     return out
 
 

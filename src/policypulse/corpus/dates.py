@@ -7,7 +7,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-MIN_YEAR = 1000
+MIN_YEAR = 1  # any year a date can hold (1 to 9999): chronicles and court rolls go back centuries
+# A bare number is read as a year only in this window: 5 or 20140304 in a date field is not a date.
+NUMBER_YEARS = (1000, 2999)
 
 _ISO = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})(?P<time>[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
@@ -77,7 +79,7 @@ def parse_date(
     if isinstance(value, dt.date):
         return _check(value, value, today), "day"
     if isinstance(value, int):
-        if MIN_YEAR <= value <= 2999:
+        if NUMBER_YEARS[0] <= value <= NUMBER_YEARS[1]:
             return _check(dt.date(value, 1, 1), value, today), "year"
         raise DateError(f"date is a number ({value!r}), expected a date string")
     if not isinstance(value, str):

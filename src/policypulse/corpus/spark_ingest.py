@@ -99,7 +99,8 @@ NON_ASCII_RE = "[^\\x{0}-\\x{7f}]"
 # ISO 8601 as corpus.dates reads it: year, month, day, then an optional time and zone.
 ISO_RE = (r"^(\d{4})(?:-(\d{2})(?:-(\d{2})([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$")
 YEAR_FIRST_SLASH_RE = r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$"
-MIN_YEAR = 1000
+MIN_YEAR = 1  # as corpus.dates: any year 1 to 9999
+NUMBER_YEARS = (1000, 2999)  # as corpus.dates: a bare number is a year only in this window
 
 # Casefold without ICU4J: lower() and the full foldings that lower() does not do for common scripts.
 _FOLD_FIXES = (("ß", "ss"), ("ẞ", "ss"), ("ς", "σ"), ("ﬀ", "ff"), ("ﬁ", "fi"), ("ﬂ", "fl"), ("ﬃ", "ffi"),
@@ -225,7 +226,7 @@ def _date_cols(raw: Any, dtype: str, today: dt.date) -> tuple[Any, Any, Any]:
     if dtype.startswith("timestamp"):
         return checked(F.to_date(raw), "day", raw.cast("string"))
     if dtype in ("int", "bigint", "smallint", "tinyint"):
-        year_ok = (raw >= MIN_YEAR) & (raw <= 2999)
+        year_ok = (raw >= NUMBER_YEARS[0]) & (raw <= NUMBER_YEARS[1])
         d = F.when(year_ok, F.make_date(raw.cast("int"), F.lit(1), F.lit(1)))
         d0, p0, r0 = checked(d, "year", raw.cast("string"))
         reason = F.when(~year_ok, F.concat(F.lit("date is a number ("), raw.cast("string"),

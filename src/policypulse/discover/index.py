@@ -523,7 +523,8 @@ class PhraseIndex:
         first, last = int(ord_t.min()), int(ord_t.max())
         n_periods = last - first + 1
         exposure = np.bincount(ord_t - first, weights=docs_t, minlength=n_periods).astype(np.int64)
-        periods = pd.DatetimeIndex((np.arange(first, last + 1) * size).astype("datetime64[M]").astype("datetime64[ns]"))
+        # microseconds: nanoseconds end in 1677 and 2262 (and numpy wraps past that without a word)
+        periods = pd.DatetimeIndex((np.arange(first, last + 1) * size).astype("datetime64[M]").astype("datetime64[us]"))
         counts = pq.read_table(self.dir / "counts.parquet")
         keep_c, ord_c = ordinals(counts)
         row = counts.column("phrase_id").to_numpy().astype(np.int64)[keep_c]

@@ -148,7 +148,7 @@ def _sample_window(docs: np.ndarray, periods: pd.DatetimeIndex, by: str, want: i
         if hi < len(docs) - 1:
             hi += 1
             total += docs[hi]
-    end = shift_periods(periods[hi], 1, by) - pd.Timedelta(days=1)
+    end = shift_periods(periods[hi], 1, by) - pd.Timedelta(days=1).as_unit("s")  # ns would end in 1677
     return periods[lo].date(), end.date()
 
 

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import CountsFileError, StatisticalWarning
+from policypulse.timeline import period_grid
+
 from .series import FREQUENCIES, period_start
 
 _DATE_RE = re.compile(r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$")
@@ -220,27 +222,24 @@ def _read_rows(p: str, rows: list[tuple[int, list[str]]], by: str | None) -> tup
             if ratio_col is not None:
                 _check_ratio(row[ratio_col], counts[-1], total, p, line)
         lines.append(line)
-    idx = pd.DatetimeIndex(dates)
+    # microseconds: pandas' default nanoseconds end in 1677 (Google Ngram series start in 1500)
+    idx = pd.DatetimeIndex(np.array([d.to_datetime64() for d in dates], dtype="datetime64[us]"))
     try:
         freq = by or infer_frequency(idx)
     except ValueError as exc:
         raise CountsFileError(p, None, str(exc)) from None
     if freq == "week" and (idx.dayofweek == 6).all():  # Google Trends weeks run Sunday-Saturday
-        idx = idx + pd.Timedelta(days=1)
+        idx = idx + pd.Timedelta(days=1).as_unit("us")
         notes.append("weeks dated by their Sunday were moved to the Monday that starts policypulse weeks")
-    starts = pd.DatetimeIndex([period_start(d, freq) for d in idx])
+    starts = pd.DatetimeIndex(np.array([period_start(d, freq).to_datetime64() for d in idx], dtype="datetime64[us]"))
     seen: dict[pd.Timestamp, int] = {}
     for s, line in zip(starts, lines):
         if s in seen:
             raise CountsFileError(
-                p, line, f"second row for the {freq} starting {s:%Y-%m-%d} (first on line {seen[s]})"
+                p, line, f"second row for the {freq} starting {s.date().isoformat()} (first on line {seen[s]})"
             )
         seen[s] = line
-    full = pd.date_range(
-        starts.min(),
-        starts.max(),
-        freq={"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS-JAN", "year": "YS-JAN"}[freq],
-    )
+    full = pd.DatetimeIndex(period_grid(starts.min().to_datetime64(), starts.max().to_datetime64(), freq))
     docs = pd.Series(counts, index=starts).reindex(full)
     if has_total:
         total_s = pd.Series(totals, index=starts).reindex(full)

@@ -47,7 +47,7 @@ def _json(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, (pd.Timestamp, date)):
-        return value.strftime("%Y-%m-%d")
+        return pd.Timestamp(value).date().isoformat()  # strftime writes year 800 as "800-01-01", not ISO
     if isinstance(value, dict):
         return {k: _json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -29,7 +29,6 @@ _PANDAS_FREQ: dict[str, str] = {
     "quarter": "QS-JAN",
     "year": "YS-JAN",
 }
-_PERIOD_FREQ: dict[str, str] = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 
 # Width (periods, odd) of the centred smoothing window: about a week of days, else three periods.
 SMOOTH_WIDTH: dict[str, int] = {"day": 7, "week": 3, "month": 3, "quarter": 3, "year": 3}
@@ -51,19 +50,26 @@ def check_frequency(by: str) -> str:
 
 def period_start(ts: pd.Timestamp | date | str, by: str) -> pd.Timestamp:
     """The first day of the period of frequency `by` that contains `ts`."""
-    return pd.Period(pd.Timestamp(ts), freq=_PERIOD_FREQ[by]).start_time.normalize()
+    return shift_periods(pd.Timestamp(ts), 0, by)
 
 
 def shift_periods(start: pd.Timestamp, k: int, by: str) -> pd.Timestamp:
-    """The start of the period `k` periods after the period starting at `start`."""
-    return (pd.Period(start, freq=_PERIOD_FREQ[by]) + int(k)).start_time.normalize()
+    """The start of the period `k` periods after the period that contains `start`.
+
+    In numpy (microseconds), not pd.Period: a Period's start_time is in nanoseconds, which end in 1677 and 2262.
+    """
+    check_frequency(by)
+    day = np.array([np.datetime64(pd.Timestamp(start).date(), "D")])
+    n, _ = _ordinals(day, by)
+    return pd.Timestamp(_starts(n + int(k), by)[0])
 
 
 def date_str(ts: pd.Timestamp | np.datetime64 | None) -> str | None:
     """ISO 'YYYY-MM-DD' for a date-like value, None for None/NaT."""
     if ts is None or pd.isna(ts):
         return None
-    return pd.Timestamp(ts).strftime("%Y-%m-%d")
+    # date().isoformat() pads years before 1000 ("0800-01-01"); strftime would write "800-01-01"
+    return pd.Timestamp(ts).date().isoformat()
 
 
 @dataclass(frozen=True)
@@ -147,14 +153,22 @@ def _ordinals(values: np.ndarray, by: str) -> tuple[np.ndarray, np.ndarray]:
     """Integer period numbers of datetime64 values and the start of each one's period (numpy only)."""
     days = values.astype("datetime64[D]")
     if by == "day":
-        return days.astype(np.int64), days.astype("datetime64[ns]")
-    if by == "week":  # 1970-01-01 was a Thursday; shifting by 3 days makes weeks start on Monday
+        n = days.astype(np.int64)
+    elif by == "week":  # 1970-01-01 was a Thursday; shifting by 3 days makes weeks start on Monday
         n = (days.astype(np.int64) + 3) // 7
-        return n, (n * 7 - 3).astype("datetime64[D]").astype("datetime64[ns]")
-    months = values.astype("datetime64[M]").astype(np.int64)
+    else:
+        n = values.astype("datetime64[M]").astype(np.int64) // {"month": 1, "quarter": 3, "year": 12}[by]
+    return n, _starts(n, by)
+
+
+def _starts(n: np.ndarray, by: str) -> np.ndarray:
+    """The first day of each period number, as datetime64[us] (years 1 to 9999; nanoseconds end in 2262)."""
+    if by == "day":
+        return n.astype("datetime64[D]").astype("datetime64[us]")
+    if by == "week":
+        return (n * 7 - 3).astype("datetime64[D]").astype("datetime64[us]")
     size = {"month": 1, "quarter": 3, "year": 12}[by]
-    n = months // size
-    return n, (n * size).astype("datetime64[M]").astype("datetime64[ns]")
+    return (n * size).astype("datetime64[M]").astype("datetime64[us]")
 
 
 def window_sums(values: np.ndarray, width: int) -> np.ndarray:

@@ -46,7 +46,8 @@ INDEX_DIR = "passages"
 STATE = "state.json"
 FORMAT = "policypulse-passages"
 # Bump when the schema, the tokenizer or the splitter changes: an index of another version is rebuilt.
-INDEX_VERSION = 1
+# 2: dates as proleptic Gregorian day numbers (tantivy's date fields hold only the years 1677 to 2262).
+INDEX_VERSION = 2
 TOKENIZER = "en_stem"  # tantivy's simple tokenizer + remove_long(40) + lowercase + English Snowball stemmer
 
 # Query terms that carry no meaning of their own (a short English list; BM25's IDF discounts the rest).
@@ -91,8 +92,10 @@ def _schema() -> Any:
     sb.add_text_field("key", stored=False, tokenizer_name="raw", index_option="basic")  # "seg#pid"
     sb.add_integer_field("pid", stored=True, indexed=False)
     sb.add_text_field("doc_id", stored=True, tokenizer_name="raw", index_option="basic")
-    sb.add_date_field("date", stored=True, indexed=False)
-    sb.add_date_field("date_end", stored=False, fast=True, indexed=True)  # last day the date can mean
+    # Dates as day numbers (date.toordinal()), not tantivy dates: those are nanoseconds and end in 1677 and 2262,
+    # and a store holds any date from year 1 to 9999.
+    sb.add_integer_field("date", stored=True, indexed=False)
+    sb.add_integer_field("date_end", stored=False, fast=True, indexed=True)  # last day the date can mean
     sb.add_text_field("date_precision", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("date_source", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("source", stored=True, tokenizer_name="raw", index_option="basic")
@@ -112,8 +115,6 @@ def date_end(date: dt.date, precision: str) -> dt.date:
     return date
 
 
-def _dt(d: dt.date) -> dt.datetime:
-    return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -273,7 +274,7 @@ class PassageIndex:
                     d = p["date"]
                     writer.add_document(tantivy.Document(
                         text=p["text"], seg=name, key=f"{name}#{p['pid']}", pid=p["pid"], doc_id=p["doc_id"],
-                        date=_dt(d), date_end=_dt(date_end(d, p["date_precision"])),
+                        date=d.toordinal(), date_end=date_end(d, p["date_precision"]).toordinal(),
                         date_precision=p["date_precision"], date_source=p["date_source"], source=p["source"],
                         title=p["title"], ordinal=p["ordinal"], start=p["start"]))
                     docs.add(p["doc_id"])
@@ -370,8 +371,8 @@ class PassageIndex:
         if set(state["segments"]) != set(segs):
             filters.append(tantivy.Query.term_set_query(schema, "seg", segs))
         if before is not None:
-            filters.append(tantivy.Query.range_query(schema, "date_end", tantivy.FieldType.Date, None,
-                                                     _dt(before), include_upper=False))
+            filters.append(tantivy.Query.range_query(schema, "date_end", tantivy.FieldType.Integer, None,
+                                                     before.toordinal(), include_upper=False))
         return filters
 
     def era_frequencies(self, terms: list[str], eras: list[tuple[dt.date, dt.date]]) -> tuple[np.ndarray, np.ndarray]:
@@ -447,7 +448,7 @@ class PassageIndex:
 
         date = one("date")
         return Hit(seg=one("seg"), pid=int(one("pid")), doc_id=one("doc_id"),
-                   date=date.date() if isinstance(date, dt.datetime) else date,
+                   date=dt.date.fromordinal(int(date)),
                    date_precision=one("date_precision", "day"), date_source=one("date_source", "field"),
                    source=one("source", ""), title=one("title", ""), ordinal=int(one("ordinal", 0)),
                    text=one("text", ""))

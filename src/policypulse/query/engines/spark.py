@@ -24,12 +24,13 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from policypulse.corpus.store import Store
 from policypulse.errors import MissingExtraError, PolicyPulseError
 from policypulse.query.compile import mentions_sql, to_sql
-from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR, where_sql
+from policypulse.query.engines.base import PERIODS, PRECISIONS_FOR, periods_of, where_sql
 from policypulse.query.ideas import Idea
 
 DEFAULT_MASTER = "local[*]"
@@ -160,6 +161,12 @@ def spark_session(master: str | None = None, *, app_name: str = "policypulse",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.ui.showConsoleProgress": "false",
+        # Dates before 1582 (chronicles, early modern records) are read and written as stored, in the proleptic
+        # Gregorian calendar that Python, pyarrow and DuckDB use, never rebased to the Julian one or refused.
+        "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+        "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+        "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
+        "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
     }
     if not os.environ.get("SPARK_CONF_DIR"):
         # A site's own Spark configuration (log4j2.properties, spark-defaults.conf) is left alone. Both
@@ -198,8 +205,12 @@ def _period_col(by: str) -> str:
 
 
 def _dates(frame: pd.DataFrame, col: str) -> pd.DataFrame:
-    # The same dtype as DuckDB's DATE -> pandas (microseconds), so both engines' frames compare equal.
-    frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
+    # The same dtype as DuckDB's DATE -> pandas (microseconds), so both engines' frames compare equal. Through
+    # numpy, not pd.to_datetime: that converts to nanoseconds first, which hold only the years 1677 to 2262.
+    values = frame[col].to_numpy()
+    if values.dtype == object:
+        values = np.array(values, dtype="datetime64[D]")
+    frame[col] = values.astype("datetime64[us]")
     return frame
 
 
@@ -385,7 +396,9 @@ class SparkEngine:
                           date_from: dt.date | None, date_to: dt.date | None) -> pd.DataFrame:
         import pyarrow.parquet as pq
 
-        t = pq.read_table(path).to_pandas()
+        table = pq.read_table(path)
+        t = table.to_pandas()
+        day = table.column("date").to_numpy().astype("datetime64[D]")  # numpy days: any year 1 to 9999
         keep = t["date_precision"].isin(PRECISIONS_FOR[by])
         if not include_fallback:
             keep &= t["date_source"] != "fallback"
@@ -394,17 +407,7 @@ class SparkEngine:
         if date_to is not None:
             keep &= t["date"] <= date_to
         t = t[keep]
-        day = pd.to_datetime(t["date"])
-        if by == "day":
-            period = day
-        elif by == "week":
-            period = day - pd.to_timedelta(day.dt.weekday, unit="D")
-        elif by == "month":
-            period = day.dt.to_period("M").dt.start_time
-        elif by == "quarter":
-            period = day.dt.to_period("Q").dt.start_time
-        else:
-            period = day.dt.to_period("Y").dt.start_time
+        period = periods_of(day[keep.to_numpy()], by)
         frame = pd.DataFrame({"period": period, "source": t["source"], "docs": t["docs"], "words": t["words"]})
         out = (frame.groupby(keys, sort=True).agg(total_docs=("docs", "sum"), total_words=("words", "sum"))
                .reset_index())
