@@ -118,13 +118,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     clean = root / "clean"
     shutil.copytree(base, clean)
     calls = 0
-    commit = 0  # the os.replace that commits the new version (later ones write the token index's list)
+    commit = 0  # the os.replace that commits the new version (later ones write the token index and seal it)
     real_replace = os.replace
 
     def counting(x: object, y: object) -> None:
         nonlocal calls, commit
         calls += 1
-        if Path(str(y)).name == "manifest.json":
+        if not commit and Path(str(y)).name == "manifest.json" and len(json.loads(Path(str(x)).read_bytes())["versions"]) > 1:
             commit = calls
         real_replace(x, y)  # type: ignore[arg-type]
 
@@ -277,9 +277,9 @@ def test_reader_in_another_process_sees_a_consistent_snapshot(world: dict, tmp_p
     shutil.copytree(world["base"], store)
     old_count, new_count = len(world["base_sig"]), len(world["clean_sig"])
     flags = tmp_path / "flags"
-    # the writer pauses after its second segment commit (renames: segment, manifest, the segment's cached
-    # arrays and norm copy for the token index, segment, manifest)
-    proc = _start(store, world["b"], flags, pause_at=6)
+    # the writer pauses after its second segment commit (renames: the manifest unsealing the token index, segment,
+    # manifest, the segment's cached arrays and norm copy for the token index, segment, manifest)
+    proc = _start(store, world["b"], flags, pause_at=7)
     try:
         assert _wait_for(flags / "paused", proc)
         early = Store(store)  # a reader holding the old snapshot through the whole ingest

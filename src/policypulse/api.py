@@ -52,17 +52,23 @@ class Corpus:
         self._resolved = str(self.store.path.resolve())
 
     def _make_engine(self, name: str, spark_master: str | None) -> Engine:
+        from policypulse.corpus import integrity
+
         if name == "duckdb":
             from policypulse.corpus import index as token_index
             from policypulse.query.engines.duckdb import DuckDBEngine
 
-            # The token index when it holds the whole version (ingest builds it); else the scan, which is
-            # exact too, only slower.
-            if token_index.covers(self.store, self.version):
+            # The token index when it holds the whole version and was completed (ingest builds it; an index
+            # being rebuilt is unsealed); else the scan, which is exact too, only slower.
+            if token_index.covers(self.store, self.version) and integrity.sealed(self.store, "index"):
                 from policypulse.query.engines.indexed import IndexedEngine
 
+                # no answer from a damaged file: sizes checked (and changed files hashed) before any is read
+                integrity.verify_open(self.store, self.version, derived=["index"])
                 return IndexedEngine(self.store, self.version)
+            integrity.verify_open(self.store, self.version)
             return DuckDBEngine(self.store, self.version)
+        integrity.verify_open(self.store, self.version)
         if name == "spark":
             try:
                 from policypulse.query.engines.spark import SparkEngine  # type: ignore[import-not-found]

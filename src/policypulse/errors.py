@@ -15,6 +15,10 @@ class StoreError(PolicyPulseError):
     """The store is missing, locked, damaged or of an unsupported schema version."""
 
 
+class StoreDamagedError(StoreError):
+    """A store file is missing, truncated or does not match the checksum its manifest records."""
+
+
 class QuerySyntaxError(UsageError):
     """A query could not be parsed; ``column`` is 1-based."""
 

@@ -18,7 +18,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-from policypulse.cli import corpus_cmds, discover_cmds, lifecycle_cmds, precedents_cmds, track_cmds, web_cmds  # noqa: E402,F401  (commands register on import)
+from policypulse.cli import corpus_cmds, discover_cmds, lifecycle_cmds, precedents_cmds, store_cmds, track_cmds, web_cmds  # noqa: E402,F401  (commands register on import)
 
 
 def _fail(message: str, code: int) -> int:

@@ -44,6 +44,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from policypulse.corpus import integrity
 from policypulse.corpus import norms as norms_mod
 from policypulse.corpus.store import Store, atomic_write_bytes
 
@@ -267,6 +268,7 @@ class Builder:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        integrity.unseal(store, "index")  # readers leave the index alone until it is complete and sealed again
         self.state = _state(store)
         self.done = set(self.state["segments"])
         root = store.path / INDEX_DIR
@@ -389,12 +391,13 @@ class Builder:
             self.writer.rollback()
 
 
-def update(store: Store, progress: Callable[[int], None] | None = None) -> int:
-    """Index every segment of the store's latest version not yet covered; returns documents indexed.
+def update(store: Store, progress: Callable[[int], None] | None = None, segments: list[str] | None = None) -> int:
+    """Index every segment of the store's latest version (or ``segments``) not yet covered; returns documents indexed.
 
     The caller holds the store's writer lock. ``progress`` is called with the documents of each batch.
     """
-    todo = [s for s in store.version_info()["segments"] if s not in covered(store)]
+    wanted = store.version_info()["segments"] if segments is None else segments
+    todo = [s for s in wanted if s not in covered(store)]
     if not todo:
         return 0
     builder = Builder(store)

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from policypulse.corpus import index as token_index
-from policypulse.corpus import neardup
+from policypulse.corpus import integrity, neardup
 from policypulse.corpus.dates import DateError, parse_date
 from policypulse.corpus.readers import reader_for
 from policypulse.corpus.readers.base import (
@@ -274,8 +274,10 @@ class _SegmentWriter:
 
 
 def _known_hashes(store: Store) -> set[str]:
+    # The latest version's documents and a killed ingest's pending ones; not what `policypulse remove` took out.
+    m = store.manifest
     hashes: set[str] = set()
-    for name in store.manifest.segments:
+    for name in dict.fromkeys((m.versions[-1]["segments"] if m.versions else []) + m.pending):
         col = pq.read_table(store.path / "segments" / name, columns=["hash"]).column("hash")
         hashes.update(col.to_pylist())
     return hashes
@@ -315,6 +317,26 @@ def _fold_near_duplicates(store: Store, report: IngestReport, config: neardup.Ne
     return pa.concat_tables([pq.read_table(dups), new]) if dups is not None else new
 
 
+def write_totals(store: Store, version: int, segments: list[str]) -> None:
+    """``totals/v{version}.parquet``: documents and words per day, precision, date origin and source."""
+    import duckdb
+
+    totals = store.path / "totals" / f"v{version}.parquet"
+    files = [str(store.path / "segments" / s) for s in segments]
+    tmp = totals.with_name(totals.name + ".tmp")
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    con.execute(
+        f"COPY (SELECT date, date_precision, date_source, source, count(*)::BIGINT AS docs, "
+        f"sum(n_words)::BIGINT AS words FROM read_parquet({files!r}) GROUP BY ALL ORDER BY ALL) "
+        f"TO '{tmp}' (FORMAT parquet)"
+    )
+    con.close()
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, totals)
+
+
 def _finish_version(store: Store, report: IngestReport, inputs: list[str], folded: pa.Table | None = None,
                     config: neardup.NearDupConfig | None = None) -> int:
     manifest = store.read_manifest()
@@ -322,23 +344,8 @@ def _finish_version(store: Store, report: IngestReport, inputs: list[str], folde
     previous = manifest.versions[-1]["segments"] if manifest.versions else []
     segments = previous + [s for s in manifest.pending if s not in previous]
     version = (manifest.versions[-1]["version"] if manifest.versions else 0) + 1
-    totals = store.path / "totals" / f"v{version}.parquet"
     if segments:
-        import duckdb
-
-        files = [str(store.path / "segments" / s) for s in segments]
-        tmp = totals.with_name(totals.name + ".tmp")
-        con = duckdb.connect(":memory:")
-        con.execute("SET enable_progress_bar = false")
-        con.execute(
-            f"COPY (SELECT date, date_precision, date_source, source, count(*)::BIGINT AS docs, "
-            f"sum(n_words)::BIGINT AS words FROM read_parquet({files!r}) GROUP BY ALL ORDER BY ALL) "
-            f"TO '{tmp}' (FORMAT parquet)"
-        )
-        con.close()
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, totals)
+        write_totals(store, version, segments)
     dups = manifest.versions[-1].get("dups") if manifest.versions else None
     if folded is not None and folded.num_rows:
         (store.path / "dups").mkdir(exist_ok=True)
@@ -535,7 +542,17 @@ def ingest(
 
 
 def update_index(store: Store, *, progress: bool = False) -> int:
-    """Bring the store's token index up to its latest version, with a progress bar on a terminal."""
+    """Bring the store's token index up to its latest version, with a progress bar on a terminal.
+
+    The completed index is sealed: its files' checksums go into the manifest (corpus/integrity.py).
+    """
+    n = _update_index(store, progress)
+    if (store.path / token_index.INDEX_DIR).is_dir():
+        integrity.seal(store, "index", token_index.INDEX_DIR)
+    return n
+
+
+def _update_index(store: Store, progress: bool) -> int:
     todo = [s for s in store.version_info()["segments"] if s not in token_index.covered(store)]
     total = sum(store.manifest.segments[s]["rows"] for s in todo)
     if not total:

@@ -9,6 +9,8 @@ Layout (see docs/architecture.md)::
                                  (hash, dup_of, reason); named by the version entry's "dups" (schema 2)
     STORE/.lock                  held by the one writer (an ingest)
 
+The manifest records every file's size, time and SHA-256, and its own checksum (corpus/integrity.py).
+
 Readers never take a lock: they read the manifest once and see the segments of one version, so a
 dashboard keeps serving a consistent snapshot while an ingest writes new segments beside it.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -32,10 +35,11 @@ import pyarrow.parquet as pq
 from policypulse import __version__
 from policypulse.corpus import norms
 from policypulse.corpus.schema import DOCUMENT_SCHEMA, DUPS_SCHEMA, SCHEMA_VERSION
-from policypulse.errors import StoreError
+from policypulse.errors import StoreDamagedError, StoreError
 
 MANIFEST = "manifest.json"
 FORMAT_NAME = "policypulse-store"
+_CHECKSUM_LINE = b'{\n "checksum": "%s",\n'
 
 
 def _now() -> str:
@@ -70,9 +74,13 @@ class Manifest:
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)
     versions: list[dict[str, Any]] = field(default_factory=list)
+    # integrity (corpus/integrity.py): {relative path: {size, mtime_ns, sha256}} of every file named above, and
+    # {artifact: {dir, files}} of each completed derived artifact (the token index)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    derived: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
-        """Serialise for disk."""
+        """Serialise for disk, the body's own SHA-256 on the first line (``checksum`` sorts first)."""
         body = {
             "format": FORMAT_NAME,
             "schema_version": self.schema_version,
@@ -81,24 +89,36 @@ class Manifest:
             "segments": self.segments,
             "pending": self.pending,
             "versions": self.versions,
+            "files": self.files,
+            "derived": self.derived,
         }
-        return json.dumps(body, indent=1, sort_keys=True).encode()
+        text = json.dumps(body, indent=1, sort_keys=True).encode()
+        return _CHECKSUM_LINE % hashlib.sha256(text).hexdigest().encode() + text[2:]
 
     @classmethod
     def from_json(cls, raw: bytes, where: Path) -> Manifest:
-        """Parse a manifest, refusing stores this release cannot read."""
+        """Parse a manifest, refusing stores this release cannot read and manifests that fail their checksum."""
+        store = where.parent
         try:
             body = json.loads(raw)
         except ValueError as exc:
-            raise StoreError(f"{where}: manifest is not valid JSON ({exc})") from None
-        if body.get("format") != FORMAT_NAME:
+            raise StoreDamagedError(f"{store}: store damaged: {where.name} is not valid JSON ({exc}); "
+                                    f"run `policypulse repair {store}`") from None
+        if not isinstance(body, dict) or body.get("format") != FORMAT_NAME:
             raise StoreError(f"{where}: not a policypulse store manifest")
+        # the version first: a later release may checksum its manifest differently
         version = int(body.get("schema_version", 0))
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{where}: store schema version {version} is newer than this policypulse supports "
                 f"({SCHEMA_VERSION}); upgrade policypulse to open it"
             )
+        if "checksum" in body:
+            # the body as written: everything but the checksum line, which to_json put first
+            head = _CHECKSUM_LINE % str(body["checksum"]).encode()
+            if not raw.startswith(head) or hashlib.sha256(b"{\n" + raw[len(head):]).hexdigest() != body["checksum"]:
+                raise StoreDamagedError(f"{store}: store damaged: {where.name} does not match its checksum; "
+                                        f"run `policypulse repair {store}`")
         if version < 1:
             raise StoreError(f"{where}: store schema version {version} is not supported")
         return cls(
@@ -107,6 +127,8 @@ class Manifest:
             segments=body.get("segments", {}),
             pending=body.get("pending", []),
             versions=body.get("versions", []),
+            files=body.get("files", {}),
+            derived=body.get("derived", {}),
         )
 
 
@@ -115,6 +137,9 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False) -> None:
         self.path = Path(path)
+        if not (self.path / MANIFEST).exists() and any((self.path / "segments").glob("seg-*.parquet")):
+            raise StoreDamagedError(f"{self.path}: store damaged: {MANIFEST} is missing; "
+                                    f"run `policypulse repair {self.path}`")
         if not (self.path / MANIFEST).exists():
             # What a store creation killed half-way leaves behind; anything else is someone's folder.
             foreign = self.path.is_dir() and any(
@@ -281,6 +306,9 @@ class Store:
             fh.close()
 
     def write_manifest(self, manifest: Manifest) -> None:
-        """Atomically replace the manifest (the commit point of every write)."""
+        """Atomically replace the manifest (the commit point of every write), recording new files' checksums."""
+        from policypulse.corpus import integrity
+
+        integrity.seal_manifest(manifest, self.path)
         atomic_write_bytes(self.path / MANIFEST, manifest.to_json())
         self.manifest = manifest
