@@ -8,6 +8,7 @@ Sections (``--only``): ``corpus`` (generate the JSONL and its truth sidecar if m
 (policypulse ingest vs a DuckDB read_json -> normalise -> Parquet pipeline, at the full size and at a
 quarter, peak RSS of the process tree; plus a cProfile of ingest), ``track`` (one idea, end-to-end track,
 ad-hoc scan, 1,000-idea watchlist, peak memory, CLI start-up; peers tantivy, SQLite FTS5, DuckDB, Polars),
+``integrity`` (the check on open against ``track``'s time, and ``policypulse check``; issue 17),
 ``web`` (``bench_web.py``: ``policypulse serve`` under 32 concurrent clients on the idea page and /api/track),
 ``lifecycle`` (``bench_verdicts.py`` and ``bench_sotu_verdicts.py``: death-verdict error rates, power and forecast
 coverage on simulated ideas beside Solow's test and OLE; verdicts on the SOTU corpus's history),
@@ -890,11 +891,88 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
     return res
 
 
+# ---------------------------------------------------------------------------------------------- integrity
+def section_integrity(n: int, mach: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """Issue 17: the cost of the integrity check on open (target: under 5% of track's time) and of ``check``."""
+    import policypulse
+    from policypulse.corpus.store import Store as _Store
+
+    ensure_corpus(n)
+    store = DATA / f"store-{label(n)}"
+    if not (store / "manifest.json").exists():
+        log(f"ingesting {n:,} documents into {store} (untimed; run the ingest section for figures)")
+        subprocess.run(["nice", "-n", "10", PP, "ingest", str(store), str(corpus_path(n))], check=True)
+    res: dict[str, Any] = {}
+    st = _Store(store)
+    unrecorded = len(st.manifest.segments) and not st.manifest.files
+    if unrecorded or "index" not in st.manifest.derived:
+        log("recording checksums of a store written before they were kept (policypulse repair)")
+        res["repair"] = run_measured(["nice", "-n", "10", PP, "repair", str(store)])
+    st = _Store(store)
+    files = dict(st.manifest.files)
+    for art in st.manifest.derived.values():
+        files.update(art["files"])
+    res["files"] = len(files)
+    res["bytes"] = sum(r["size"] for r in files.values())
+    log(f"policypulse check: {res['files']:,} files, {res['bytes'] / 1e9:.2f} GB")
+    # the first run reads from disk what the page cache lacks; the second from the cache
+    res["check"] = [run_measured(["nice", "-n", "10", PP, "check", str(store)]) for _ in range(2)]
+    for r in res["check"]:
+        r.pop("stdout", None)
+
+    corpus_api = policypulse.open(store)
+    engine = type(corpus_api.engine).__name__
+    n_checked = len(st.manifest.files) + (len(st.manifest.derived.get("index", {}).get("files", {}))
+                                          if engine == "IndexedEngine" else 0)
+    log(f"the check on open ({engine}, {n_checked} files stat'ed) against track of one idea")
+    t_verify, v_times, _ = timed(corpus_api.verify, repeat)
+    t_track, tr_times, _ = timed(lambda: corpus_api.track("big society", by="month"), repeat)
+
+    def open_close() -> None:
+        policypulse.open(store).close()
+
+    t_open, o_times, _ = timed(open_close, repeat)
+    corpus_api.close()
+    cli = [run_measured([PP, "track", str(store), "big society", "--by", "month", "--format", "csv"])
+           for _ in range(3)]
+    t_cli = statistics.median(r["wall_s"] for r in cli)
+    res.update(engine=engine, stat_files=n_checked, verify_s=t_verify, verify_times=v_times, track_s=t_track,
+               track_times=tr_times, open_s=t_open, open_times=o_times, cli_track_s=t_cli)
+    ratio_api, ratio_cli = t_verify / t_track, t_verify / t_cli
+    check_wall = [r["wall_s"] for r in res["check"]]
+    check_cpu = [r["cpu_s"] for r in res["check"]]
+    rows = [
+        ["check on open (`Corpus.verify`: one stat per file read)", f"{n_checked:,} files", fmt_s(t_verify), ""],
+        ["`track` of one idea per month, in process (warm corpus)", "", fmt_s(t_track),
+         f"check = {ratio_api:.0%} of it: {verdict(ratio_api < 0.05)} (target < 5%)"],
+        ["`policypulse track STORE \"big society\" --by month` (CLI, new process)", "", fmt_s(t_cli),
+         f"check = {ratio_cli:.2%} of it: {verdict(ratio_cli < 0.05)} (target < 5%)"],
+        ["`policypulse.open` + close (everything a new reader pays, check included)", "", fmt_s(t_open), ""],
+        ["`policypulse check STORE` (SHA-256 of every file, 2 threads), first run", f"{res['bytes'] / 1e9:.2f} GB",
+         f"{check_wall[0]:.1f} s wall, {check_cpu[0]:.1f} s CPU", f"{res['bytes'] / 1e6 / check_wall[0]:.0f} MB/s"],
+        ["`policypulse check STORE`, second run (page cache warm)", "",
+         f"{check_wall[1]:.1f} s wall, {check_cpu[1]:.1f} s CPU", f"{res['bytes'] / 1e6 / check_wall[1]:.0f} MB/s"],
+    ]
+    if "repair" in res:
+        rows.append(["`policypulse repair STORE` recording checksums of an older store", "",
+                     f"{res['repair']['wall_s']:.1f} s wall", ""])
+        res["repair"].pop("stdout", None)
+    text = header("Integrity: the check on open and `policypulse check` (issue 17)", n, mach,
+                  f"median of {repeat} warm samples (timeit-style loops) in process; CLI median of 3; "
+                  f"check run under nice -n 10") + md_table(["what", "size", "time", "against the target"], rows)
+    text += ("\n\nThe check on open stats every file the version reads (segments, totals, folded near-duplicates and, "
+             "with the token index, every index file) and hashes only a file whose modification time moved; "
+             "`policypulse check` hashes everything (docs/architecture.md, decision 9).\n")
+    res["machine"] = mach
+    write_result(f"integrity-{label(n)}", text, res)
+    return res
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="policypulse benchmarks (issues 2, 3 and 7)")
     ap.add_argument("--docs", type=int, default=DEFAULT_DOCS, help=f"corpus size (default {DEFAULT_DOCS:,})")
-    ap.add_argument("--only", default="corpus,ingest,track,web,lifecycle,discovery",
-                    help="comma-separated sections: corpus,ingest,track,web,lifecycle,discovery")
+    ap.add_argument("--only", default="corpus,ingest,track,integrity,web,lifecycle,discovery",
+                    help="comma-separated sections: corpus,ingest,track,integrity,web,lifecycle,discovery")
     ap.add_argument("--repeat", type=int, default=5, help="timed warm repetitions per measurement")
     ap.add_argument("--pp-watchlist", type=int, default=None,
                     help="ideas of the watchlist that policypulse runs (the time is extrapolated linearly to 1,000); "
@@ -905,7 +983,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--web-duration", type=float, default=60.0, help="web: seconds of load per scenario (default 60)")
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
-    unknown = sections - {"corpus", "ingest", "track", "web", "lifecycle"}
+    unknown = sections - {"corpus", "ingest", "track", "integrity", "web", "lifecycle", "discovery"}
     if unknown:
         ap.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     DATA.mkdir(parents=True, exist_ok=True)
@@ -918,6 +996,8 @@ def main(argv: list[str] | None = None) -> None:
     if "track" in sections:
         ppw = args.pp_watchlist or 1000
         section_track(args.docs, mach, args.repeat, ppw)
+    if "integrity" in sections:
+        section_integrity(args.docs, mach, args.repeat)
     if "web" in sections:
         import bench_web
 

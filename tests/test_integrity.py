@@ -9,6 +9,7 @@ import io
 import json
 import random
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -317,3 +318,19 @@ def test_manifest_damage_is_reported(small_store: Path, tmp_path: Path) -> None:
     (copy / "manifest.json").write_bytes(raw.replace(b'"created": "2', b'"created": "3', 1))
     with pytest.raises(StoreDamagedError, match="manifest.json does not match its checksum"):
         Store(copy)
+
+
+def test_dashboard_reports_damage_done_while_it_serves(small_store: Path, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from policypulse.web.app import create_app
+
+    copy = tmp_path / "s"
+    shutil.copytree(small_store, copy)
+    client = TestClient(create_app(copy))
+    assert client.get("/api/track", params={"q": "zebrafish mandate"}).status_code == 200
+    for p in (copy / "index" / "norm").iterdir():
+        _damage(p, "truncate")
+    time.sleep(1.1)  # the dashboard re-checks an open corpus at most once a second
+    r = client.get("/api/track", params={"q": "zebrafi*"})  # not cached: it needs the damaged files
+    assert r.status_code == 422 and "store damaged" in r.json()["error"] and "policypulse repair" in r.json()["error"]

@@ -48,6 +48,8 @@ class Corpus:
         self.version = self.store.version if version is None else version
         self.store.version_info(self.version)  # fail early on a version that does not exist
         self.engine_name = engine
+        self._derived: list[str] = []  # derived artifacts the engine reads (the token index), checked with the files
+        self._verified = float("-inf")
         self.engine = self._make_engine(engine, spark_master)
         self._resolved = str(self.store.path.resolve())
 
@@ -64,11 +66,12 @@ class Corpus:
                 from policypulse.query.engines.indexed import IndexedEngine
 
                 # no answer from a damaged file: sizes checked (and changed files hashed) before any is read
-                integrity.verify_open(self.store, self.version, derived=["index"])
+                self._derived = ["index"]
+                self.verify()
                 return IndexedEngine(self.store, self.version)
-            integrity.verify_open(self.store, self.version)
+            self.verify()
             return DuckDBEngine(self.store, self.version)
-        integrity.verify_open(self.store, self.version)
+        self.verify()
         if name == "spark":
             try:
                 from policypulse.query.engines.spark import SparkEngine  # type: ignore[import-not-found]
@@ -77,6 +80,22 @@ class Corpus:
                     "the Spark engine is not available in this release yet; use --engine duckdb") from None
             return SparkEngine(self.store, self.version, master=spark_master)  # type: ignore[no-any-return]
         raise UsageError(f"unknown --engine {name!r}; choose duckdb or spark")
+
+    def verify(self, max_age: float = 0.0) -> None:
+        """The cheap integrity check of every file this corpus reads (one stat each); raises StoreDamagedError.
+
+        Done on open; a long-lived reader (the dashboard) repeats it before each use of an open corpus, at most
+        once per ``max_age`` seconds (a stat per file costs about a millisecond per thousand files).
+        """
+        import time
+
+        from policypulse.corpus import integrity
+
+        now = time.monotonic()
+        if max_age and now - self._verified < max_age:
+            return
+        integrity.verify_open(self.store, self.version, derived=self._derived)
+        self._verified = now
 
     def __enter__(self) -> Corpus:
         return self

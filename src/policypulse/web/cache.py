@@ -92,6 +92,12 @@ class CorpusPool:
                 corpus = free.pop() if free else None
             if corpus is None:
                 corpus = policypulse.open(self.store, version=version)
+            else:
+                try:
+                    corpus.verify(max_age=1.0)  # files damaged since the corpus was opened: an error, not an answer
+                except BaseException:
+                    corpus.close()
+                    raise
             try:
                 yield corpus
             finally:
