@@ -177,7 +177,7 @@ def test_dashboard_serves_old_dates(stores: dict[str, Path]) -> None:
     assert client.get("/api/lifecycle", params={"q": "big society", "by": "year"}).json()["first_mention"] == \
         "0001-01-01"
     assert [k["doc_id"] for k in client.get("/api/kwic", params={"q": "big society"}).json()][:2] == ["y1", "y800"]
-    for page in ("/", "/idea?q=big+society", "/doc/hastings"):
+    for page in ("/", "/idea?q=big+society", "/doc/hastings", "/api/figure?q=big+society&by=quarter&format=png"):
         assert client.get(page).status_code == 200, page
 
 

@@ -225,7 +225,7 @@ class Corpus:
             return
 
         def period_docs(start: dt.date, limit: int) -> pd.DataFrame:
-            end = (shift_periods(pd.Timestamp(start), 1, by) - pd.Timedelta(days=1)).date()
+            end = shift_periods(pd.Timestamp(start), 1, by).date() - dt.timedelta(days=1)  # no ns: any year
             if cut is not None:
                 end = min(end, cut)
             docs = self.engine.matching_documents(idea, limit=limit, date_from=start, date_to=end)

@@ -161,6 +161,12 @@ def _ordinals(values: np.ndarray, by: str) -> tuple[np.ndarray, np.ndarray]:
     return n, _starts(n, by)
 
 
+def next_starts(values: np.ndarray, by: str) -> np.ndarray:
+    """The start of the period after each datetime64 value's period, as datetime64[us]."""
+    n, _ = _ordinals(np.asarray(values), by)
+    return _starts(n + 1, by)
+
+
 def _starts(n: np.ndarray, by: str) -> np.ndarray:
     """The first day of each period number, as datetime64[us] (years 1 to 9999; nanoseconds end in 2262)."""
     if by == "day":

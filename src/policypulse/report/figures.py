@@ -42,9 +42,9 @@ def life_window(rows: pd.DataFrame, by: str) -> tuple[pd.Timestamp, pd.Timestamp
 
 
 def _period_end(periods: pd.DatetimeIndex, by: str) -> pd.DatetimeIndex:
-    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
-            "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}[by]
-    return pd.DatetimeIndex([p + step for p in periods])
+    from policypulse.lifecycle.series import next_starts
+
+    return pd.DatetimeIndex(next_starts(periods.values, by))  # microseconds: any year from 1 to 9999
 
 
 def draw(ax: Axes, track: pd.DataFrame, lcs: Sequence[dict[str, Any]], *, by: str, measure: str, smooth: int,

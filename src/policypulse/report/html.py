@@ -100,9 +100,10 @@ def present_end(period: Any, following: Any, by: str) -> str:
     """The last day of a period (the day before the next one starts)."""
     import pandas as pd
 
-    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
-            "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}[by]
-    return str((pd.Timestamp(period) + step - pd.Timedelta(days=1)).date().isoformat())
+    from policypulse.lifecycle.series import shift_periods
+
+    # through dates, not nanosecond Timestamps: any year from 1 to 9999
+    return (shift_periods(pd.Timestamp(period), 1, by).date() - dt.timedelta(days=1)).isoformat()
 
 
 def write_report(corpus: Corpus, ideas: list[Idea], out: str | Path, *, by: str = "year",

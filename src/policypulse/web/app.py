@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import policypulse
 from policypulse import __version__
-from policypulse.cli.output import frame_records, jsonable
+from policypulse.cli.output import frame_records, iso_days, jsonable
 from policypulse.errors import PolicyPulseError, QuerySyntaxError, UsageError
 from policypulse.report import measures, present
 from policypulse.report.figures import life_window
@@ -369,7 +369,7 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
         out = df.copy()
         for col in out.columns:
             if pd.api.types.is_datetime64_any_dtype(out[col]):
-                out[col] = out[col].dt.strftime("%Y-%m-%d")
+                out[col] = iso_days(out[col])  # strftime writes year 800 as "800"
         return Response(out.to_csv(index=False), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
