@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from policypulse.corpus import integrity
 from policypulse.corpus.store import Store
 from policypulse.corpus.where import evaluate, fields_of, parse_where
-from policypulse.errors import StoreDamagedError, StoreError, UsageError
+from policypulse.errors import PolicyPulseError, StoreDamagedError, StoreError, UsageError
 
 MAX_ID_FILE_BYTES = 1 << 30
 
@@ -127,7 +127,7 @@ def remove(store_path: str | Path, *, ids: list[str] | None = None, where: str |
         report.ids_not_found = sorted(wanted - found)
         if not report.removed:
             what = f"--where {where}" if where is not None else f"the {len(wanted)} ids given"
-            raise UsageError(f"no document of version {latest['version']} matches {what}; nothing removed")
+            raise PolicyPulseError(f"no document of version {latest['version']} matches {what}; nothing removed")
         _commit_removal(store, report, latest, new_segments, new_entries, removed_hashes,
                         f"--where {where}" if where is not None else f"--ids ({len(wanted)} ids)")
     store.close()
@@ -216,7 +216,12 @@ def check(store_path: str | Path) -> integrity.CheckReport:
     """Hash every file of every version against the manifest (``policypulse check``)."""
     store = Store(store_path)
     try:
-        return integrity.check(store)
+        report = integrity.check(store)
+        if not report.ok and store.read_manifest().to_json() != store.manifest.to_json():
+            # a writer committed while the files were hashed (an ingest rebuilding the index): look again
+            store.refresh()
+            report = integrity.check(store)
+        return report
     finally:
         store.close()
 
