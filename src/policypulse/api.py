@@ -50,6 +50,7 @@ class Corpus:
         self.engine_name = engine
         self._derived: list[str] = []  # derived artifacts the engine reads (the token index), checked with the files
         self._verified = float("-inf")
+        self._plan: list[tuple[str, str, int, int]] | None = None
         self.engine = self._make_engine(engine, spark_master)
         self._resolved = str(self.store.path.resolve())
 
@@ -94,7 +95,9 @@ class Corpus:
         now = time.monotonic()
         if max_age and now - self._verified < max_age:
             return
-        integrity.verify_open(self.store, self.version, derived=self._derived)
+        if self._plan is None:  # the files and their records, resolved once: a check is then one stat per file
+            self._plan = integrity.open_plan(self.store, self.version, derived=self._derived)
+        integrity.verify(self.store, self._plan)
         self._verified = now
 
     def __enter__(self) -> Corpus:

@@ -161,21 +161,34 @@ def sealed(store: Store, name: str) -> bool:
 
 # -- checking ---------------------------------------------------------------------------------------------
 
-def verify_open(store: Store, version: int, derived: Iterable[str] = ()) -> None:
-    """The cheap check before a version is read: sizes (and a hash where a file's time moved); raises damage."""
+def open_plan(store: Store, version: int, derived: Iterable[str] = ()) -> list[tuple[str, str, int, int]]:
+    """``(path, relative path, size, mtime_ns)`` of every recorded file a version reads: what ``verify`` stats."""
     manifest = store.manifest
-    for rel in version_files(manifest, version):
-        rec = manifest.files.get(rel)
-        if rec is None:
-            continue  # written before checksums were kept: `policypulse check` says so
-        what = problem(store.path, rel, rec, deep=False)
-        if what is not None:
-            raise damaged(store.path, rel, what)
-    for name in derived:
-        for rel, rec in (manifest.derived.get(name) or {}).get("files", {}).items():
+    recs = [(rel, manifest.files[rel]) for rel in version_files(manifest, version) if rel in manifest.files]
+    for name in derived:  # a file without a record was written before checksums were kept: `check` says so
+        recs += list((manifest.derived.get(name) or {}).get("files", {}).items())
+    root = str(store.path)
+    return [(os.path.join(root, rel), rel, int(rec["size"]), int(rec.get("mtime_ns", -1))) for rel, rec in recs]
+
+
+def verify(store: Store, plan: list[tuple[str, str, int, int]]) -> None:
+    """The cheap check before files are read: one stat each (a hash where a file's time moved); raises damage."""
+    for path, rel, size, mtime in plan:
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        if st is None or st.st_size != size or st.st_mtime_ns != mtime:
+            rec = (store.manifest.files.get(rel)
+                   or next(a["files"][rel] for a in store.manifest.derived.values() if rel in a.get("files", {})))
             what = problem(store.path, rel, rec, deep=False)
             if what is not None:
                 raise damaged(store.path, rel, what)
+
+
+def verify_open(store: Store, version: int, derived: Iterable[str] = ()) -> None:
+    """The cheap check before a version is read: sizes (and a hash where a file's time moved); raises damage."""
+    verify(store, open_plan(store, version, derived))
 
 
 @dataclass
