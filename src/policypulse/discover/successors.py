@@ -18,6 +18,7 @@ another context (a distractor) has the timing but not the words.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from pathlib import Path
@@ -341,7 +342,7 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
     # from a sample of documents (a short scan each). The sketch is an estimate kept in the index that
     # is good with many documents; the sample is better with few (a corpus of yearly speeches): the
     # context is the larger of the two.
-    span = (g.periods[a].date(), (shift_periods(g.periods[we], 1, by) - pd.Timedelta(days=1)).date())
+    span = (g.periods[a].date(), shift_periods(g.periods[we], 1, by).date() - dt.timedelta(days=1))  # any year
     old_text = _window_context(corpus, old, span)
     out = []
     for r in rows:

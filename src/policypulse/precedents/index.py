@@ -387,8 +387,8 @@ class PassageIndex:
         searcher = index.searcher()
         schema = self._schema
         for e, (lo, hi) in enumerate(eras):
-            rq = tantivy.Query.range_query(schema, "date_end", tantivy.FieldType.Date, _dt(lo), _dt(hi),
-                                           include_upper=False)
+            rq = tantivy.Query.range_query(schema, "date_end", tantivy.FieldType.Integer, lo.toordinal(),
+                                           hi.toordinal(), include_upper=False)  # day numbers (INDEX_VERSION 2)
             n[e] = searcher.search(rq, 1, count=True).count
             if n[e] == 0:
                 continue

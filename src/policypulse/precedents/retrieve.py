@@ -270,7 +270,8 @@ class EraNull:
         qw = np.array([1.0 + np.log(c) for _t, c, _w in weighted], dtype=float)
         starts = sorted({_era(h.date) for h in hits})
         self.era_of = {y: i for i, y in enumerate(starts)}
-        eras = [(dt.date(y, 1, 1), dt.date(min(y + ERA_YEARS, 9999), 1, 1)) for y in starts]
+        # the first era of the calendar starts in year 1 (there is no year 0)
+        eras = [(dt.date(max(y, 1), 1, 1), dt.date(min(y + ERA_YEARS, 9999), 1, 1)) for y in starts]
         n, df = index.era_frequencies(self.terms, eras) if self.terms and eras else (np.zeros(0), np.zeros((0, 0)))
         n = n.astype(float)[:, None]
         self.share = (df + 0.5) / (n + 1.0)  # share of an era's passages holding each term
