@@ -973,7 +973,7 @@ def section_integrity(n: int, mach: dict[str, Any], repeat: int) -> dict[str, An
                   f"check run under nice -n 10") + md_table(["what", "size", "time", "against the target"], rows)
     text += ("\n\nThe check on open stats every file the version reads (segments, totals, folded near-duplicates and, "
              "with the token index, every index file) and hashes only a file whose modification time moved; "
-             "`policypulse check` hashes everything (docs/architecture.md, decision 9).\n")
+             "`policypulse check` hashes everything (docs/architecture.md, decision 10).\n")
     res["machine"] = mach
     write_result(f"integrity-{label(n)}", text, res)
     return res

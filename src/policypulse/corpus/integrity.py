@@ -13,7 +13,7 @@ was last completed (``seal``). What is checked when:
 Files are checked generically, whatever they are: a new kind of file only has to be written before its
 manifest entry (or its artifact's seal) is, and it is covered. A derived artifact is unsealed while it is
 being rebuilt (the index during an ingest): readers then do not use it (the scan counts the same), and a
-build killed half-way leaves it unsealed, never "damaged". See docs/architecture.md, "Integrity".
+build killed half-way leaves it unsealed, never "damaged". See docs/architecture.md, decision 10.
 """
 
 from __future__ import annotations
