@@ -148,14 +148,16 @@ def test_damage_to_any_file_is_an_error_never_a_different_answer(small_store: Pa
     assert outcomes["damaged"] > outcomes["same"] / 4  # most damage is caught, not merely harmless
 
 
-@pytest.mark.parametrize(("pattern", "how"), [("index/norm/*.norms", "truncate"), ("index/norm/*.norms", "zero"),
+@pytest.mark.parametrize(("pattern", "how"), [("index/tantivy/000/*.idx", "truncate"), ("index/tantivy/000/*.pos", "zero"),
                                               ("index/tantivy/000/meta.json", "delete"), ("totals/v3.parquet", "zero"),
                                               ("index/meta/*.npz", "delete")])
 def test_repair_rebuilds_derived_files_to_the_same_answers(small_store: Path, tmp_path: Path, pattern: str,
                                                           how: str) -> None:
     copy = tmp_path / "s"
     shutil.copytree(small_store, copy)
-    for p in copy.glob(pattern):
+    damaged = list(copy.glob(pattern))
+    assert damaged, pattern
+    for p in damaged:
         _damage(p, how)
     code, _, err = run("check", str(copy))
     assert code == 1 and "store damaged" in err and f"policypulse repair {copy}" in err
@@ -329,7 +331,7 @@ def test_dashboard_reports_damage_done_while_it_serves(small_store: Path, tmp_pa
     shutil.copytree(small_store, copy)
     client = TestClient(create_app(copy))
     assert client.get("/api/track", params={"q": "zebrafish mandate"}).status_code == 200
-    for p in (copy / "index" / "norm").iterdir():
+    for p in (copy / "index" / "tantivy" / "000").glob("*.idx"):
         _damage(p, "truncate")
     time.sleep(1.1)  # the dashboard re-checks an open corpus at most once a second
     r = client.get("/api/track", params={"q": "zebrafi*"})  # not cached: it needs the damaged files
