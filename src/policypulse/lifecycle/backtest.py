@@ -25,7 +25,7 @@ import pandas as pd
 from .analysis import analyse
 from .errors import StatisticalWarning
 from .ole import optimal_linear_estimate
-from .series import MIN_SILENCE, PERIOD_DAYS, Series, from_frame
+from .series import MIN_SILENCE, Series, from_frame
 
 PROB_BINS: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0)
 METHODS: tuple[str, ...] = ("policypulse", "naive", "solow", "ole")
@@ -210,8 +210,3 @@ def calibration_table(verdicts: pd.DataFrame, bins: tuple[float, ...] = PROB_BIN
     out.index = out.index.astype(str)
     out.index.name = "death_probability"
     return out.reset_index()
-
-
-def horizon_days(by: str, horizon: int) -> float:
-    """The follow-up horizon in days, for reporting."""
-    return horizon * PERIOD_DAYS[by]

@@ -25,7 +25,7 @@ from scipy import stats
 from .forecast import fit_decay
 from .glm import fit_poisson
 from .peak import peak_index, smooth_series
-from .series import MIN_SILENCE, RECENT_WINDOW, SMOOTH_WIDTH, Series, window_sums
+from .series import MIN_SILENCE, RECENT_WINDOW, SMOOTH_WIDTH, Series
 
 MIN_RATE_DOCS = 2  # earlier documents a rate must rest on before the window is stretched back
 # The verdict's level is alpha * REPEAT_FACTOR: with ten looks (a decade of yearly re-runs) Bonferroni
@@ -68,20 +68,6 @@ class DeathTest:
             and self.p_value < alpha * REPEAT_FACTOR
             and self.silent_periods >= MIN_SILENCE[by]
         )
-
-
-def recent_rate(s: Series, last: int) -> tuple[float, int]:
-    """Leave-last-out rate over the RECENT_WINDOW covered periods ending at `last` (the old plug-in rate).
-
-    Kept for discovery's screens and the baselines; the verdict itself uses `rate_window`.
-    """
-    cov = np.flatnonzero(s.covered[: last + 1])
-    win = cov[-RECENT_WINDOW[s.by] :]
-    used = int(s.docs[win].sum()) - 1
-    exp_ = float(s.exposure[win].sum())
-    if used <= 0 or exp_ <= 0:
-        return 0.0, max(used, 0)
-    return used / exp_, used
 
 
 def rate_window(s: Series, first: int, last: int, profile: dict[int, float] | None = None) -> np.ndarray:
@@ -163,14 +149,6 @@ def trend_means(docs: np.ndarray, exposure: np.ndarray) -> np.ndarray:
     if fit is None or not np.all(np.isfinite(fit.params)):
         return mu
     return np.exp(x @ fit.params) * exposure
-
-
-def local_means(docs: np.ndarray, exposure: np.ndarray, width: int) -> np.ndarray:
-    """Expected documents per period from the pooled rate of a centred window of `width` periods: a
-    trend that follows waves and returns, slower than the fluctuations the dispersion should measure."""
-    d = window_sums(docs.astype(float), width)
-    e = window_sums(exposure.astype(float), width)
-    return np.where(e > 0, d / np.where(e > 0, e, 1.0), 0.0) * exposure
 
 
 def dispersion_profile(docs: np.ndarray, exposure: np.ndarray, expected: np.ndarray | None = None
