@@ -109,7 +109,15 @@ def test_idea_page_first_paint_has_the_frame_and_the_evidence_follows(client: Te
     html = client.get("/idea", params={"q": "big society", "by": "year"}).text
     # the page paints at once; verdict, chart rows and quotes are fetched after it (the browser tests draw them)
     assert 'id="verdict"' in html and 'id="timeline"' in html and 'id="kwic-body"' in html
-    assert 'data-life-from="2006-01-01" data-life-to="2015-01-01"' in html  # zoomed to its life, padded
+    # the first paint counts nothing: the page fetches its summary (matches, the span to zoom to) after
+    assert "2006" not in html and 'id="no-match"' in html
+    s = client.get("/api/summary", params={"q": "big society", "by": "year"}).json()
+    assert s["window"] == ["2006-01-01", "2015-01-01"]  # zoomed to its life, padded
+    assert s["matches"] > 0 and s["documents"] >= s["matches"] and s["warning"] is None
+    never = client.get("/api/summary", params={"q": "never said anywhere", "by": "year"}).json()
+    assert never["matches"] == 0 and never["window"] is None
+    bad = client.get("/api/summary", params={"q": '"big society'})
+    assert bad.status_code == 400 and "closing quote" in bad.json()["error"]
     assert '<a id="successors-link" href="/successors?q=big%20society">' in html
     lines = client.get("/api/kwic", params={"q": "big society"}).json()
     assert lines[0]["doc_id"] == "d2009-0"

@@ -205,3 +205,41 @@ def test_serve_refuses_a_malformed_allowed_host(odd_store: str, tmp_path: Path) 
                            "--allowed-host", "http://box:8000/"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "--allowed-host 'http://box:8000/' is not a host name or address" in proc.stderr
+
+
+def _children(pid: int) -> list[int]:
+    """The direct child processes of ``pid`` (Linux /proc)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(x) for x in (task / "children").read_text().split()]
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from Linux /proc")
+def test_several_server_processes_answer_with_the_same_checks(odd_store: str) -> None:
+    """``serve --workers 2``: two uvicorn worker processes, each building the app from the environment, the
+    token and the host checks in force in every one, the same answers."""
+    srv = Server(odd_store, "--workers", "2", "--token", "t0k")
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(srv.proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(_children(srv.proc.pid)) >= 2, srv.stderr()
+        assert "2 server processes" in srv.stderr()
+        answers = set()
+        for _ in range(6):  # new connections, which the kernel hands to either worker
+            conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+            conn.request("GET", "/api/track?q=big+society&by=year&token=t0k", headers={"Host": "127.0.0.1"})
+            resp = conn.getresponse()
+            assert resp.status == 200
+            answers.add(resp.read())
+            conn.request("GET", "/api/track?q=big+society", headers={"Host": "127.0.0.1"})
+            resp = conn.getresponse()
+            assert resp.status == 401 and b"token" in resp.read()
+            conn.request("GET", "/idea?q=big+society&token=t0k", headers={"Host": "evil.example"})
+            resp = conn.getresponse()
+            assert resp.status == 400 and b"not allowed" in resp.read()
+            conn.close()
+        assert len(answers) == 1 and json.loads(answers.pop())[0]["idea"] == "big society"
+    finally:
+        srv.close()

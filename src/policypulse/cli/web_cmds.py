@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from urllib.parse import quote
 from typing import Annotated
@@ -23,11 +25,14 @@ def serve(
     allowed_host: Annotated[list[str] | None, typer.Option(
         "--allowed-host", metavar="NAME", help="A host name or address other machines use to reach the "
         "dashboard (repeatable); requests naming any other host are refused (DNS-rebinding defence).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Server processes sharing the port "
+                                         "(default 1; more can help on a machine with idle cores).")] = 1,
 ) -> None:
     """Serve the local web dashboard over a store (read-only)."""
     import uvicorn
 
-    from policypulse.web.app import create_app, is_loopback
+    import policypulse
+    from policypulse.web.app import SERVE_ENV, create_app, is_loopback
 
     if not is_loopback(host):
         if not token:
@@ -42,11 +47,24 @@ def serve(
     if host in ("0.0.0.0", "::") and not allowed_host:
         sys.stderr.write("warning: only requests to 127.0.0.1/localhost are accepted until you name the host "
                          "other machines use: --allowed-host NAME (repeatable)\n")
-    app_ = create_app(store, token=token, allowed_hosts=names)
+    n = workers
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    sys.stderr.write(f"policypulse dashboard on http://{shown}:{port}/"
-                     + (f"?token={quote(token, safe='')}" if token else "") + "  (Ctrl-C to stop)\n")
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    banner = (f"policypulse dashboard on http://{shown}:{port}/" + (f"?token={quote(token, safe='')}" if token else "")
+              + f"  ({n} server process{'es' if n > 1 else ''}; Ctrl-C to stop)\n")
+    if n == 1:
+        app_ = create_app(store, token=token, allowed_hosts=names)
+        sys.stderr.write(banner)
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        return
+    # Several processes: one Python process answers on one core at a time (the interpreter lock), and a
+    # cold count is CPU work. Each worker builds its own app over the read-only store (uvicorn starts them
+    # on one shared socket); the store is checked here first, so that a bad path fails once, at once.
+    with policypulse.open(store):
+        pass
+    os.environ[SERVE_ENV] = json.dumps({"store": str(store), "token": token, "allowed_hosts": names})
+    sys.stderr.write(banner)
+    uvicorn.run("policypulse.web.app:app_from_env", factory=True, host=host, port=port, workers=n,
+                log_level="warning")
 
 
 @app.command()

@@ -22,6 +22,10 @@ import policypulse
 T = TypeVar("T")
 
 
+class Busy(Exception):
+    """Raised instead of waiting (``wait=False``): another request computes this, or every corpus is lent out."""
+
+
 class ResultCache:
     """A thread-safe LRU cache that computes each key once, even when requests for it arrive together."""
 
@@ -31,10 +35,11 @@ class ResultCache:
         self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, compute: Callable[[], T], *, wait: bool = True) -> T:
         """The cached value of ``key``, computing it (once) with ``compute`` when it is missing.
 
         Errors are not cached: a request that waited for a computation that failed tries again itself.
+        ``wait=False`` raises ``Busy`` instead of waiting for another request's computation of ``key``.
         """
         while True:
             with self._lock:
@@ -47,6 +52,8 @@ class ResultCache:
                     event = self._pending[key] = threading.Event()
             assert event is not None
             if not owner:
+                if not wait:
+                    raise Busy(key)
                 event.wait()
                 continue
             try:
@@ -83,13 +90,21 @@ class CorpusPool:
         self._newest = 0
 
     @contextlib.contextmanager
-    def borrow(self, version: int) -> Iterator[policypulse.Corpus]:
-        """An open corpus of ``version`` for the duration of the ``with`` block."""
-        with self._slots:
+    def borrow(self, version: int, *, wait: bool = True) -> Iterator[policypulse.Corpus]:
+        """An open corpus of ``version`` for the duration of the ``with`` block.
+
+        ``wait=False`` raises ``Busy`` instead of waiting for a corpus or opening one (which reads the
+        store's index: long enough to stall a server's event loop).
+        """
+        if not self._slots.acquire(blocking=wait):
+            raise Busy("every corpus is lent out")
+        try:
             with self._lock:
                 self._newest = max(self._newest, version)
                 free = self._free.get(version)
                 corpus = free.pop() if free else None
+            if corpus is None and not wait:
+                raise Busy("no corpus of this version is open yet")
             if corpus is None:
                 corpus = policypulse.open(self.store, version=version)
             else:
@@ -108,6 +123,8 @@ class CorpusPool:
                     old = [c for v in list(self._free) if v < self._newest for c in self._free.pop(v)]
                 for c in old + ([corpus] if stale else []):
                     c.close()
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
         """Close every corpus not lent out."""

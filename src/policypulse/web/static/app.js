@@ -309,7 +309,7 @@
   function ideaPage(el) {
     var st = { q: el.dataset.q, by: el.dataset.by, measure: el.dataset.measure, smooth: +el.dataset.smooth || 1,
                from: el.dataset.from || "", to: el.dataset.to || "" };
-    var life = [el.dataset.lifeFrom || "", el.dataset.lifeTo || ""];
+    var life = ["", ""]; // the span the idea was said in, padded: from /api/summary
     var lc = null, chart = null, embed = document.body.classList.contains("embed");
     var caption = document.getElementById("chart-caption");
 
@@ -344,9 +344,16 @@
       if (lc) PP.setLifecycle(el, lc);
       loading(el, false);
     }
-    function load() {
-      return getJSON("/api/track?" + qs({ q: st.q, by: st.by, measure: st.measure, smooth: st.smooth }))
-        .then(draw).catch(function (e) { fail(el, e); });
+    function rows() { return getJSON("/api/track?" + qs({ q: st.q, by: st.by, measure: st.measure, smooth: st.smooth })); }
+    function load() { return rows().then(draw).catch(function (e) { fail(el, e); }); }
+    // the page is painted before anything is counted: the rows and the summary (matches, the span to zoom
+    // to, a warning) arrive together, and the chart is drawn once, already zoomed to the idea's life
+    function first() {
+      var summary = getJSON("/api/summary?" + qs({ q: st.q, by: st.by })).catch(function () { return null; });
+      return Promise.all([rows(), summary]).then(function (res) {
+        if (res[1]) { if (res[1].window) life = res[1].window; PP.showSummary(res[1]); }
+        draw(res[0]);
+      }).catch(function (e) { fail(el, e); });
     }
     // the x range the user zoomed to travels in the URL and the figure links
     var watch = setInterval(function () {
@@ -359,7 +366,7 @@
     window.addEventListener("pagehide", function () { clearInterval(watch); });
 
     sync();
-    load();
+    first();
     getJSON("/api/lifecycle?" + qs({ q: st.q, by: st.by })).then(function (res) {
       lc = res;
       PP.fillVerdict(res);
@@ -460,6 +467,28 @@
       box.scrollIntoView({ block: "nearest" });
     }).catch(function (e) { note.textContent = "Could not load the documents: " + e.message; });
   };
+
+  // what /api/summary says about the query: no match (then "did you mean", from the corpus's vocabulary) or
+  // a warning for a query made of very common words
+  PP.showSummary = function (sm) {
+    el_set("timeline", "data-matches", String(sm.matches));
+    var warn = document.getElementById("common-warning");
+    if (warn && sm.warning) { warn.textContent = sm.warning; warn.hidden = false; }
+    var box = document.getElementById("no-match"), sug = document.getElementById("suggestions");
+    if (!box || sm.matches !== 0) return;
+    box.hidden = false;
+    if (sug) getJSON("/api/help?" + qs({ q: sug.dataset.q, by: sug.dataset.by })).then(function (h) {
+      sug.textContent = "";
+      if (!h.suggestions.length) { sug.textContent = "No similar words in the corpus either: check the spelling, or try a broader phrase."; return; }
+      sug.appendChild(document.createTextNode("Did you mean "));
+      h.suggestions.forEach(function (s, k) {
+        var a = document.createElement("a"); a.className = "suggestion";
+        a.href = "/idea?" + qs({ q: s.query, by: sug.dataset.by }); a.textContent = s.query;
+        sug.appendChild(a); sug.appendChild(document.createTextNode(" (" + s.documents.toLocaleString("en") + " documents)" + (k < h.suggestions.length - 1 ? ", " : "?")));
+      });
+    }).catch(function (e) { sug.textContent = ""; });
+  };
+  function el_set(id, attr, value) { var e = document.getElementById(id); if (e) e.setAttribute(attr, value); }
 
   PP.fillVerdict = function (lc) {
     PP.lifecycle = lc;
@@ -566,17 +595,6 @@
   PP.boot = function () {
     var timeline = document.getElementById("timeline");
     if (timeline) ideaPage(timeline);
-    var sug = document.getElementById("suggestions");
-    if (sug) getJSON("/api/help?" + qs({ q: sug.dataset.q, by: sug.dataset.by })).then(function (h) {
-      sug.textContent = "";
-      if (!h.suggestions.length) { sug.textContent = "No similar words in the corpus either: check the spelling, or try a broader phrase."; return; }
-      sug.appendChild(document.createTextNode("Did you mean "));
-      h.suggestions.forEach(function (s, k) {
-        var a = document.createElement("a"); a.className = "suggestion";
-        a.href = "/idea?" + qs({ q: s.query, by: sug.dataset.by }); a.textContent = s.query;
-        sug.appendChild(a); sug.appendChild(document.createTextNode(" (" + s.documents.toLocaleString("en") + " documents)" + (k < h.suggestions.length - 1 ? ", " : "?")));
-      });
-    }).catch(function (e) { sug.textContent = ""; });
     var overview = document.getElementById("overview-chart");
     if (overview) {
       getJSON("/api/overview?by=" + encodeURIComponent(overview.dataset.by)).then(function (s) {
