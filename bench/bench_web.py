@@ -19,9 +19,10 @@ alone times each endpoint on three queries the load never asks (computed, then a
   latencies are reported over all requests and split into misses (no earlier answer for that URL when
   the request was sent) and hits.
 - **fresh** (issue 16's target: distinct queries): every request is a query nobody asked before (the
-  watchlist's background phrases), so nothing is cached. The idea page's first paint is the page itself
-  (counts only); its verdict (a bootstrap) is fetched by the page after it is drawn, so the page is timed
-  alone here and the verdict in the next scenario.
+  watchlist's background phrases, then two-word phrases of the corpus's own text), so nothing is cached.
+  The idea page's first paint is the page itself, which counts nothing: its chart rows (``/api/track``,
+  timed here too), summary, verdict (a bootstrap) and quotes are fetched by the page after it is drawn, so
+  the page is timed alone here and the verdict in the next scenario.
 - **slow** (issue 16): four clients keep asking for expensive answers nobody asked before (an idea's
   lifecycle by month, a PNG figure) while one client asks cheap ones (``/api/track`` of a new query): the
   cheap client's latency shows whether cheap requests queue behind expensive ones.
@@ -100,8 +101,8 @@ def url_for(endpoint: str, idea: str, by: str) -> str:
 class Server:
     """``policypulse serve STORE`` in a subprocess, stopped by its own pid when done."""
 
-    def __init__(self, store: Path, port: int, log: Path) -> None:
-        self.store, self.port, self.log = store, port, log
+    def __init__(self, store: Path, port: int, log: Path, workers: int = 1) -> None:
+        self.store, self.port, self.log, self.workers = store, port, log, workers
         self.base = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.rss: common.PeakRSS | None = None
@@ -112,7 +113,8 @@ class Server:
 
         t0 = time.perf_counter()
         with open(self.log, "wb") as fh:
-            self.proc = subprocess.Popen([PP, "serve", str(self.store), "--port", str(self.port)],
+            self.proc = subprocess.Popen([PP, "serve", str(self.store), "--port", str(self.port),
+                                          "--workers", str(self.workers)],
                                          stdout=fh, stderr=subprocess.STDOUT)
         self.rss = common.PeakRSS(self.proc.pid).__enter__()
         deadline = time.time() + 120
@@ -133,10 +135,17 @@ class Server:
         return self
 
     def cpu_s(self) -> float:
-        """CPU seconds the server process has used so far."""
+        """CPU seconds the server's processes (workers and the slow worker included) have used so far."""
         assert self.proc is not None
-        t = psutil.Process(self.proc.pid).cpu_times()
-        return float(t.user + t.system)
+        top = psutil.Process(self.proc.pid)
+        total = 0.0
+        for proc in [top, *top.children(recursive=True)]:
+            try:
+                t = proc.cpu_times()
+                total += t.user + t.system + (t.children_user + t.children_system if proc is top else 0.0)
+            except psutil.NoSuchProcess:
+                pass
+        return total
 
     def __exit__(self, *exc: object) -> None:
         if self.rss is not None:
@@ -238,13 +247,13 @@ def baseline(base: str, probes: list[str], timeout: float) -> dict[str, Any]:
 
 
 def run_scenario(name: str, store: Path, plan: Any, clients: int, duration: float, timeout: float,
-                 probes: list[str] | None = None) -> dict[str, Any]:
+                 probes: list[str] | None = None, workers: int = 1) -> dict[str, Any]:
     """Start a server, (optionally) time one client alone, load it, stop it; everything measured."""
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"policypulse-bench-web-{os.getpid()}-{name}.log"
     common.log(f"{name}: policypulse serve {store} --port {port}; {clients} clients for {duration:.0f} s")
     loads: list[list[float]] = []
-    with Server(store, port, log) as srv:
+    with Server(store, port, log, workers) as srv:
         common.log(f"  server answered after {srv.started_s:.1f} s")
         alone = baseline(srv.base, probes, timeout) if probes else None
         if alone:
@@ -331,7 +340,8 @@ async def mixed_load(base: str, slow_urls: list[str], cheap_urls: list[str], dur
     return samples, time.perf_counter() - t_begin
 
 
-def run_slow_scenario(store: Path, phrases: list[str], duration: float, timeout: float) -> dict[str, Any]:
+def run_slow_scenario(store: Path, phrases: list[str], duration: float, timeout: float,
+                      workers: int = 1) -> dict[str, Any]:
     """Start a server, let four clients ask for slow answers and one for cheap ones; everything measured."""
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"policypulse-bench-web-{os.getpid()}-slow.log"
@@ -343,7 +353,7 @@ def run_slow_scenario(store: Path, phrases: list[str], duration: float, timeout:
     cheap_urls = [f"/api/track?{urlencode({'q': p, 'by': by})}" for p in phrases[half:] for by in BYS]
     random.Random(SEED).shuffle(cheap_urls)
     common.log(f"slow: policypulse serve {store} --port {port}; {SLOW_CLIENTS} slow clients + 1 cheap for {duration:.0f} s")
-    with Server(store, port, log) as srv:
+    with Server(store, port, log, workers) as srv:
         # the slow worker process starts with the first slow request: start it before timing
         import httpx2
 
@@ -376,11 +386,35 @@ def dashboard_plan(ideas: list[str]) -> Any:
     return plan
 
 
-def fresh_plan(phrases: list[str]) -> Any:
-    """Requests that are each asked once: nothing is cached."""
+def corpus_phrases(corpus: Path, exclude: set[str], want: int, lines: int = 4000) -> list[str]:
+    """Two-word phrases of the corpus's own text, each in at least two of its first ``lines`` documents.
+
+    More distinct queries than the watchlist holds (947 phrases, 3,788 requests: 15 s at 250 requests/s), so
+    that a run of any length asks nothing twice. Drawn as phrase types (each phrase once, seeded order), not
+    by how often they occur, so common pairs ("of the") are not favoured.
+    """
+    from policypulse.text import tokens
+
+    seen: dict[str, int] = {}
+    with open(corpus, encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i >= lines:
+                break
+            toks = tokens(json.loads(line).get("text", ""))
+            for pair in {f"{a} {b}" for a, b in zip(toks, toks[1:])}:
+                seen[pair] = seen.get(pair, 0) + 1
+    out = sorted(p for p, n in seen.items() if n >= 2 and p not in exclude)
+    random.Random(SEED).shuffle(out)
+    return out[:want]
+
+
+def fresh_plan(phrases: list[str], more: list[str] | None = None) -> Any:
+    """Requests that are each asked once: nothing is cached (the watchlist's phrases first, then ``more``)."""
     combos = [(ep, p, by) for p in phrases for ep in ENDPOINTS for by in BYS]
     random.Random(SEED).shuffle(combos)
-    it = iter(combos)
+    extra = [(ep, p, by) for p in more or [] for ep in ENDPOINTS for by in BYS]
+    random.Random(SEED + 1).shuffle(extra)
+    it = iter(combos + extra)
 
     def plan(rng: random.Random) -> tuple[str, str] | None:
         nxt = next(it, None)
@@ -429,9 +463,14 @@ def report(size: str, store: Path, mach: dict[str, Any], settings: dict[str, Any
             f"- settings: {settings['clients']} concurrent clients (asyncio + httpx2, one keep-alive connection each, "
             f"in the bench process, on the same machine) for {settings['duration']:.0f} s per scenario; each request "
             f"picks the idea page `/idea?q=&by=` or `/api/track?q=&by=` (50/50), an idea and by=year or month "
-            f"(seed {SEED}); timeout {settings['timeout']:.0f} s; server: `policypulse serve STORE --port P` "
-            "(one uvicorn process), started afresh (empty caches) for each scenario\n"
-            f"- ideas (dashboard scenario): {len(ideas)} planted ideas of the corpus ({', '.join(ideas[:6])}, ...)\n\n")
+            f"(seed {SEED}); timeout {settings['timeout']:.0f} s; server: `policypulse serve STORE --port P "
+            f"--workers {settings.get('workers', 1)}` ({settings.get('workers', 1)} uvicorn process(es) and the slow "
+            "worker), started afresh (empty caches) for each scenario; its CPU is that of all its processes\n"
+            + (f"- fresh queries: the watchlist's {settings['fresh_queries']['watchlist']} background phrases, then "
+               f"{settings['fresh_queries']['corpus_pairs']:,} two-word phrases of the corpus's own text (each in at "
+               "least two of its first 4,000 documents; seeded order), each asked once per endpoint and period\n"
+               if settings.get("fresh_queries") else "")
+            + f"- ideas (dashboard scenario): {len(ideas)} planted ideas of the corpus ({', '.join(ideas[:6])}, ...)\n\n")
     for res in results:
         title = {"dashboard": "Dashboard: the planted ideas, viewed again and again",
                  "fresh": "Fresh queries: every request a query not asked before (nothing cached; the target)",
@@ -502,7 +541,7 @@ def reading(results: list[dict[str, Any]]) -> str:
 
 def run(docs: int, mach: dict[str, Any] | None = None, *, store: Path | None = None, clients: int = 16,
         duration: float = 60.0, scenarios: tuple[str, ...] = ("dashboard", "fresh", "slow"), timeout: float = 120.0,
-        label: str | None = None) -> dict[str, Any]:
+        label: str | None = None, workers: int = 1) -> dict[str, Any]:
     """Run the scenarios against ``store`` (default: the ingest benchmark's store of ``docs`` documents)."""
     store = store or DATA / f"store-{common.label(docs)}"
     size = label or common.label(docs)
@@ -519,7 +558,7 @@ def run(docs: int, mach: dict[str, Any] | None = None, *, store: Path | None = N
         engine, docs_n, version = type(corpus.engine).__name__, corpus.store.count(), corpus.version
     settings = {"clients": clients, "duration": duration, "timeout": timeout, "seed": SEED,
                 "scenarios": list(scenarios), "endpoints": list(ENDPOINTS), "by": list(BYS), "engine": engine,
-                "store_docs": docs_n, "store_version": version}
+                "store_docs": docs_n, "store_version": version, "workers": workers}
     results = []
     for name in scenarios:
         probes = None
@@ -530,16 +569,19 @@ def run(docs: int, mach: dict[str, Any] | None = None, *, store: Path | None = N
             if not background:
                 common.log("fresh: no watchlist in the truth sidecar; skipped")
                 continue
-            plan = fresh_plan(background[:-3])
+            corpus = common.corpus_path(docs)
+            more = corpus_phrases(corpus, set(truth.get("watchlist", [])), 12000) if corpus.exists() else []
+            settings["fresh_queries"] = {"watchlist": len(background[:-3]), "corpus_pairs": len(more)}
+            plan = fresh_plan(background[:-3], more)
         elif name == "slow":
             if not background:
                 common.log("slow: no watchlist in the truth sidecar; skipped")
                 continue
-            results.append(run_slow_scenario(store, list(reversed(background[:-3])), duration, timeout))
+            results.append(run_slow_scenario(store, list(reversed(background[:-3])), duration, timeout, workers))
             continue
         else:
             raise SystemExit(f"unknown scenario {name!r}; choose dashboard, fresh or slow")
-        results.append(run_scenario(name, store, plan, clients, duration, timeout, probes))
+        results.append(run_scenario(name, store, plan, clients, duration, timeout, probes, workers))
     data = {"machine": mach, "store": str(store), "settings": settings, "ideas": ideas, "targets": TARGETS,
             "results": results, "load_avg_end": [round(x, 2) for x in os.getloadavg()], "size": size,
             "date": time.strftime("%Y-%m-%dT%H:%M")}
@@ -564,6 +606,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scenarios", default="dashboard,fresh,slow", help="comma-separated: dashboard, fresh, slow")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds before a request counts as an error")
     ap.add_argument("--label", default=None, help="size label of the result files (default from --docs)")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (`serve --workers`, default 1)")
     ap.add_argument("--report-only", action="store_true", help="redo the Markdown from the saved JSON")
     args = ap.parse_args(argv)
     if args.report_only:
@@ -575,7 +618,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     scen = tuple(s.strip() for s in args.scenarios.split(",") if s.strip())
     run(args.docs, store=args.store, clients=args.clients, duration=args.duration, scenarios=scen,
-        timeout=args.timeout, label=args.label)
+        timeout=args.timeout, label=args.label, workers=args.workers)
 
 
 if __name__ == "__main__":

@@ -991,6 +991,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-quarter", action="store_true", help="skip the quarter-size ingest (memory flatness)")
     ap.add_argument("--no-profile", action="store_true", help="skip the cProfile of ingest")
     ap.add_argument("--web-clients", type=int, default=16, help="web: concurrent clients (default 16)")
+    ap.add_argument("--web-workers", type=int, default=1, help="web: server processes (serve --workers, default 1)")
     ap.add_argument("--web-duration", type=float, default=60.0, help="web: seconds of load per scenario (default 60)")
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -1012,7 +1013,7 @@ def main(argv: list[str] | None = None) -> None:
     if "web" in sections:
         import bench_web
 
-        bench_web.run(args.docs, mach, clients=args.web_clients, duration=args.web_duration)
+        bench_web.run(args.docs, mach, clients=args.web_clients, duration=args.web_duration, workers=args.web_workers)
     if "lifecycle" in sections:
         # Issue 15: the death verdict and forecast on simulated ideas with known truth, and the verdicts'
         # record on the SOTU corpus; each writes its own table (results/verdicts*.md).

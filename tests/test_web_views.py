@@ -323,3 +323,35 @@ def test_the_slow_worker_process_stops_with_the_server() -> None:
     while _alive(pid) and time.time() < deadline:
         time.sleep(0.1)
     assert not _alive(pid)
+
+
+def test_compare_plot_draws_the_dashboards_chart(gap_store: str, client: TestClient, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`policypulse compare --plot` draws what the compare page plots: each idea's /api/track values."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from typer.testing import CliRunner
+
+    import policypulse.lifecycle
+    from policypulse.cli import app as cli
+
+    saved: list = []
+    real = policypulse.lifecycle.save_figure
+    monkeypatch.setattr(policypulse.lifecycle, "save_figure", lambda fig, path: saved.append(fig) or real(fig, path))
+    out = tmp_path / "cmp.svg"
+    res = CliRunner().invoke(cli, ["compare", gap_store, "new deal", "schools", "--by", "year", "--measure", "docs",
+                                   "--smooth", "3", "--plot", str(out), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    ax = saved[0].axes[0]
+    lines = {ln.get_label(): ln.get_ydata() for ln in ax.get_lines()}
+    for q in ("new deal", "schools"):
+        rows = client.get("/api/track", params={"q": q, "by": "year", "measure": "docs", "smooth": 3}).json()
+        want = [np.nan if r["value"] is None else r["value"] for r in rows]
+        np.testing.assert_allclose(lines[q], want, equal_nan=True)
+    svg = out.read_text()
+    assert "new deal vs schools" in svg and "documents mentioning it, per year, 3-year centred moving average" in svg
+    assert "no documents (coverage gap)" in svg  # the gaps are shaded as on the page
+    from policypulse.cli import main
+
+    assert main(["compare", gap_store, "new deal", "schools", "--measure", "loud", "--plot", str(out)]) == 2

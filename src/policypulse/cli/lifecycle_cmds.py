@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,23 +12,19 @@ from policypulse.cli.options import By, Engine, Format, IdeasFile, Out, SparkMas
 from policypulse.cli.output import emit
 from policypulse.errors import UsageError
 
-def save_plot(result: Any, path: str | Any, compare: bool = False) -> None:
-    """A figure of a lifecycle result: one panel per idea, or all ideas on one axes with ``compare``."""
+def save_plot(result: Any, path: str | Any) -> None:
+    """A figure of a lifecycle result: one panel per idea, as the dashboard draws each."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from policypulse.lifecycle import plot_compare, plot_lifecycle, save_figure
+    from policypulse.lifecycle import plot_lifecycle, save_figure
 
     items = list(result)
-    if compare:
-        fig, ax = plt.subplots(figsize=(9, 5))
-        plot_compare(items, ax=ax)
-    else:
-        fig, axes = plt.subplots(len(items), 1, figsize=(9, 4.2 * len(items)), squeeze=False)
-        for lc, ax in zip(items, axes[:, 0]):
-            plot_lifecycle(lc, ax=ax)
+    fig, axes = plt.subplots(len(items), 1, figsize=(9, 4.2 * len(items)), squeeze=False)
+    for lc, ax in zip(items, axes[:, 0]):
+        plot_lifecycle(lc, ax=ax)
     fig.tight_layout()
     try:
         save_figure(fig, path)
@@ -35,6 +32,21 @@ def save_plot(result: Any, path: str | Any, compare: bool = False) -> None:
         raise UsageError(str(exc)) from None
     finally:
         plt.close(fig)
+
+
+def save_compare_plot(track: Any, path: str, *, by: str, measure: str, smooth: int, corpus_label: str) -> None:
+    """The comparison figure of several ideas, as the dashboard's compare page and /api/figure draw it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from policypulse.lifecycle import save_figure
+    from policypulse.report.figures import figure
+
+    fig = figure(track, [], by=by, measure=measure, smooth=smooth, corpus_label=corpus_label)
+    try:
+        save_figure(fig, path)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _p(p: float | None) -> str:
@@ -147,7 +159,12 @@ def compare(
     ideas: Annotated[list[str] | None, typer.Argument(help="Two or more ideas.")] = None,
     ideas_file: IdeasFile = None,
     by: By = "month",
-    plot: Annotated[str | None, typer.Option("--plot", help="Write a comparison figure (PNG or SVG).")] = None,
+    plot: Annotated[str | None, typer.Option("--plot", help="Write the dashboard's comparison chart as a figure "
+                                             "(PNG, SVG or PDF).")] = None,
+    measure: Annotated[str, typer.Option("--measure", help="What the figure plots: share (% of documents), words "
+                                         "(mentions per million words), docs or mentions.")] = "share",
+    smooth: Annotated[int, typer.Option("--smooth", help="Centred moving average over this many periods in the "
+                                        "figure (1: none).")] = 1,
     format: Format = "table",
     out: Out = None,
     engine: Engine = "duckdb",
@@ -158,12 +175,18 @@ def compare(
     import policypulse
     from policypulse.lifecycle import compare as compare_table
 
+    from policypulse.report import measures
+
+    measures.check_measure(measure), measures.check_smooth(smooth)
     with policypulse.open(store, version=version, engine=engine, spark_master=spark_master) as corpus:
         result = corpus.lifecycle(ideas, ideas_file=ideas_file, by=by)
-    if len(result) < 2:
-        raise UsageError("compare needs at least two ideas")
-    if plot:
-        save_plot(result, plot, compare=True)
+        if len(result) < 2:
+            raise UsageError("compare needs at least two ideas")
+        if plot:
+            # The dashboard's compare chart (report/figures.py): the same values, gaps and zoom as the page.
+            track = corpus.track(ideas, ideas_file=ideas_file, by=by)
+            label = f"{Path(corpus.store.path).resolve().name} (version {corpus.version})"
+            save_compare_plot(track, plot, by=by, measure=measure, smooth=smooth, corpus_label=label)
     table = compare_table(list(result))
     if format == "table" and not out:
         emit(table, "table", None, title="compare")
