@@ -183,18 +183,46 @@
     return { width: Math.max(320, el.clientWidth || el.parentNode.clientWidth || 800), height: height || 340 };
   }
 
+  // ticks on round dates: every 5th year at 1940, 1945, ... (not 1937, 1942), months at quarter starts, ...
+  function timeSplits(u, axisIdx, min, max, incr) {
+    var out = [], d = dateOf(min), guard = 0, t;
+    var at = function (y, m) { return ts(String(y).padStart(4, "0") + "-" + String(m + 1).padStart(2, "0") + "-01"); };
+    if (incr >= YR - 2 * DAY) {
+      var k = Math.max(1, Math.round(incr / YR));
+      for (var y = Math.ceil(d.getUTCFullYear() / k) * k; y <= 9999 && guard++ < 2000; y += k) {
+        t = at(y, 0); if (t > max) break; if (t >= min) out.push(t);
+      }
+    } else if (incr >= 28 * DAY) {
+      var km = Math.max(1, Math.round(incr / MO));
+      for (var m = Math.ceil((d.getUTCFullYear() * 12 + d.getUTCMonth()) / km) * km; guard++ < 2000; m += km) {
+        t = at(Math.floor(m / 12), m % 12); if (t > max) break; if (t >= min) out.push(t);
+      }
+    } else {
+      var kd = Math.max(1, Math.round(incr / DAY));
+      for (t = Math.ceil(min / DAY / kd) * kd * DAY; t <= max && guard++ < 2000; t += kd * DAY) out.push(t);
+    }
+    return out;
+  }
   function timeAxis(by) {
     return {
-      incrs: INCRS[by] || INCRS.year,
+      incrs: INCRS[by] || INCRS.year, splits: timeSplits,
       values: function (u, splits, ax, space, incr) { return splits.map(function (s) { return tickLabel(s, incr); }); },
       grid: { stroke: "#eef2f6" }
     };
   }
+  // counts step by whole numbers: an axis of documents never reads 0.2, 0.4, ...
+  var COUNT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2500, 5e3, 1e4, 2e4, 25e3, 5e4, 1e5, 2e5,
+                     25e4, 5e5, 1e6, 2e6, 5e6, 1e7];
+  function tickNum(v) { // axis ticks as people write them: 80 (not 80.0), 0.25, 12,000
+    if (v === null || v === undefined) return "";
+    var r = Math.round(v * 1e6) / 1e6;
+    return Math.abs(r) >= 1000 ? r.toLocaleString("en") : String(r);
+  }
   function valueAxis(measure) {
-    return {
-      label: MEASURE_LABELS[measure] || measure, labelSize: 18, size: 60, grid: { stroke: "#eef2f6" },
-      values: function (u, splits) { return splits.map(function (v) { return fmtNum(v, measure); }); }
-    };
+    var axis = { label: MEASURE_LABELS[measure] || measure, labelSize: 18, size: 60, grid: { stroke: "#eef2f6" },
+                 values: function (u, splits) { return splits.map(tickNum); } };
+    if (measure === "docs" || measure === "mentions") axis.incrs = COUNT_INCRS;
+    return axis;
   }
 
   // ---------------------------------------------------------------------------------- one idea's chart
@@ -284,7 +312,8 @@
     var u = new uPlot({
       width: size(el).width, height: 260,
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } },
-      axes: [timeAxis(by), { label: name, size: 60, grid: { stroke: "#eef2f6" } }],
+      axes: [timeAxis(by), { label: name, size: 60, grid: { stroke: "#eef2f6" }, incrs: COUNT_INCRS,
+                             values: function (u, splits) { return splits.map(tickNum); } }],
       cursor: { drag: { x: true, y: false, setScale: true } },
       series: [{ value: function (u, v) { return v === null ? "" : label(v, by); } },
                { label: name, fill: "rgba(31,95,168,0.55)", stroke: COLORS[0], width: 1,
@@ -484,7 +513,7 @@
       h.suggestions.forEach(function (s, k) {
         var a = document.createElement("a"); a.className = "suggestion";
         a.href = "/idea?" + qs({ q: s.query, by: sug.dataset.by }); a.textContent = s.query;
-        sug.appendChild(a); sug.appendChild(document.createTextNode(" (" + s.documents.toLocaleString("en") + " documents)" + (k < h.suggestions.length - 1 ? ", " : "?")));
+        sug.appendChild(a); sug.appendChild(document.createTextNode(" (" + s.documents.toLocaleString("en") + (s.documents === 1 ? " document)" : " documents)") + (k < h.suggestions.length - 1 ? ", " : "?")));
       });
     }).catch(function (e) { sug.textContent = ""; });
   };
