@@ -4,6 +4,7 @@ across the chart's JSON, the CSV and the figure; periods, documents and errors a
 from __future__ import annotations
 
 import asyncio
+import json
 import io
 import math
 import re
@@ -16,6 +17,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+import policypulse
 from policypulse.errors import UsageError
 from policypulse.report import measures, present
 from policypulse.web.app import create_app
@@ -355,3 +357,21 @@ def test_compare_plot_draws_the_dashboards_chart(gap_store: str, client: TestCli
     from policypulse.cli import main
 
     assert main(["compare", gap_store, "new deal", "schools", "--measure", "loud", "--plot", str(out)]) == 2
+
+
+def test_discovery_pages_default_to_a_period_the_corpus_covers(client: TestClient, gap_store: str,
+                                                                tmp_path: Path) -> None:
+    """Four documents a year: per month nearly every period would be a gap, so the pages default to years."""
+    from policypulse.web.discovery import Discovery
+
+    assert Discovery(gap_store).fitting_by(1) == "year"
+    monthly = tmp_path / "monthly.jsonl"  # a document every month but one in three: months are covered enough
+    monthly.write_text("".join(json.dumps({"id": f"m{i}", "date": f"{2000 + i // 12}-{i % 12 + 1:02d}-15",
+                                           "text": f"the budget debate number {i}"}) + "\n"
+                               for i in range(36) if i % 3 != 1), encoding="utf-8")
+    policypulse.ingest(tmp_path / "monthly", [monthly])
+    assert Discovery(str(tmp_path / "monthly")).fitting_by(1) == "month"
+    for path in ("/successors", "/obituaries", "/emerging"):
+        html = client.get(path).text
+        assert re.search(r'<option value="year"\s+selected', html), path
+        assert client.get(path, params={"by": "quarter"}).text.count('value="quarter" selected') >= 1, path
