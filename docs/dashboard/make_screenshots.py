@@ -59,6 +59,8 @@ def main(store: str) -> None:
             "var u = PP.charts.timeline, i = u.data[0].indexOf(PP.ts('1966-01-01'));"
             "return [u.valToPos(u.data[0][i], 'x'), u.valToPos(u.data[1][i], 'y')];")
         over = d.find_element(By.CSS_SELECTOR, "#timeline .u-over")
+        # wholly in view: an element cut by the window's edge is clicked relative to its visible part
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'})", over)
         w, h = over.size["width"], over.size["height"]
         ActionChains(d).move_to_element_with_offset(over, int(x - w / 2), int(y - h / 2)).click().perform()
         wait.until(lambda x: x.find_element(By.ID, "period-docs").get_attribute("data-loaded"))
@@ -73,7 +75,10 @@ def main(store: str) -> None:
         d.get(base + "/compare?q=great+society&q=war+on+poverty&q=affordable+care+act&q=%22new+deal&by=year")
         wait.until(lambda x: x.find_element(By.ID, "compare-chart").get_attribute("data-failed"))
         time.sleep(3)
+        d.set_window_size(1280, 1400)  # the verdicts come first: the chart below them in the picture too
+        time.sleep(1)
         d.save_screenshot(str(HERE / "7-compare.png"))
+        d.set_window_size(1280, 1000)
         d.get(base + "/idea?q=grate+socity")
         wait.until(lambda x: x.find_elements(By.CSS_SELECTOR, "a.suggestion"))
         d.save_screenshot(str(HERE / "8-did-you-mean.png"))

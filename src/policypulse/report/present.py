@@ -176,11 +176,11 @@ def facts(lc: dict[str, Any], by: str) -> list[tuple[str, str]]:
         add("Relaunches / resurrections", f"{rel} / {res}")
     echoes = lc.get("echoes")
     if isinstance(echoes, (int, float)) and echoes:
-        add("Echoes after its death", f"{int(echoes)} retrospective mention(s), not counted as use")
+        add("Echoes after its death", f"{int(echoes)} retrospective mention{'' if int(echoes) == 1 else 's'}, not counted as use")
         for q in lc.get("echo_quotes") or []:
             add(f"Echo, {day_label(q.get('date'))}", f"…{q.get('left', '')} {q.get('match', '')} {q.get('right', '')}…")
     elif isinstance(echoes, list) and echoes:
-        add("Echoes after its death", f"{len(echoes)} retrospective mention(s), not counted as use")
+        add("Echoes after its death", f"{len(echoes)} retrospective mention{'' if len(echoes) == 1 else 's'}, not counted as use")
     return rows
 
 
