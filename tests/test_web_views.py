@@ -357,6 +357,9 @@ def test_compare_plot_draws_the_dashboards_chart(gap_store: str, client: TestCli
     from policypulse.cli import main
 
     assert main(["compare", gap_store, "new deal", "schools", "--measure", "loud", "--plot", str(out)]) == 2
+    table = CliRunner().invoke(cli, ["compare", gap_store, "new deal", "schools", "--by", "year"])
+    assert table.exit_code == 0 and "verdict" in table.output and "new deal" in table.output
+    assert not re.search(r"NaT|None|nan\b|\de[-+]\d", table.output), table.output  # people's words, not raw values
 
 
 def test_discovery_pages_default_to_a_period_the_corpus_covers(client: TestClient, gap_store: str,

@@ -57,8 +57,8 @@ def _p(p: float | None) -> str:
 
 
 def _days(days: float | None) -> str:
-    """A span of days in the unit people think in."""
-    if days is None:
+    """A span of days in the unit people think in ('' when missing)."""
+    if days is None or days != days:  # None or NaN
         return ""
     if days >= 730:
         return f"{days / 365.25:.0f} years"
@@ -189,7 +189,25 @@ def compare(
             save_compare_plot(track, plot, by=by, measure=measure, smooth=smooth, corpus_label=label)
     table = compare_table(list(result))
     if format == "table" and not out:
-        emit(table, "table", None, title="compare")
+        # For people: the verdict in words, dates as written, spans in years or months; no NaT, no exponents
+        # (CSV and JSON keep the table's own columns).
+        from policypulse.describe import verdict_text
+        from policypulse.report import present
+
+        records = {r["idea"]: r for r in result.to_dicts()}
+        shown = table.assign(
+            verdict=[verdict_text(records[i]) if i in records else "" for i in table["idea"]],
+            born=[present.period_label(v, by) for v in table["born"]],
+            peak=[present.period_label(v, by) for v in table["peak"]],
+            time_to_peak=[_days(v) or "—" for v in table["time_to_peak_days"]],
+            half_life=[_days(v) or "—" for v in table["half_life_days"]],
+            lifespan=[(_days(v) or "—") + (" so far" if c else "") for v, c in
+                      zip(table["lifespan_days"], table["lifespan_censored"])],
+            last_mention=[present.day_label(v) for v in table["last_mention"]],
+            forecast_last_mention=[present.period_label(v, by) for v in table["forecast_last_mention"]])
+        emit(shown[["idea", "verdict", "born", "peak", "time_to_peak", "half_life", "lifespan", "last_mention",
+                    "forecast_last_mention"]].rename(columns=lambda c: c.replace("_", " ")), "table", None,
+             title="compare")
         return
     emit(table, format, out, provenance=getattr(result, "provenance", None))
 
