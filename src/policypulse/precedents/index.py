@@ -375,6 +375,22 @@ class PassageIndex:
                                                      before.toordinal(), include_upper=False))
         return filters
 
+    def count(self, *, version: int | None = None, before: dt.date | None = None,
+              include_fallback: bool = False) -> int:
+        """Passages of one store version that a search with these filters considers (the family of tests)."""
+        tantivy = _tantivy()
+        index = self._open()
+        segs = [p.name for p in self.store.segment_paths(version)]
+        if index is None or not segs:
+            return 0
+        schema = self._schema
+        clauses = [(tantivy.Occur.Must, tantivy.Query.all_query())]
+        clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0))
+                    for f in self._filters(version, before, segs)]
+        if before is not None and not include_fallback:
+            clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(schema, "date_source", "fallback")))
+        return int(index.searcher().search(tantivy.Query.boolean_query(clauses), 1, count=True).count)
+
     def era_frequencies(self, terms: list[str], eras: list[tuple[dt.date, dt.date]]) -> tuple[np.ndarray, np.ndarray]:
         """(passages per era, passages holding each term per era): arrays (E,) and (E, T), counted by tantivy
         over passages whose date range ends within [start, end) of each era."""

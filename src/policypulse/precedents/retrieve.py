@@ -10,16 +10,24 @@ documents with a fallback (invented) date are left out.
 Strength of a match is absolute, not relative to the other hits, and judged in the passage's own era
 (``ERA_YEARS``): the share of the query's term weight that the passage contains, each term weighted by its
 idf among the passages of that era (era-aware weights: "commerce" is common in 1795 and rare in 2015)
-times its weight in the query. A strong match is one whose strength is both at least ``STRONG`` (more for
-a short query: 1.5 / its number of terms, up to 0.75, so that one word of a three-word description is not
-a match) and improbable for a passage that shares words only at its era's rates: under that null each
-query term is present independently with the share of the era's passages that hold it, and the
-probability of reaching the passage's strength (computed exactly on a grid of ``NULL_BINS``) must be at most
-10^(-terms/2), but no less than ``STRONG_ALPHA`` (1e-6 from 12 terms on). With dense vectors, a cosine similarity >= ``STRONG_COSINE`` is strong too. When no
-earlier passage is strong the answer is "no earlier strong match", and the ranked list stays as it is
-(docs/methods.md, "Precedents"). The earliest strong match, the
-timeline of strong matches per year and the episodes of re-announcement come from a pool of the best
-``POOL`` passages, and the result says when that pool may have cut the count short.
+times its weight in the query. A strong match needs both
+
+1. an effect large enough to be the same thing: strength at least ``STRONG`` (a passage holding under
+   that share of the description's weight shares a topic, not a scheme; more for a short query: 1.5 / its
+   number of terms, up to 0.75, so that one word of a three-word description is not a match), and
+2. a strength improbable for a passage that shares words only at its era's rates, after the correction for
+   looking in many places: under the era's null each query term is present independently with the share
+   of the era's passages that hold it, the probability of reaching the passage's strength is computed
+   exactly on a grid of ``NULL_BINS``, and it must be at most ``FAMILY_ALPHA`` divided by the number of
+   passages the search looked at (every passage before the cut: any of them could have been the "earliest
+   strong match", so the level is Bonferroni's over them, and the chance that any passage of any era is
+   called strong by chance alone is at most ``FAMILY_ALPHA`` under the null).
+
+With dense vectors, a cosine similarity >= ``STRONG_COSINE`` is strong too. When no earlier passage is
+strong the answer is "no earlier strong match", and the ranked list stays as it is (docs/methods.md,
+"Precedents"). The earliest strong match, the timeline of strong matches per year and the episodes of
+re-announcement come from a pool of the best ``POOL`` passages, and the result says when that pool may have
+cut the count short.
 """
 
 from __future__ import annotations
@@ -49,9 +57,14 @@ class Corpus(Protocol):
 RRF_K = 60
 POOL = 500
 ERA_YEARS = 10  # passages are judged against the vocabulary of their own decade
-STRONG_ALPHA = 1e-6  # a strong match is this unlikely for a passage sharing words at its era's rates
+# The chance, under every era's null together, that any passage before the cut is called strong (Bonferroni
+# over the passages searched).
+FAMILY_ALPHA = 0.05
 NULL_BINS = 400  # resolution of the null distribution of strength (share of weight, 0..1)
-STRONG = 0.25
+# Least share of the description's weight a strong passage holds. 0.45 was chosen on the tuning half of the
+# SOTU reference programmes (bench/eval/sotu.yaml); 0.25 let passages that share a topic's common words in
+# (a 1858 passage on schooling freed Africans for a preschool programme).
+STRONG = 0.45
 STRONG_COSINE = 0.55
 SNIPPET_CHARS = 400
 RESULT_COLUMNS = ["doc_id", "date", "source", "score", "snippet"]
@@ -105,13 +118,14 @@ class PrecedentsResult:
             lines.append(f"Earliest strong match{cut}: {e['date']} ({e['source']}, document {e['doc_id']}).")
             n_docs = int(self.timeline["documents"].sum()) if not self.timeline.empty else 0
             more = "at least " if self.pool_truncated else ""
+            docs = f"{more}{n_docs} document" + ("" if n_docs == 1 and not more else "s")
             if len(self.episodes) > 1:
                 years = ", ".join(f"{r.start.year}" + (f"-{r.end.year}" if r.end.year != r.start.year else "")
                                   for r in self.episodes.itertuples())
-                lines.append(f"Described in {more}{n_docs} documents in {len(self.episodes)} separate episodes "
+                lines.append(f"Described in {docs} in {len(self.episodes)} separate episodes "
                              f"({years}): re-announced {self.re_announcements} times.")
             else:
-                lines.append(f"Described in {more}{n_docs} documents, in one episode.")
+                lines.append(f"Described in {docs}, in one episode.")
         else:
             lines.append(f"No earlier strong match{cut}: the closest passages share only words that passages of "
                          "their time commonly share.")
@@ -216,10 +230,10 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
             strengths[key], p_null[key] = calibration.judge(h)
         return strengths[key]
 
-    # The smallest null probability a passage can reach shrinks about geometrically with the number of query
-    # terms, so a fixed level would never let a three-word description be matched: the level is half a
-    # decade per term, down to STRONG_ALPHA (a short description must be matched almost whole anyway).
-    alpha_null = max(STRONG_ALPHA, 10.0 ** (-len(weighted) / 2.0))
+    # Every passage before the cut was looked at, and any could have been the earliest strong match: the
+    # level is corrected for all of them (Bonferroni), whatever era they belong to.
+    tested = index.count(version=corpus.version, before=cut, include_fallback=include_fallback)
+    alpha_null = FAMILY_ALPHA / max(tested, 1)
 
     def is_strong(h: Hit) -> bool:
         lexical_strong = strength(h) >= strong and p_null[(h.seg, h.pid)] <= alpha_null
@@ -251,7 +265,8 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
                               episodes=episodes, method=method, pool_truncated=truncated)
     result.provenance = corpus.provenance(
         command="precedents", text=text, before=cut.isoformat() if cut else None, limit=limit,
-        dense=use_dense, strong=strong, strong_alpha=alpha_null, era_years=ERA_YEARS, gap_days=gap_days, include_fallback=include_fallback, pool=pool,
+        dense=use_dense, strong=strong, family_alpha=FAMILY_ALPHA, passages_tested=tested,
+        strong_p=alpha_null, era_years=ERA_YEARS, gap_days=gap_days, include_fallback=include_fallback, pool=pool,
         rrf_k=RRF_K if use_dense else None,
         # BM25 statistics (idf, average length) are those of every passage in the index, which may hold a
         # later version's segments too: recorded so that a rerun can tell whether they were the same.
