@@ -350,7 +350,7 @@ def test_precedents_search_by_keyboard_draws_the_timeline(server: str, browser: 
     bars = _wait(d, "#bars-chart", "data-points")
     assert int(bars.get_attribute("data-points")) == 16
     summary = d.find_element(By.ID, "precedents-summary").text
-    assert summary.startswith("Earliest strong match: 2009-01-15")
+    assert summary.startswith("Earliest strong match: 2010-02-15")  # the first document with all three words
     assert d.execute_script("return document.querySelectorAll('main script, main img').length") == 0
     _shot(d, "precedents")
 

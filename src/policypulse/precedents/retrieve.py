@@ -23,7 +23,9 @@ times its weight in the query. A strong match needs both
    strong match", so the level is Bonferroni's over them, and the chance that any passage of any era is
    called strong by chance alone is at most ``FAMILY_ALPHA`` under the null).
 
-With dense vectors, a cosine similarity >= ``STRONG_COSINE`` is strong too. When no earlier passage is
+A passage that holds every term of the description is strong whatever the null (a short query is then
+matched as asked; a long description is never held whole by chance). With dense vectors, a cosine
+similarity >= ``STRONG_COSINE`` is strong too. When no earlier passage is
 strong the answer is "no earlier strong match", and the ranked list stays as it is (docs/methods.md,
 "Precedents"). The earliest strong match, the timeline of strong matches per year and the episodes of
 re-announcement come from a pool of the best ``POOL`` passages, and the result says when that pool may have
@@ -236,7 +238,11 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
     alpha_null = FAMILY_ALPHA / max(tested, 1)
 
     def is_strong(h: Hit) -> bool:
-        lexical_strong = strength(h) >= strong and p_null[(h.seg, h.pid)] <= alpha_null
+        # A passage holding every term of the description says all it says: for a short query (a name, a
+        # phrase) that is the question asked, and however small the corpus, no null can call it chance; a
+        # long description is never held whole by chance.
+        lexical_strong = strength(h) >= 1.0 - 1e-9 or (
+            strength(h) >= strong and p_null[(h.seg, h.pid)] <= alpha_null)
         return lexical_strong or (h.cosine is not None and h.cosine >= STRONG_COSINE)
 
     best: dict[str, Hit] = {}
