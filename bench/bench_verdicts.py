@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from verdict_sim import N_MONTHS, NB_SHAPE, PROCESSES, fading_idea, quiet_idea  # noqa: E402
+from verdict_sim import AR_PHI, AR_SD, N_MONTHS, NB_SHAPE, PROCESSES, fading_idea, quiet_idea  # noqa: E402
 
 from policypulse.lifecycle import StatisticalWarning, analyse  # noqa: E402
 from policypulse.lifecycle.death import REPEAT_FACTOR, death_test  # noqa: E402
@@ -105,24 +105,37 @@ def death_section(process: str, n_ideas: int, seed: int) -> dict[str, dict[str, 
         k: {"false_dead": one[k] / n_ideas, "ever_dead": ever[k] / n_ideas, "power24": power[k] / n_ideas}
         for k in methods
     }
-    if process != "ar1":
-        out["oracle"] = {"power24": oracle / n_ideas}
+    out["oracle"] = {"power24": oracle / n_ideas}
     return out
 
 
 def _oracle_dead(idea, process: str) -> bool:
     """Would a test that knows the true rate and process call the silence dead at the verdict's level?
     P(no mention since the last one | still in use at the true rate): Poisson exp(-mean), negative
-    binomial prod (1 + mean_t / k) ** -k. (Not computed for AR(1), which has no closed form.)"""
+    binomial prod (1 + mean_t / k) ** -k; AR(1) by Monte Carlo over 4,000 paths of the log-rate from its
+    stationary law (the process's parameters known, not its path: the latent rate is never observed)."""
     if idea.last_mention is None:
         return False
     vol = idea.frame["total_docs"].to_numpy(float)
     mean = idea.mean_mentions * vol[idea.last_mention + 1 :] / vol.mean()
     if process == "negbin":
         logp = float(np.sum(-NB_SHAPE * np.log1p(mean / NB_SHAPE)))
+    elif process == "ar1":
+        logp = float(np.log(max(np.mean(np.exp(-(_ar_paths(mean.size) @ mean))), 1e-300)))
     else:
         logp = float(-mean.sum())
     return bool(np.exp(logp) < ALPHA * REPEAT_FACTOR and mean.size >= MIN_SILENCE["month"])
+
+
+def _ar_paths(n: int, paths: int = 4000) -> np.ndarray:
+    """Rate multipliers exp(x - sd^2/2) of stationary AR(1) log-rates (tests/verdict_sim.py's), seeded."""
+    rng = np.random.default_rng(n)
+    innov = AR_SD * np.sqrt(1 - AR_PHI**2)
+    x = np.empty((paths, n))
+    x[:, 0] = rng.normal(0.0, AR_SD, paths)
+    for t in range(1, n):
+        x[:, t] = AR_PHI * x[:, t - 1] + rng.normal(0.0, innov, paths)
+    return np.exp(x - AR_SD**2 / 2)
 
 
 def forecast_section(process: str, n_ideas: int, seed: int) -> dict[str, float]:
@@ -196,7 +209,8 @@ def write(results: dict, args: argparse.Namespace, elapsed: float) -> None:
     for process, r in results.items():
         for method, d in r["death"].items():
             if method == "oracle":
-                lines.append(f"| {process} | oracle: true rate known, same level | - | - | {d['power24']:.3f} |")
+                lines.append(f"| {process} | oracle: true rate and process known, same level | - | - "
+                             f"| {d['power24']:.3f} |")
                 continue
             lines.append(
                 f"| {process} | {method} | {_mark(d['false_dead'], TARGETS['false_dead'], True)} "

@@ -529,3 +529,40 @@ def test_steady_idea_reproduces_solow_1993_on_the_exposure_clock():
     t1, tn, end = int(m[0]), int(m[-1]), 119
     solow = ((tn + 1 - t1) / (end + 1 - t1)) ** (m.size - 1)  # periods as bins ending at t + 1
     assert dt.p_value == pytest.approx(solow, rel=1e-9) and dt.dispersion == 1.0 and not dt.used_decay_model
+
+
+def test_resurrection_screen_never_skips_a_silence_the_full_test_calls_dead():
+    # The cheap screen in find_resurrections must be a true bound: whenever it says "surely alive", the
+    # full predictive test agrees. Checked on every long silence of simulated ideas of all processes.
+    from verdict_sim import PROCESSES, quiet_idea
+
+    from policypulse.lifecycle.death import _plain, _surely_alive
+    from policypulse.lifecycle.series import MIN_SILENCE, RECENT_WINDOW, from_frame
+
+    rng = np.random.default_rng(7)
+    screened = checked = dead = 0
+    for process in PROCESSES:
+        for _ in range(15):
+            # A life, a silence of 2-5 years, and renewed use: the silence is often a dead verdict.
+            a = quiet_idea(rng, process, death=int(rng.integers(100, 140))).frame
+            b = quiet_idea(rng, process).frame
+            gap = int(rng.integers(24, 60))
+            a.loc[a.index[-100 + gap:], ["docs", "mentions"]] = b[["docs", "mentions"]].to_numpy()[-100 + gap:]
+            s = from_frame(a, "month")
+            m = np.flatnonzero(s.docs > 0)
+            if m.size < 3:
+                continue
+            cd = np.concatenate([[0.0], np.cumsum(s.docs.astype(float))])
+            ce = np.concatenate([[0.0], np.cumsum(np.where(s.covered, s.exposure, 0).astype(float))])
+            cc = np.concatenate([[0], np.cumsum(s.covered.astype(np.int64))])
+            for prev, nxt in zip(m[:-1], m[1:]):
+                if nxt - prev - 1 < MIN_SILENCE["month"]:
+                    continue
+                full = _plain(s.truncate(int(nxt) - 1), int(m[0]), int(prev), "numpy", 0.01)
+                skip = _surely_alive(cd, ce, cc, int(m[0]), int(prev), int(nxt), RECENT_WINDOW["month"], 0.01)
+                checked += 1
+                screened += skip
+                dead += full.is_dead(0.05, "month")
+                assert not (skip and full.is_dead(0.05, "month"))
+    assert dead >= 10  # dead silences were there to be wrongly skipped
+    assert checked > 100 and screened > 0.3 * checked  # the screen does real work

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import os as _os
+
 __version__ = "0.1.0"
+
+# Our linear algebra is on long vectors and 2x2 systems, where BLAS threads only contend: with two
+# OpenBLAS threads on a busy 2-core machine one dot product of 22,000 numbers took 21 ms against
+# 0.006 ms with one (a 60-year daily lifecycle: 7.6 s). Set before numpy loads; a user's setting wins.
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    _os.environ.setdefault(_var, "1")
 
 __all__ = ["Corpus", "Idea", "IngestReport", "__version__", "ingest", "load_ideas", "open"]
 

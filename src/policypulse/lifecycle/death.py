@@ -388,7 +388,13 @@ def find_resurrections(s: Series, alpha: float, engine: str = "numpy") -> list[i
     prev_all, cur_all = mentioned[:-1], mentioned[1:]
     pos_prev, pos_cur = np.searchsorted(cov, prev_all), np.searchsorted(cov, cur_all)
     long_enough = (pos_cur - pos_prev - 1) >= MIN_SILENCE[s.by]
+    first = int(mentioned[0])
+    cd = np.concatenate([[0.0], np.cumsum(s.docs.astype(float))])
+    ce = np.concatenate([[0.0], np.cumsum(np.where(s.covered, s.exposure, 0).astype(float))])
+    cc = np.concatenate([[0], np.cumsum(s.covered.astype(np.int64))])
     for prev, c in zip(prev_all[long_enough], cur_all[long_enough]):
+        if _surely_alive(cd, ce, cc, first, int(prev), int(c), RECENT_WINDOW[s.by], level):
+            continue
         dt = _plain(s.truncate(int(c) - 1), int(mentioned[0]), int(prev), engine, level)
         if not dt.is_dead(alpha, s.by):
             continue
@@ -397,3 +403,27 @@ def find_resurrections(s: Series, alpha: float, engine: str = "numpy") -> list[i
         if k >= 2 and stats.poisson.sf(k - 1, max(ECHO_SHARE * dt.recent_rate * e, 1e-12)) < ECHO_ALPHA:
             out.append(int(c))
     return out
+
+
+def _surely_alive(cd: np.ndarray, ce: np.ndarray, cc: np.ndarray, first: int, prev: int, nxt: int,
+                  min_window: int, level: float) -> bool:
+    """A cheap screen before the full test of the silence between mentions `prev` and `nxt`: True when
+    even the highest rate any admissible window could give leaves the silence unsurprising.
+
+    The full test's p is at least exp(-rate * E) (E the silence's exposure; dispersion and the rate's
+    uncertainty only raise it, a decay model only lowers the rate), and its rate window is a run of at
+    least min(min_window, covered periods so far) covered periods ending at `prev`. The largest rate of
+    all such runs bounds the window's rate, so p >= exp(-max_rate * E) >= level proves "not dead".
+    (cd, ce, cc: cumulative documents, covered exposure and covered periods, with a leading 0.)
+    """
+    k0 = min(min_window, int(cc[prev + 1] - cc[first]))
+    starts = np.arange(first, prev + 1)
+    ok = (cc[prev + 1] - cc[starts]) >= k0
+    starts = starts[ok]
+    expo = ce[prev + 1] - ce[starts]
+    good = expo > 0
+    if not good.any():
+        return False
+    max_rate = float(np.max((cd[prev + 1] - cd[starts[good]]) / expo[good]))
+    silence = float(ce[nxt] - ce[prev + 1])
+    return math.exp(-max_rate * silence) >= level

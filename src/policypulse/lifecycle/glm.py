@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -88,6 +89,12 @@ def fit_poisson(x: np.ndarray, y: np.ndarray, offset: np.ndarray, engine: str = 
         start = np.zeros(x.shape[1])
         start[0] = np.log(total / np.exp(offset).sum())
     if x.shape[1] == 2 and bool(np.all(x[:, 0] == 1.0)):
+        # Sparse counts bias the least-squares start (log(1/2) stands for every zero) by orders of
+        # magnitude, and damped Newton then crawls back one unit a step: start from the flat MLE
+        # instead when its likelihood is higher.
+        flat = np.array([math.log(total / float(np.exp(offset).sum())), 0.0])
+        if _loglik_two(x[:, 1], y, offset, flat) > _loglik_two(x[:, 1], y, offset, start):
+            start = flat
         b, conv = _newton_two(x[:, 1], y, offset, start)
     else:
         beta, ok = poisson_newton(x, y, offset, start)
@@ -100,6 +107,12 @@ def fit_poisson(x: np.ndarray, y: np.ndarray, offset: np.ndarray, engine: str = 
         return None
     ll = float(np.sum(y * np.log(np.maximum(mu, 1e-300)) - mu - gammaln(y + 1.0)))
     return PoissonFit(b, cov, ll, 2 * x.shape[1] - 2 * ll, conv)
+
+
+def _loglik_two(g: np.ndarray, y: np.ndarray, offset: np.ndarray, beta: np.ndarray) -> float:
+    """Poisson log-likelihood (without the constant) of intercept + slope at `beta`."""
+    eta = np.minimum(beta[0] + beta[1] * g + offset, _MAX_ETA)
+    return float(y @ eta - np.exp(eta).sum())
 
 
 def _newton_two(
