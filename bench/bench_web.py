@@ -7,8 +7,10 @@
 
 The server is started the way a user starts it: ``policypulse serve STORE --port P`` in a subprocess, on a
 free loopback port (one uvicorn process; its sync endpoints run in its thread pool). The bench waits
-until it answers, then runs ``--clients`` asyncio clients (httpx2, one connection each) for
-``--duration`` seconds. Each client loops: pick (seeded) the idea page ``/idea?q=&by=`` or
+until it answers, then runs ``--clients`` asyncio clients (one keep-alive connection each) for
+``--duration`` seconds: by default a minimal HTTP/1.1 client on asyncio streams (``RawClient``, about
+0.25 ms of CPU per request), ``--client httpx2`` for the one used before (1.4-1.8 ms per request, taken
+from the server's share of the same two cores). Each client loops: pick (seeded) the idea page ``/idea?q=&by=`` or
 ``/api/track?q=&by=``, an idea and a period (year or month), send, wait for the whole answer, repeat.
 Two scenarios, each on a freshly started server (empty caches); before the load of the first, one client
 alone times each endpoint on three queries the load never asks (computed, then again from the cache):
@@ -63,6 +65,7 @@ PP = common.PP
 SEED = 7
 TARGETS = {"/api/track": 100.0, "idea page": 300.0, "cheap while slow": 200.0, "errors": 0}
 SLOW_CLIENTS = 4
+CLIENTS = {"raw": "asyncio streams, a minimal HTTP/1.1 client (RawClient)", "httpx2": "asyncio + httpx2"}
 ENDPOINTS = ("idea page", "/api/track")
 BYS = ("year", "month")
 WINDOW_S = 10.0
@@ -116,7 +119,8 @@ class Server:
             self.proc = subprocess.Popen([PP, "serve", str(self.store), "--port", str(self.port),
                                           "--workers", str(self.workers)],
                                          stdout=fh, stderr=subprocess.STDOUT)
-        self.rss = common.PeakRSS(self.proc.pid).__enter__()
+        # every second, not every 50 ms: each sample walks /proc, holding the bench's interpreter lock from the clients
+        self.rss = common.PeakRSS(self.proc.pid, interval=1.0).__enter__()
         deadline = time.time() + 120
         while True:
             if self.proc.poll() is not None:
@@ -159,7 +163,60 @@ class Server:
                 self.proc.wait()
 
 
-async def load(base: str, plan: Any, clients: int, duration: float, timeout: float) -> tuple[list[Sample], float]:
+class RawClient:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams: GET, then the status and a Content-Length body.
+
+    The load runs on the same two cores as the server, so what the clients cost is taken from the server:
+    httpx2 spent 1.8 ms of CPU per request (as much as the server's 2.4 ms on a cold /api/track at 100k),
+    this client about a tenth of that. 16 browsers on other machines would cost the server's machine nothing.
+    Every answer of the dashboard carries a Content-Length (no chunked bodies), which this client requires.
+    """
+
+    def __init__(self, base: str, timeout: float) -> None:
+        host_port = base.split("://", 1)[1]
+        self.host, port = host_port.rsplit(":", 1)
+        self.port, self.timeout = int(port), timeout
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, url: str) -> tuple[int, bytes]:
+        """GET ``url`` (path and query): the status and the body."""
+        return await asyncio.wait_for(self._get(url), self.timeout)
+
+    async def _get(self, url: str) -> tuple[int, bytes]:
+        for attempt in (0, 1):  # a kept-alive connection the server closed: reconnect once
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            assert self.reader is not None and self.writer is not None
+            try:
+                self.writer.write(f"GET {url} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode("latin-1"))
+                head = await self.reader.readuntil(b"\r\n\r\n")
+            except (ConnectionError, asyncio.IncompleteReadError):
+                await self.close()
+                if attempt:
+                    raise
+                continue
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split(" ", 2)[1])
+            length = next((int(v) for k, _, v in (ln.partition(":") for ln in lines[1:])
+                           if k.strip().lower() == "content-length"), None)
+            if length is None:
+                raise RuntimeError(f"{url}: an answer without Content-Length ({lines[0]})")
+            body = await self.reader.readexactly(length)
+            if any(ln.lower().startswith("connection: close") for ln in lines[1:]):
+                await self.close()
+            return status, body
+        raise RuntimeError("unreachable")
+
+    async def close(self) -> None:
+        """Close the connection."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+async def load(base: str, plan: Any, clients: int, duration: float, timeout: float,
+               client: str = "raw") -> tuple[list[Sample], float]:
     """Run ``clients`` concurrent clients for ``duration`` seconds; the samples and the elapsed time."""
     import httpx2
 
@@ -168,10 +225,28 @@ async def load(base: str, plan: Any, clients: int, duration: float, timeout: flo
     t_begin = time.perf_counter()
     deadline = t_begin + duration
 
+    async def fetch(conn: Any, url: str) -> tuple[int, int, str | None]:
+        """status, bytes, error (None when answered with 200)."""
+        try:
+            if client == "raw":
+                status, body = await conn.get(url)
+            else:
+                r = await conn.get(url)
+                status, body = r.status_code, r.content
+            return status, len(body), None if status == 200 else f"HTTP {status}: {body[:160]!r}"
+        except (TimeoutError, asyncio.TimeoutError, httpx2.TimeoutException):
+            return 0, 0, f"no answer within the {timeout:.0f} s timeout"
+        except (OSError, RuntimeError, asyncio.IncompleteReadError, httpx2.HTTPError) as exc:
+            return 0, 0, f"{type(exc).__name__}: {exc}"[:200]
+
     async def one(cid: int) -> None:
         rng = random.Random(SEED * 1000 + cid)
-        limits = httpx2.Limits(max_connections=1, max_keepalive_connections=1)
-        async with httpx2.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
+        if client == "raw":
+            conn: Any = RawClient(base, timeout)
+        else:
+            conn = httpx2.AsyncClient(base_url=base, timeout=timeout,
+                                      limits=httpx2.Limits(max_connections=1, max_keepalive_connections=1))
+        try:
             while time.perf_counter() < deadline:
                 picked = plan(rng)
                 if picked is None:  # the fresh scenario ran out of new queries
@@ -179,20 +254,16 @@ async def load(base: str, plan: Any, clients: int, duration: float, timeout: flo
                 endpoint, url = picked
                 miss = url not in answered
                 t0 = time.perf_counter()
-                status, nbytes, error = 0, 0, None
-                try:
-                    r = await client.get(url)
-                    status, nbytes = r.status_code, len(r.content)
-                    if status != 200:
-                        error = f"HTTP {status}: {r.text[:160]}"
-                except httpx2.TimeoutException:
-                    error = f"no answer within the {timeout:.0f} s timeout"
-                except httpx2.HTTPError as exc:
-                    error = f"{type(exc).__name__}: {exc}"[:200]
+                status, nbytes, error = await fetch(conn, url)
                 t1 = time.perf_counter()
                 if error is None:
                     answered.add(url)
                 samples.append(Sample(endpoint, t0 - t_begin, t1 - t0, error is None, miss, status, nbytes, error))
+        finally:
+            if client == "raw":
+                await conn.close()
+            else:
+                await conn.aclose()
 
     await asyncio.gather(*(one(i) for i in range(clients)))
     return samples, time.perf_counter() - t_begin
@@ -247,7 +318,7 @@ def baseline(base: str, probes: list[str], timeout: float) -> dict[str, Any]:
 
 
 def run_scenario(name: str, store: Path, plan: Any, clients: int, duration: float, timeout: float,
-                 probes: list[str] | None = None, workers: int = 1) -> dict[str, Any]:
+                 probes: list[str] | None = None, workers: int = 1, client: str = "raw") -> dict[str, Any]:
     """Start a server, (optionally) time one client alone, load it, stop it; everything measured."""
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"policypulse-bench-web-{os.getpid()}-{name}.log"
@@ -272,7 +343,7 @@ def run_scenario(name: str, store: Path, plan: Any, clients: int, duration: floa
             nonlocal stop
             sampler = asyncio.create_task(sample_load())
             try:
-                return await load(srv.base, plan, clients, duration, timeout)
+                return await load(srv.base, plan, clients, duration, timeout, client)
             finally:
                 stop = True
                 await sampler
@@ -460,7 +531,8 @@ def report(size: str, store: Path, mach: dict[str, Any], settings: dict[str, Any
             f"{mach['load_avg_start']} at the start, {load_end} at the end "
             "(samples every 5 s in the JSON)\n"
             f"- store: `{store}` ({docs:,} documents, version {version})\n"
-            f"- settings: {settings['clients']} concurrent clients (asyncio + httpx2, one keep-alive connection each, "
+            f"- settings: {settings['clients']} concurrent clients ({CLIENTS[settings.get('client', 'httpx2')]}, one "
+            "keep-alive connection each, "
             f"in the bench process, on the same machine) for {settings['duration']:.0f} s per scenario; each request "
             f"picks the idea page `/idea?q=&by=` or `/api/track?q=&by=` (50/50), an idea and by=year or month "
             f"(seed {SEED}); timeout {settings['timeout']:.0f} s; server: `policypulse serve STORE --port P "
@@ -541,7 +613,7 @@ def reading(results: list[dict[str, Any]]) -> str:
 
 def run(docs: int, mach: dict[str, Any] | None = None, *, store: Path | None = None, clients: int = 16,
         duration: float = 60.0, scenarios: tuple[str, ...] = ("dashboard", "fresh", "slow"), timeout: float = 120.0,
-        label: str | None = None, workers: int = 1) -> dict[str, Any]:
+        label: str | None = None, workers: int = 1, client: str = "raw") -> dict[str, Any]:
     """Run the scenarios against ``store`` (default: the ingest benchmark's store of ``docs`` documents)."""
     store = store or DATA / f"store-{common.label(docs)}"
     size = label or common.label(docs)
@@ -558,7 +630,7 @@ def run(docs: int, mach: dict[str, Any] | None = None, *, store: Path | None = N
         engine, docs_n, version = type(corpus.engine).__name__, corpus.store.count(), corpus.version
     settings = {"clients": clients, "duration": duration, "timeout": timeout, "seed": SEED,
                 "scenarios": list(scenarios), "endpoints": list(ENDPOINTS), "by": list(BYS), "engine": engine,
-                "store_docs": docs_n, "store_version": version, "workers": workers}
+                "store_docs": docs_n, "store_version": version, "workers": workers, "client": client}
     results = []
     for name in scenarios:
         probes = None
@@ -581,7 +653,7 @@ def run(docs: int, mach: dict[str, Any] | None = None, *, store: Path | None = N
             continue
         else:
             raise SystemExit(f"unknown scenario {name!r}; choose dashboard, fresh or slow")
-        results.append(run_scenario(name, store, plan, clients, duration, timeout, probes, workers))
+        results.append(run_scenario(name, store, plan, clients, duration, timeout, probes, workers, client))
     data = {"machine": mach, "store": str(store), "settings": settings, "ideas": ideas, "targets": TARGETS,
             "results": results, "load_avg_end": [round(x, 2) for x in os.getloadavg()], "size": size,
             "date": time.strftime("%Y-%m-%dT%H:%M")}
@@ -607,6 +679,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds before a request counts as an error")
     ap.add_argument("--label", default=None, help="size label of the result files (default from --docs)")
     ap.add_argument("--workers", type=int, default=1, help="server processes (`serve --workers`, default 1)")
+    ap.add_argument("--client", choices=("raw", "httpx2"), default="raw",
+                    help="the load's HTTP client: raw asyncio streams (default; light) or httpx2 (as before)")
     ap.add_argument("--report-only", action="store_true", help="redo the Markdown from the saved JSON")
     args = ap.parse_args(argv)
     if args.report_only:
@@ -618,7 +692,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     scen = tuple(s.strip() for s in args.scenarios.split(",") if s.strip())
     run(args.docs, store=args.store, clients=args.clients, duration=args.duration, scenarios=scen,
-        timeout=args.timeout, label=args.label, workers=args.workers)
+        timeout=args.timeout, label=args.label, workers=args.workers, client=args.client)
 
 
 if __name__ == "__main__":
