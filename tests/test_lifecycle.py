@@ -566,3 +566,22 @@ def test_resurrection_screen_never_skips_a_silence_the_full_test_calls_dead():
                 assert not (skip and full.is_dead(0.05, "month"))
     assert dead >= 10  # dead silences were there to be wrongly skipped
     assert checked > 100 and screened > 0.3 * checked  # the screen does real work
+
+
+def test_verdict_sentence_for_an_unborn_idea_and_an_open_ended_forecast():
+    from datetime import date
+
+    from policypulse.lifecycle.verdict import verdict_text
+
+    silent = _monthly([0] * 30)
+    lc = analyse(silent, "month", idea="never said", n_boot=0)
+    assert lc.status == "unborn" and lc.verdict_text == "'never said' is never mentioned in this corpus."
+    # A fading idea whose interval has no upper end says so, at month precision for monthly periods.
+    lc2 = analyse(_monthly([0, 2, 9, 14, 12, 9, 7, 6, 4, 4, 3, 3, 2, 2, 2, 1, 2, 1]), "month", idea="fade",
+                  n_boot=0)
+    lc2.status, lc2.forecast_last_mention = "declining", date(2003, 6, 1)
+    lc2.forecast_interval = (date(2002, 1, 1), None)
+    text = verdict_text(lc2)
+    assert "forecast for about June 2003 (95% not before January 2002; no later bound can be given)" in text
+    lc2.forecast_interval = (date(2002, 1, 1), date(2004, 3, 1))
+    assert "(95% between January 2002 and March 2004)" in verdict_text(lc2)

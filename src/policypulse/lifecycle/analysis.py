@@ -116,6 +116,7 @@ def _analyse_series(
         if not cov.size:
             notes.append("no coverage at all: the series has no documents")
         lc.notes = notes
+        lc.verdict_text = verdict_text(lc)
         return lc
     first, last = int(mentioned[0]), int(mentioned[-1])
     lc.first_mention, lc.last_mention = _d(s.periods[first]), _d(s.periods[last])

@@ -65,11 +65,17 @@ def verdict_text(lc: IdeaLifecycle) -> str:
                 f"it dead{odds}.")
     forecast = ""
     if lc.forecast_last_mention is not None:
-        forecast = f"; its last mention is forecast for about {lc.forecast_last_mention.year}"
-        if lc.forecast_interval and lc.forecast_interval[0] and lc.forecast_interval[1]:
-            lo, hi = lc.forecast_interval[0].year, lc.forecast_interval[1].year
-            if lo != hi:
-                forecast += f" (95% between {lo} and {hi})"
+        # As precise as the periods allow, but never finer than a month: a forecast is not that sharp.
+        grain = "year" if lc.by == "year" else ("quarter" if lc.by == "quarter" else "month")
+        forecast = f"; its last mention is forecast for about {when(lc.forecast_last_mention, grain)}"
+        lo, hi = lc.forecast_interval if lc.forecast_interval else (None, None)
+        if lo is not None and hi is not None:
+            lo_s, hi_s = when(lo, grain), when(hi, grain)
+            if lo_s != hi_s:
+                forecast += f" (95% between {lo_s} and {hi_s})"
+        elif lo is not None:
+            # The upper end is beyond 200 years: say so rather than imply a sharp date.
+            forecast += f" (95% not before {when(lo, grain)}; no later bound can be given)"
     if lc.status == "declining":
         return f"Declining: {name} is still used but far less than at its peak (last mentioned {last}){forecast}."
     if lc.status == "emerging":
