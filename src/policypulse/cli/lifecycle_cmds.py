@@ -237,12 +237,59 @@ def backtest(
     if verdicts:
         emit(result.verdicts, format, out, title="backtest verdicts", provenance=prov)
     elif format == "table" and not out:
-        emit(result.summary, "table", None, title=f"backtest (each silence scored once; follow-up "
-             f"{result.horizon_periods} {by}s; baselines beside the method)")
-        emit(result.calibration, "table", None,
+        emit(_readable_summary(result.summary), "table", None, title=f"backtest (each silence scored once; "
+             f"follow-up {result.horizon_periods} {by}s; baselines beside the method)")
+        emit(_readable_calibration(result.calibration), "table", None,
              title="calibration: stated probability of death against how often use resumed")
     elif format == "json":
         emit({"summary": result.summary.to_dict(orient="records"), "horizon_periods": result.horizon_periods,
               "calibration": result.calibration}, format, out, provenance=prov)
     else:
         emit(result.summary, format, out, provenance=prov)
+
+
+def _pct(v: float | None) -> str:
+    """A share as a percentage for people ('' when there is none)."""
+    import math
+
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return f"{100 * float(v):.0f}%"
+
+
+def _readable_summary(summary: Any) -> Any:
+    """The backtest summary for the terminal: words for column names, percentages, spans in years."""
+    import pandas as pd
+
+    t = summary.copy()
+    out = pd.DataFrame({"method": t["method"]})
+    out["cuts scored"] = t["scored_cuts"]
+    out["silences called dead"] = t["dead_silences"]
+    out["of them, used again"] = t["used_again"]
+    out["share used again"] = t["false_death_rate"].map(_pct)
+    out["ideas called dead"] = t["ideas_called_dead"]
+    out["wrongly"] = t["ideas_wrongly_called_dead"]
+    if "forecasts_scored" in t:
+        out["forecasts scored"] = t["forecasts_scored"].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
+        out["median forecast error"] = t["median_abs_forecast_error_days"].map(_days)
+        out["95% interval covered"] = t["forecast_interval_coverage"].map(_pct)
+    return out
+
+
+def _readable_calibration(cal: Any) -> Any:
+    """The calibration table for the terminal: bins and shares as percentages."""
+    import pandas as pd
+
+    t = cal.reset_index(drop=True)
+
+    def band(label: object) -> str:
+        lo, hi = (float(x) for x in str(label).strip("([])").split(","))
+        return f"{100 * max(lo, 0.0):.0f}-{100 * hi:.0f}%"
+
+    return pd.DataFrame({
+        "stated probability of death": t["death_probability"].map(band),
+        "verdicts": t["verdicts"],
+        "used again": t["used_again"],
+        "mean stated": t["mean_death_probability"].map(_pct),
+        "share used again": t["share_used_again"].map(_pct),
+    })
