@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 
 class Busy(Exception):
-    """Raised instead of waiting (``wait=False``): another request computes this, or every corpus is lent out."""
+    """Raised by ``ResultCache.get(cached_only=True)`` when the value is not computed yet."""
 
 
 class ResultCache:
@@ -35,25 +35,25 @@ class ResultCache:
         self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, compute: Callable[[], T], *, wait: bool = True) -> T:
+    def get(self, key: Hashable, compute: Callable[[], T], *, cached_only: bool = False) -> T:
         """The cached value of ``key``, computing it (once) with ``compute`` when it is missing.
 
         Errors are not cached: a request that waited for a computation that failed tries again itself.
-        ``wait=False`` raises ``Busy`` instead of waiting for another request's computation of ``key``.
+        ``cached_only=True`` raises ``Busy`` instead of computing or waiting: the caller computes elsewhere.
         """
         while True:
             with self._lock:
                 if key in self._data:
                     self._data.move_to_end(key)
                     return self._data[key]  # type: ignore[no-any-return]
+                if cached_only:
+                    raise Busy(key)
                 event = self._pending.get(key)
                 owner = event is None
                 if owner:
                     event = self._pending[key] = threading.Event()
             assert event is not None
             if not owner:
-                if not wait:
-                    raise Busy(key)
                 event.wait()
                 continue
             try:
@@ -90,21 +90,14 @@ class CorpusPool:
         self._newest = 0
 
     @contextlib.contextmanager
-    def borrow(self, version: int, *, wait: bool = True) -> Iterator[policypulse.Corpus]:
-        """An open corpus of ``version`` for the duration of the ``with`` block.
-
-        ``wait=False`` raises ``Busy`` instead of waiting for a corpus or opening one (which reads the
-        store's index: long enough to stall a server's event loop).
-        """
-        if not self._slots.acquire(blocking=wait):
-            raise Busy("every corpus is lent out")
+    def borrow(self, version: int) -> Iterator[policypulse.Corpus]:
+        """An open corpus of ``version`` for the duration of the ``with`` block."""
+        self._slots.acquire()
         try:
             with self._lock:
                 self._newest = max(self._newest, version)
                 free = self._free.get(version)
                 corpus = free.pop() if free else None
-            if corpus is None and not wait:
-                raise Busy("no corpus of this version is open yet")
             if corpus is None:
                 corpus = policypulse.open(self.store, version=version)
             else:
