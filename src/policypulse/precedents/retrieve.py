@@ -129,8 +129,12 @@ class PrecedentsResult:
             else:
                 lines.append(f"Described in {docs}, in one episode.")
         else:
-            lines.append(f"No earlier strong match{cut}: the closest passages share only words that passages of "
-                         "their time commonly share.")
+            params = self.provenance.get("parameters", {})
+            tested, floor = params.get("passages_tested"), params.get("strong")
+            among = f"of the {tested:,} earlier passages " if tested else "earlier passage "
+            share = f" ({100 * floor:.0f}% of its weight)" if floor else ""
+            lines.append(f"No earlier strong match{cut}: none {among}says most of what this description says"
+                         f"{share} beyond what passages of its time share by chance.")
         lines.append(f"Ranking: {self.method}.")
         return " ".join(lines)
 
