@@ -138,7 +138,13 @@ def test_planted_deaths_are_in_the_top_30_of_obituaries(corpus, sim: tuple[Path,
         assert phrase in top, (phrase, top)
         row = df[df["phrase"] == phrase].iloc[0]
         assert row["last_mention"] == last and row["status"] == "dead" and row["death_p_value"] < 0.01
-    assert set(df["status"]) == {"dead"}
+        assert row["evidence"] == "strong" and row["q_value"] <= 0.05
+    # every entry's silence is unlikely at one look; how strongly is said per entry, never overstated
+    assert set(df["status"]) <= {"dead", "dormant"} and (df["death_p_value"] < 0.05).all()
+    strong = df[df["evidence"] == "strong"]
+    assert (strong["status"] == "dead").all() and (strong["q_value"] <= 0.05).all()
+    assert (df.loc[df["status"] == "dormant", "evidence"] != "strong").all()
+    assert all(("evidence " + ev) in text for ev, text in zip(df["evidence"], df["explanation"]))
     # as of a date before they died, the late deaths are not dead yet
     early = obituaries(corpus, as_of="2009-12-31", limit=30)
     assert "partnership working" not in set(early["phrase"]) and "third way" in set(early["phrase"])

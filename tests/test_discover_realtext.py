@@ -125,3 +125,16 @@ def test_era_null_tail_is_a_survival_function() -> None:
     assert tail[NULL_BINS] == pytest.approx(0.025)
     # at least half the weight: the 2-weight term alone, or both 1-weight terms
     assert tail[NULL_BINS // 2] == pytest.approx(1 - (1 - 0.1) * (1 - 0.25))
+
+
+def test_the_default_emerging_window_holds_the_last_twelve_periods_with_documents(tmp_path: Path) -> None:
+    from policypulse.discover import emerging
+
+    store = _speeches(tmp_path)  # one speech a year, 1950-1999: eleven of the last twelve months are empty
+    with policypulse.open(store) as c:
+        df = emerging(c, by="month", n_boot=0)
+        prov = df.attrs["provenance"]["parameters"] if "parameters" in df.attrs["provenance"] else df.attrs["provenance"]
+        assert (prov["date_from"], prov["date_to"]) == ("1988-01-01", "1999-01-01")
+        # the guest named from 1990 on is born in that window: listed with names, never without
+        named = emerging(c, by="month", n_boot=0, include_names=True)
+        assert "jane doakes" in list(named["phrase"]) and "jane doakes" not in list(df["phrase"])

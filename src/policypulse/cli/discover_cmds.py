@@ -25,7 +25,7 @@ from policypulse.cli.output import emit
 Limit = Annotated[int, typer.Option("--limit", help="At most N phrases.")]
 
 EMERGING_TABLE = ["phrase", "score", "onset", "status", "explanation"]
-OBITUARY_TABLE = ["phrase", "score", "last_mention", "forecast_last_mention", "explanation"]
+OBITUARY_TABLE = ["phrase", "score", "evidence", "last_mention", "explanation"]
 IncludeNames = Annotated[bool, typer.Option("--include-names", help="List people's names and groups of people "
                                             "too (kept apart from ideas by default).")]
 SUCCESSOR_TABLE = ["phrase", "score", "handover", "context", "onset", "status", "explanation"]
@@ -74,7 +74,7 @@ def emerging(
     spark_master: SparkMaster = None,
     version: Version = None,
 ) -> None:
-    """Phrases born in the window (default: the last year), strongest burst first, with their lifecycle.
+    """Phrases born in the window (default: the last 12 periods with documents), strongest burst first, with their lifecycle.
 
     A phrase is born where its use first rises, and stays, significantly above its own earlier rate;
     score = log2(burst ratio) x significance (-log10 p, gamma-Poisson) x (1/2 + cohesion). Only phrases a

@@ -194,7 +194,9 @@ CLAUSE_WORDS = frozenset(
 # Groups of people are who policy is for, not what it is ("small business owners", "hard working families").
 PEOPLE_HEADS = frozenset(
     "people americans families family owners members workers citizens children kids parents students teachers "
-    "men women folks friends republicans democrats seniors neighbors colleagues guests audience".split())
+    "men women folks friends republicans democrats seniors neighbors colleagues guests audience "
+    "owner member worker citizen child kid parent student teacher man woman friend neighbor colleague guest "
+    "veteran veterans".split())
 # Days and months are proper nouns but no idea; a capitalised single word with a nationality's or a party's
 # ending is an adjective ("Syrian", "Republican"), or its people ("Iraqis").
 CALENDAR = frozenset(
@@ -311,6 +313,12 @@ def _when(day: Any, by: str) -> str:
                                              else f"{d.year}-{d.month:02d}")
 
 
+def _pct(share: float) -> str:
+    """A share as a percentage a reader takes in at a glance ("100%", "45%", "0.41%"), never "1e+02%"."""
+    v = 100.0 * float(share)
+    return f"{v:.0f}%" if v >= 10 else f"{v:.2g}%"
+
+
 def _p_text(sig: float) -> str:
     return "p < 1e-300" if sig >= MAX_SIGNIFICANCE else (f"p = {10 ** -sig:.1g}" if sig < 4 else f"p = 1e-{sig:.0f}")
 
@@ -320,9 +328,9 @@ def explain_birth(row: dict[str, Any], by: str) -> str:
     before = row["docs_before"]
     earlier = ("never used before" if before == 0 else
                f"from {before} earlier document{'s' if before != 1 else ''} "
-               f"({100 * row['rate_before']:.2g}% of documents)")
+               f"({_pct(row['rate_before'])} of documents)")
     return (f"born {_when(row['onset'], by)}, {earlier}; in {row['docs_since_onset']} documents since "
-            f"({100 * row['rate_since_onset']:.2g}%), {row['burst_ratio']:.0f}x the earlier rate's upper bound, "
+            f"({_pct(row['rate_since_onset'])}), {row['burst_ratio']:.0f}x the earlier rate's upper bound, "
             f"{_p_text(row['significance'])} (gamma-Poisson); cohesion {row.get('cohesion', 0.0):.2f}")
 
 
@@ -332,8 +340,15 @@ def explain_death(row: dict[str, Any], by: str) -> str:
     last = f"last used {_when(row['last_mention'], by)}" if row.get("last_mention") else "never used"
     p = row.get("death_p_value")
     sig = "" if p is None else f"; silence since {_p_text(min(MAX_SIGNIFICANCE, -np.log10(max(float(p), 1e-300))))}"
-    return (f"{peak} ({row.get('peak_docs', 0)} documents in its busiest stretch, {row.get('total_docs', 0)} "
+    text = (f"{peak} ({row.get('peak_docs', 0)} documents in its busiest stretch, {row.get('total_docs', 0)} "
             f"in all), {last}{sig} if it were still in use")
+    ev, q, prob = row.get("evidence"), row.get("q_value"), row.get("death_probability")
+    if ev:
+        level = ("dead at the repeated-looks level" if row.get("status") == "dead"
+                 else "not dead at the repeated-looks level")
+        odds = f"{_pct(prob)} probability it is no longer in use; " if prob is not None else ""
+        text += f"; evidence {ev} ({odds}{level}" + (f"; q = {q:.2g}" if q is not None else "") + ")"
+    return text
 
 
 UNIGRAM_COHESION = 0.5  # a single word has no inner association: it counts as a middling collocation

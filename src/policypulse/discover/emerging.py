@@ -35,11 +35,21 @@ COLUMNS = ["phrase", "score", "onset", "burst_ratio", "significance", "p_value",
 
 
 def window(grid: Any, date_from: dt.date | None, date_to: dt.date | None, by: str) -> tuple[int, int]:
-    """Period indices [ia, ib] of a window; default: the last RECENT_WINDOW periods of the corpus."""
+    """Period indices [ia, ib] of a window; default: the last RECENT_WINDOW periods with documents.
+
+    Counting periods with documents rather than calendar periods gives a corpus of one speech a year (the
+    State of the Union by month) its last twelve speeches, not one speech and eleven empty months, in
+    which nothing can be seen to emerge; a daily news archive, covered every month, gets its last year.
+    At least one covered period is left before the window (emergence is judged against earlier use).
+    """
     n = len(grid.periods)
     ib = n - 1 if date_to is None else period_index(grid.periods, date_to, by, side="right")
     if date_from is None:
-        ia = max(0, ib - RECENT_WINDOW[by] + 1)
+        covered = np.flatnonzero(np.asarray(grid.exposure[: ib + 1]) > 0)
+        if covered.size > 1:
+            ia = int(covered[max(1, covered.size - RECENT_WINDOW[by])])
+        else:
+            ia = max(0, ib - RECENT_WINDOW[by] + 1)
     else:
         ia = period_index(grid.periods, date_from, by, side="left")
     if date_to is not None and pd.Timestamp(date_to) < grid.periods[0]:
