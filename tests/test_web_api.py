@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import tempfile
 import threading
 import time
@@ -307,7 +306,7 @@ def test_api_successors_explain_each_score(built: TestClient) -> None:
     assert si["handover"] > 0.5 and si["pickup"] == pytest.approx(1.0) and si["rate_correlation"] < 0
     assert si["onset"] >= "2011-01-01"
     for row in rows:
-        assert row["score"] == pytest.approx(math.sqrt(max(row["handover"], 0) * row["context"]))
+        assert row["score"] == pytest.approx(row["context"] * (1 + max(row["handover"], 0)) / 2)
         assert "hand-over" in row["explanation"] and "context" in row["explanation"]
     assert [row["score"] for row in rows] == sorted((row["score"] for row in rows), reverse=True)
 

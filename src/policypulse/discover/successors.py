@@ -4,16 +4,21 @@ Hogwood & Peters (1982) call it policy succession: an old policy is replaced by 
 same problem, often under a new name ("partnerships" became "service integration"). Two signals find it
 without a watchlist:
 
-- **hand-over** (timing): the new phrase is born while the old one declines, and its rise mirrors the
-  fall: the changes of the two smoothed rates are negatively correlated, and the new phrase picks up a
-  share of the rate the old one lost;
-- **context** (meaning): the words around the two phrases are alike (cosine of tf-idf weighted
-  vectors of the words within ``CONTEXT_WINDOW`` tokens of each occurrence, the phrases' own tokens left
-  out), the distributional signal behind Szymanski's (2017) temporal word analogies, here from a sample
-  of documents rather than trained embeddings.
+- **context** (meaning): the words around the two phrases are alike: the cosine of their context vectors,
+  the words within ``TEXT_WINDOW`` tokens of each occurrence in a sample of documents of the hand-over
+  window (the phrases' own tokens left out), weighted by sublinear tf x positive PMI (how much more often a
+  word is said around the phrase than anywhere), or of the context sketches kept in the index, whichever
+  is larger: the distributional signal behind Szymanski's (2017) temporal word analogies, without
+  training embeddings;
+- **hand-over** (timing): the new phrase is born in or near the old one's decline, and its rise mirrors
+  the fall: the two rates are negatively correlated and the new phrase picks up a share of the rate the
+  old one lost.
 
-``score`` = sqrt(hand-over x context): a successor needs both; a phrase born at the same moment in
-another context (a distractor) has the timing but not the words.
+``score`` = context x (1 + hand-over) / 2: the words decide and the timing can raise a candidate by up
+to half again. In a corpus of yearly speeches a renaming is often said beside the old name for a few
+years ("welfare to work" with "welfare reform", "AmeriCorps" with "national service"), so its rate rises
+*with* the old one's and a hand-over of rates is no evidence against it; a phrase born at the same
+moment in another context (a distractor) has the timing but not the words.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from policypulse.discover.common import (
     burst,
     check_limit,
     emergence_of,
+    greedy_distinct,
     idea_mask,
     lifecycle_fields,
     overlaps,
@@ -49,13 +55,15 @@ from policypulse.query.parser import And as AndNode
 from policypulse.query.parser import Near, Not, Phrase
 from policypulse.query.parser import Or as OrNode
 
-PRESELECT = 300  # window-level burst candidates whose onset is dated exactly
+PRESELECT = 1000  # window-level burst candidates whose onset is dated exactly (and as many by sketch)
 SHORTLIST = 30  # candidates (at least; 3 per requested row) whose context is compared, best hand-over first
 CONTEXT_DOCS = 40  # documents sampled per phrase for its context vector
 SAMPLE_PERIODS = 3  # the sampled documents come from at most this many consecutive periods
 CONTEXT_WINDOW = 10  # tokens either side of an occurrence that make its context
 TEXT_DOCS = 15  # documents in that sample
-TEXT_WINDOW = 20  # ... in the sample compared for the shortlist (wider: few documents, many words each)
+TEXT_WINDOW = 50  # ... in the sample compared for the shortlist (wider: few documents, many words each)
+POOL_DOCS = 2000  # documents of the window read once for the candidates' words (at most)
+POOL_BLOCKS = 8  # ... from this many stretches of the window (a scan returns the oldest first)
 HANDOVER_BLOCKS = 8  # the decline window is cut into at most this many blocks to correlate changes
 
 COLUMNS = ["phrase", "score", "handover", "context", "rate_correlation", "pickup", "onset", "shared_context",
@@ -117,10 +125,28 @@ def context_counts(norms: list[str], patterns: list[tuple[tuple[str, ...], bool]
 
 
 def cosine(a: Counter[str], b: Counter[str], idf: dict[str, float], default_idf: float,
-           exclude: set[str]) -> tuple[float, list[str]]:
-    """Cosine of sublinear tf-idf vectors, ``exclude`` tokens left out; and the top shared words."""
+           exclude: set[str], logp: dict[str, float] | None = None) -> tuple[float, list[str]]:
+    """Cosine of two context vectors, ``exclude`` tokens left out; and the top shared words.
+
+    Without ``logp``: sublinear tf-idf weights. With ``logp`` (each word's log share of the corpus's
+    tokens, smoothed): sublinear tf x positive PMI, log(share of the context / share of the corpus),
+    floored at 0 (Church & Hanks 1990; Bullinaria & Levy 2007; Levy, Goldberg & Dagan 2015 for the
+    smoothing): a word counts as much as it is more frequent around the phrase than anywhere, so
+    "peace" or "tax" weigh in long speeches where nearly every document holds them (an idf near 0).
+    """
     def vec(c: Counter[str]) -> dict[str, float]:
-        return {w: (1.0 + math.log(n)) * idf.get(w, default_idf) for w, n in c.items() if w not in exclude}
+        if logp is None:
+            return {w: (1.0 + math.log(n)) * idf.get(w, default_idf) for w, n in c.items() if w not in exclude}
+        total = max(sum(c.values()), 1)
+        floor = min(logp.values()) if logp else 0.0
+        out = {}
+        for w, n in c.items():
+            if w in exclude:
+                continue
+            pmi = math.log(n / total) - logp.get(w, floor)
+            if pmi > 0:
+                out[w] = (1.0 + math.log(n)) * pmi
+        return out
 
     va, vb = vec(a), vec(b)
     na = math.sqrt(sum(x * x for x in va.values()))
@@ -211,10 +237,48 @@ def heyday(docs: np.ndarray, exposure: np.ndarray) -> tuple[int, int]:
     return best
 
 
-def _rise(docs: np.ndarray, exposure: np.ndarray, lo: int, hi: int) -> int | None:
-    """The first period in [lo, hi] from which the rate stays above its rate before ``lo`` (or None)."""
-    e0 = exposure[:lo].sum()
-    r0 = docs[:lo].sum() / e0 if e0 > 0 else 0.0
+def succession_window(old_docs: np.ndarray, periods: pd.DatetimeIndex, life: dict[str, Any],
+                      by: str) -> tuple[int, int, int, int]:
+    """(ds, de, ws, we): the old idea's decline [ds, de] and the window [ws, we] its successors are born in.
+
+    The decline starts where the lifecycle's decline phase does (its peak without one) and ends at its last
+    mention when it is dead or dormant (the corpus end otherwise). Its time scale tau is the decline's
+    length, at least a recent window (12 months, 5 years). A successor is born from tau before the decline
+    (a new name is often coined while the old one is still in use) to three tau after its end (in a sparse
+    corpus the old may fall silent years before the new is said: the League of Nations in 1929, the United
+    Nations in 1942).
+    """
+    n = len(periods)
+
+    def at(day: Any) -> int:
+        return max(0, min(n - 1, int(periods.searchsorted(pd.Timestamp(day)))))
+
+    peak = at(life["peak"])
+    falls = [p["start"] for p in life["phases"] if p["phase"] == "decline"]
+    ds = at(falls[0]) if falls else peak
+    last = at(life.get("last_use") or life["last_mention"])
+    de = last if life["status"] in ("dead", "dormant") else n - 1
+    de = max(de, ds)
+    tau = max(RECENT_WINDOW[by], RUN_LENGTH[by], de - ds)
+    ws = max(0, ds - tau)
+    we = min(n - 1, de + 3 * tau)
+    return ds, de, ws, we
+
+
+def nearness(onset: int, ds: int, de: int) -> float:
+    """1 for a birth within the old idea's decline [ds, de] (or up to its time scale around it), falling
+    exponentially with the distance beyond, in units of that time scale."""
+    tau = max(1, de - ds, 1)
+    if ds - tau <= onset <= de + tau:
+        return 1.0
+    dist = (ds - tau - onset) if onset < ds - tau else (onset - de - tau)
+    return float(math.exp(-dist / tau))
+
+
+def _rise(docs: np.ndarray, exposure: np.ndarray, lo: int, hi: int, ref: int = 0) -> int | None:
+    """The first period in [lo, hi] from which the rate stays above twice its rate in [ref, lo) (or None)."""
+    e0 = exposure[ref:lo].sum()
+    r0 = docs[ref:lo].sum() / e0 if e0 > 0 else 0.0
     for t in range(lo, hi + 1):
         e = exposure[t : hi + 1].sum()
         if docs[t] > 0 and e > 0 and docs[t : hi + 1].sum() / e > 2.0 * r0:
@@ -237,20 +301,19 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
                progress: Any = None) -> pd.DataFrame:
     """Phrases (or, with ``ideas_file``, the file's other ideas) born in ``idea``'s decline, best successor first.
 
-    The decline runs from a year (RECENT_WINDOW periods) before the old idea comes off its peak plateau,
-    but not before its peak, to a year after its last mention (sparse data date a new name's birth late),
-    or to the corpus end if it is still mentioned. Candidates are born (lifecycle
-    emergence, not left-censored) in that window; each is scored on hand-over and context (module doc).
-    Every row explains its score; the ``explain`` best also list the context words the two share (from
-    a sample of documents: one scan each, so kept to a few). ``attrs['old']`` holds the old idea's
-    lifecycle.
+    The old idea's decline and the window its successors are born in come from its lifecycle
+    (``succession_window``). Candidates are idea-like phrases significantly more used in the window than
+    before it, or from the decline on than while the old idea lived (a revived name), born in the window
+    (lifecycle emergence, not left-censored) or dated by their rise; each is scored on context and
+    hand-over (module doc), the words of every candidate read from one pool of the window's documents
+    (``pooled_contexts``). Every row explains its score with the words the two share. ``attrs['old']``
+    holds the old idea's lifecycle.
     """
     limit = check_limit(limit)
     old, watch = _resolve(idea, ideas_file)
     ix = phrase_index(corpus, progress)
     g = ix.grid(by)
     E = g.exposure.astype(float)
-    n = len(g.periods)
     plain = old.query if isinstance(old.query, Phrase) and not old.query.prefix else None
     pid_old = ix.phrase_id(" ".join(plain.tokens)) if plain is not None else None
     if pid_old is not None:  # a discovered phrase: its statistics are at hand
@@ -264,35 +327,18 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
     if old_docs.sum() == 0:
         raise UsageError(f"{old.name!r} is never mentioned in this corpus; nothing to succeed")
     old_life = lifecycle_fields(old_frame, by, old.name, n_boot=0, seed=seed)
-    # The hand-over window: from the start of the old idea's heyday (the shortest stretch holding half its
-    # documents; later echoes and stray early uses do not move it) to three heydays (at least three recent
-    # windows) after its end: a new name is often coined while the old one is still in use, and in a
-    # sparse corpus (one speech a year) the old one may fall silent years before the new one is said.
-    a, b = heyday(old_docs, g.exposure)
-    if b - a < RECENT_WINDOW[by]:  # a heyday of a few mentions is widened to the recent window
-        a, b = max(0, (a + b) // 2 - RECENT_WINDOW[by] // 2), min(n - 1, (a + b) // 2 + RECENT_WINDOW[by] // 2)
-    ws = a
-    we = min(n - 1, b + 3 * max(b - a, RECENT_WINDOW[by]))
-    # The decline as the lifecycle dates it (from a year before the old idea comes off its peak plateau,
-    # not before its peak, to a year after its last mention): the hand-over is measured there when it is
-    # a real stretch, and the candidates' window covers it too.
-    peak = int(g.periods.searchsorted(pd.Timestamp(old_life["peak"])))
-    falls = [p["start"] for p in old_life["phases"] if p["phase"] == "decline"]
-    fall = int(g.periods.searchsorted(pd.Timestamp(falls[0]))) if falls else peak
-    ds = max(peak, fall - RECENT_WINDOW[by])
-    last = int(g.periods.searchsorted(pd.Timestamp(old_life["last_mention"])))
-    de = min(n - 1, last + RECENT_WINDOW[by]) if old_life["status"] in ("dead", "dormant") else n - 1
-    if de - ds >= 2 * RUN_LENGTH[by]:
-        ws, we = min(ws, ds), max(we, de)
-    else:
-        ds, de = ws, we
-    we = max(we, min(n - 1, ws + RUN_LENGTH[by]))
+    ds, de, ws, we = succession_window(old_docs, g.periods, old_life, by)
     old_tokens: set[str] = set()
     for toks, _ in _phrase_tokens(old.query):
         old_tokens.update(toks)
 
     lo = max(1, ws)
-    ref = 0  # the new name's rate in the window is compared with its rate in all the years before
+    ref = 0  # the new name's rate in the window is compared with its rate in all the years before ...
+    # ... or, for a name revived in the decline ("Russia" after "Soviet Union", said through the 19th
+    # century), its rate from the decline on with its rate while the old idea lived
+    first_old = int(np.flatnonzero(old_docs)[0])
+    words = _WordStats(ix)
+    old_vec = _sketch(corpus, ix, old, old_docs, g.periods, by, words)
     cands: list[dict[str, Any]] = []
     if watch:
         tr = corpus.track(watch, by=by)
@@ -307,14 +353,33 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
         before = np.asarray(D[:, ref:lo].sum(axis=1)).ravel()
         inside = np.asarray(D[:, lo : we + 1].sum(axis=1)).ravel()
         pre = burst(before, E[ref:lo].sum(), inside, E[lo : we + 1].sum())
-        ok = (inside >= 3) & (pre["score"] > 0) & (pre["p_value"] < 0.01) & accept
+        ok_new = (pre["score"] > 0) & (pre["p_value"] < 0.01)
+        score_pre = pre["score"]
+        if ds > first_old:
+            during = np.asarray(D[:, first_old:ds].sum(axis=1)).ravel()
+            after = np.asarray(D[:, ds : we + 1].sum(axis=1)).ravel()
+            rev = burst(during, E[first_old:ds].sum(), after, E[ds : we + 1].sum())
+            ok_new |= (rev["score"] > 0) & (rev["p_value"] < 0.01)
+            score_pre = np.maximum(score_pre, rev["score"])
+        ok = (inside >= 3) & ok_new & accept
         ids = np.flatnonzero(ok)
-        ids = ids[np.argsort(-pre["score"][ids], kind="stable")][:PRESELECT]
+        # the strongest bursts, and as many again of those whose context sketch is closest to the old's
+        # (a renaming with few documents has a small burst but the same words around it)
+        sk = np.asarray(ix.sketches[ids], dtype=np.float64)
+        norms = np.linalg.norm(sk, axis=1) * max(float(np.linalg.norm(old_vec)), 1e-300)
+        sk_cos = np.where(norms > 0, sk @ old_vec / np.where(norms > 0, norms, 1.0), 0.0)
+        ids = np.union1d(ids[np.argsort(-score_pre[ids], kind="stable")][:PRESELECT],
+                         ids[np.argsort(-sk_cos, kind="stable")][:PRESELECT])
         dd, oo = g.dense(ids)
+        # the old name's initials are the old name ("sdi" for "strategic defense initiative"), no successor
+        initials = {"".join(t[0] for t in toks if not is_boundary(t)) for toks, _ in _phrase_tokens(old.query)
+                    if len(toks) > 1}
         for k, pid in enumerate(ids):
             ph = ix.phrases["phrase"].iat[pid]
             if old_tokens and (overlaps(ph, " ".join(plain.tokens)) if plain is not None
                                else set(ph.split(" ")) & old_tokens):
+                continue
+            if ph in initials:
                 continue
             cands.append({"name": ph, "idea": phrase_idea(ph), "docs": dd[k], "mentions": oo[k], "phrase_id": int(pid)})
     rows = []
@@ -324,39 +389,49 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
         if onset is None or censored or not lo <= onset <= we:
             # not born in the decline (a name revived, "Russia" after "Soviet Union"): dated by its rise
             onset = _rise(c["docs"], g.exposure, lo, we)
+            if onset is None and ds > first_old:  # revived: above its rate while the old idea lived
+                onset = _rise(c["docs"], g.exposure, ds, we, ref=first_old)
             if onset is None:
                 continue
-        h, rc, pick = handover(old_docs, c["docs"], g.exposure, ds, de, by)
-        rows.append({**c, "onset_i": onset, "handover": h, "rate_correlation": rc, "pickup": pick,
+        h, rc, pick = handover(old_docs, c["docs"], g.exposure, ws, we, by)
+        near = nearness(onset, ds, de)
+        rows.append({**c, "onset_i": onset, "handover": (2.0 * h + near) / 3.0, "rate_correlation": rc,
+                     "pickup": pick, "near": near, "early": onset < ds,
                      "docs_since_onset": int(c["docs"][onset:].sum())})
     if not watch:
         rows = [r for r in rows if not ix.is_fragment(r["phrase_id"], inside, FRAGMENT_SHARE)]
-    rows.sort(key=lambda r: (-r["handover"], r["name"]))
-    rows = rows[: max(SHORTLIST, 3 * limit)]
+    # The shortlist whose words are compared: the best by timing and, as many again, the best by the
+    # context sketches kept in the index (a successor said in the same speeches as the old name, such as
+    # "AmeriCorps" beside "national service", has the words but no falling-rising timing to show).
+    for r in rows:
+        r["_sketch"] = sketch_cosine(old_vec, ix.sketches[r["phrase_id"]] if "phrase_id" in r else _sketch(
+            corpus, ix, r["idea"], r["docs"], g.periods, by, words))
+    if watch:  # a watchlist's ideas are sampled one scan each: the best by timing and by sketch
+        k = max(SHORTLIST, 3 * limit)
+        by_time = sorted(rows, key=lambda r: (-r["handover"], r["name"]))[:k]
+        by_words = sorted(rows, key=lambda r: (-r["_sketch"] * r["near"], r["name"]))[:k]
+        rows = list({r["name"]: r for r in by_time + by_words}.values())
 
     # Context: the sketches kept in the phrase statistics (no scan); ideas whose aliases are not all
     # kept phrases are sketched from a sample of their documents.
-    words = _WordStats(ix)
-    old_vec = _sketch(corpus, ix, old, old_docs, g.periods, by, words)
     # ... and the words themselves around both in the hand-over years: what is said about them then,
     # from a sample of documents (a short scan each). The sketch is an estimate kept in the index that
     # is good with many documents; the sample is better with few (a corpus of yearly speeches): the
     # context is the larger of the two.
-    span = (g.periods[a].date(), shift_periods(g.periods[we], 1, by).date() - dt.timedelta(days=1))  # any year
+    span = (g.periods[ws].date(), shift_periods(g.periods[we], 1, by).date() - dt.timedelta(days=1))  # any year
     old_text = _window_context(corpus, old, span)
+    pooled = {} if watch else pooled_contexts(corpus, [r["name"] for r in rows], g.periods, ws, we, by)
     out = []
     for r in rows:
-        vec = ix.sketches[r["phrase_id"]] if "phrase_id" in r else _sketch(
-            corpus, ix, r["idea"], r["docs"], g.periods, by, words)
         excl = old_tokens | {t for toks, _ in _phrase_tokens(r["idea"].query) for t in toks}
-        text_cos, shared_now = cosine(old_text, _window_context(corpus, r["idea"], span), words.idf,
-                                      words.default_idf, excl)
-        cos = max(sketch_cosine(old_vec, vec), min(1.0, text_cos))
+        ctx = pooled[r["name"]] if r["name"] in pooled else _window_context(corpus, r["idea"], span)
+        text_cos, shared_now = cosine(old_text, ctx, words.idf, words.default_idf, excl, words.logp)
+        cos = max(r["_sketch"], min(1.0, text_cos))
         r["_shared"] = shared_now
         out.append({
             "phrase": r["name"] if not watch else " ".join(match_tokens(r["name"])),
             "idea": r["name"],
-            "score": math.sqrt(max(r["handover"], 0.0) * cos),
+            "score": cos * (1.0 + max(r["handover"], 0.0)) / 2.0,
             "handover": r["handover"],
             "context": cos,
             "rate_correlation": r["rate_correlation"],
@@ -366,6 +441,11 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
             "_r": r,
         })
     out.sort(key=lambda r: (-r["score"], r["phrase"]))
+    if not watch:  # of variants of one name ("garden bridge", "thames garden bridge") the most used stands
+        # for them (a rarer variant's few contexts give a noisier cosine), then the list is by score
+        busiest = sorted(range(len(out)), key=lambda i: (-out[i]["docs_since_onset"], out[i]["phrase"]))
+        keep = set(greedy_distinct(busiest, [r["phrase"] for r in out], len(out)))
+        out = [r for i, r in enumerate(out) if i in keep]
     out = out[:limit]
     # Words behind the context score of the best few: one sample of documents each (a scan per phrase).
     old_words = _context(corpus, old, old_docs, g.periods, by) if out and explain else Counter()
@@ -375,7 +455,7 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
             r = row["_r"]
             ctx = _context(corpus, r["idea"], r["docs"], g.periods, by)
             excl = old_tokens | {t for toks, _ in _phrase_tokens(r["idea"].query) for t in toks}
-            shared = cosine(old_words, ctx, words.idf, words.default_idf, excl)[1]
+            shared = cosine(old_words, ctx, words.idf, words.default_idf, excl, words.logp)[1]
         row["shared_context"] = shared
         row["explanation"] = _explain(old.name, row["_r"], row["onset"], row["context"], shared)
     out.sort(key=lambda r: (-r["score"], r["phrase"]))
@@ -394,6 +474,60 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
     return result
 
 
+def pooled_contexts(corpus: Any, phrases: list[str], periods: pd.DatetimeIndex, ws: int, we: int,
+                    by: str) -> dict[str, Counter[str]]:
+    """Context words (``TEXT_WINDOW`` tokens either side) of every phrase in up to TEXT_DOCS documents of
+    periods [ws, we], from one pool of documents: the window is cut into up to POOL_BLOCKS blocks and
+    each block gives up to POOL_DOCS / POOL_BLOCKS documents that mention any of the phrases (one scan per
+    block, not one per phrase); a phrase's documents are taken evenly across the pool."""
+    out: dict[str, Counter[str]] = {p: Counter() for p in phrases}
+    if not phrases:
+        return out
+    pool = Idea("successor candidates", tuple(f'"{p}"' for p in phrases))
+    cuts = np.array_split(np.arange(ws, we + 1), min(POOL_BLOCKS, we - ws + 1))
+    norms: list[str] = []
+    for block in cuts:
+        if not block.size:
+            continue
+        d0 = periods[block[0]].date()
+        d1 = shift_periods(periods[block[-1]], 1, by).date() - dt.timedelta(days=1)
+        found = corpus.engine.matching_documents(pool, limit=max(1, POOL_DOCS // len(cuts)), date_from=d0, date_to=d1)
+        norms.extend(found["norm"])
+    pats = {p: tuple(p.split(" ")) for p in phrases}
+    by_first: dict[str, list[str]] = {}
+    for p, t in pats.items():
+        by_first.setdefault(t[0], []).append(p)
+    hits: dict[str, list[tuple[int, int, int]]] = {p: [] for p in phrases}  # (document, start, end)
+    toks_of: list[list[str]] = []
+    for d, norm in enumerate(norms):
+        toks = norm.split()
+        toks_of.append(toks)
+        for i, w in enumerate(toks):
+            for p in by_first.get(w, ()):
+                t = pats[p]
+                if tuple(toks[i : i + len(t)]) == t:
+                    hits[p].append((d, i, i + len(t)))
+    for p, hs in hits.items():
+        docs = sorted({d for d, _, _ in hs})
+        if len(docs) > TEXT_DOCS:  # evenly across the pool, which runs oldest first
+            docs = [docs[int(j)] for j in np.linspace(0, len(docs) - 1, TEXT_DOCS)]
+        keep = set(docs)
+        c = out[p]
+        for d in keep:
+            toks = toks_of[d]
+            mine = [(a, b) for dd, a, b in hs if dd == d]
+            inside = {j for a, b in mine for j in range(a, b)}
+            seen: set[int] = set()
+            for a, b in mine:
+                for j in range(max(0, a - TEXT_WINDOW), min(len(toks), b + TEXT_WINDOW)):
+                    if j in seen or j in inside:
+                        continue
+                    seen.add(j)
+                    if not is_boundary(toks[j]):
+                        c[toks[j]] += 1
+    return out
+
+
 def _window_context(corpus: Any, idea: Idea, span: tuple[Any, Any]) -> Counter[str]:
     """Context words (``TEXT_WINDOW`` tokens either side) of an idea in up to TEXT_DOCS documents of ``span``."""
     found = corpus.engine.matching_documents(idea, limit=TEXT_DOCS, date_from=span[0], date_to=span[1])
@@ -402,9 +536,10 @@ def _window_context(corpus: Any, idea: Idea, span: tuple[Any, Any]) -> Counter[s
 
 def _explain(old: str, r: dict[str, Any], onset: Any, cos: float, shared: list[str]) -> str:
     words = f" (shared words: {', '.join(shared[:5])})" if shared else ""
-    return (f"born {onset} in the decline of {old!r}; hand-over {r['handover']:.2f} (rates correlate "
-            f"{r['rate_correlation']:+.2f}, picks up {100 * r['pickup']:.0f}% of the lost rate); "
-            f"context {cos:.2f}{words}")
+    when = ("in or near the decline" if r.get("near", 1.0) >= 1.0 else
+            f"well {'before' if r.get('early') else 'after'} the decline (nearness {r['near']:.2f})")
+    return (f"born {onset} {when} of {old!r}; context {cos:.2f}{words}; hand-over {r['handover']:.2f} "
+            f"(rates correlate {r['rate_correlation']:+.2f}, picks up {100 * r['pickup']:.0f}% of the lost rate)")
 
 
 class _WordStats:
@@ -418,6 +553,10 @@ class _WordStats:
         self.idf = dict(zip(self.words, self.idf_arr))
         self.default_idf = math.log(self.n_docs)
         self.occ = uni["occ"].to_numpy(dtype=float)
+        # each word's share of the tokens, counts raised to 0.75 (Levy et al. 2015: rare words' PMI is
+        # otherwise inflated), for the positive PMI weights of context words
+        smooth = np.maximum(self.occ, 1.0) ** 0.75
+        self.logp = dict(zip(self.words, np.log(smooth / max(float(smooth.sum()), 1.0))))
         self._mean: np.ndarray | None = None
         self._vectors: dict[str, np.ndarray] = {}
 
