@@ -206,6 +206,12 @@ DEMONYM_ENDINGS = ("ian", "ians", "ese", "ish", "ican", "icans", "ean", "eans")
 # A phrase whose head is a unit of time is a date or a span, not an idea ("fiscal year", "next few years").
 TIME_HEADS = frozenset("year years month months week weeks day days decade decades century centuries millennium "
                        "time times ago".split())
+# Titles that open a reference to a person or an office ("Senators McCain and Feingold", "Secretary of
+# Defense"): the unambiguous ones, singular and plural ("General" and "Major" also open names of ideas).
+NAME_TITLES = frozenset(
+    "mr mrs ms dr president presidents senator senators governor governors secretary secretaries congressman "
+    "congressmen congresswoman congresswomen ambassador ambassadors mayor mayors sen rep gov prof professor "
+    "admiral colonel captain sergeant lieutenant sheriff reverend pastor bishop pope vice".split())
 SOURCE_SHARE = 0.9  # at least 90% of its documents from one source ...
 SOURCE_REACH = 0.2  # ... and in at least 20% of that source's documents: the source's own boilerplate
 VERBAL_SHARE = 0.4  # after "to", "will", "we"... in at least 40% of its uses: a verb phrase ("finish the job")
@@ -269,9 +275,11 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
                 uni_title.get(toks[-1], 0.0) >= TITLE_SHARE
                 or (len(toks) > 1 and uni_title.get(toks[0], 0.0) >= TITLE_SHARE)))):
             kinds[i], why[i] = "name", "a capitalised name that follows titles and takes no article"
+        elif proper[i] and n[i] > 1 and toks[0] in NAME_TITLES:
+            kinds[i], why[i] = "name", "a title and a name, or an office"
         elif n[i] == 1 and not proper[i]:
             kinds[i], why[i] = "word", "a single common word"
-        elif not proper[i] and toks[-1] in PEOPLE_HEADS:
+        elif toks[-1] in PEOPLE_HEADS and (not proper[i] or n[i] > 1):
             kinds[i], why[i] = "people", "a group of people"
         elif not proper[i] and known[i] and verbal[i] >= VERBAL_SHARE:
             kinds[i], why[i] = "scrap", f"used as a verb phrase ({100 * verbal[i]:.0f}% after 'to', 'will', 'we'...)"
@@ -281,6 +289,13 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
             kinds[i], why[i] = "scrap", "a clause (a pronoun or auxiliary inside)"
         else:
             kinds[i], why[i] = "idea", ("a capitalised name" if proper[i] else "a collocation")
+    # A capitalised phrase that ends in a person's name is about that person ("Michelle and Jill Biden");
+    # an idea named after one ends in its own head ("Marshall Plan", "Monroe Doctrine").
+    uni_kind = dict(zip(words[n == 1], kinds[n == 1]))
+    for i in np.flatnonzero((n > 1) & proper & (kinds == "idea")):
+        last = words[i].rsplit(" ", 1)[-1]
+        if uni_kind.get(last) == "name":
+            kinds[i], why[i] = "name", f"ends in a person's name ({last!r})"
     return kinds, why
 
 
