@@ -140,13 +140,13 @@ def test_the_default_emerging_window_holds_the_last_twelve_periods_with_document
         assert "jane doakes" in list(named["phrase"]) and "jane doakes" not in list(df["phrase"])
 
 
-def test_titles_names_at_the_end_and_groups_are_not_ideas(tmp_path: Path) -> None:
+def test_titles_names_at_the_end_groups_and_labels_are_not_ideas(tmp_path: Path) -> None:
     lines = []
     for year in range(1980, 1992):
         text = ("Mr. Speaker, members of Congress. The Clean Rivers Program works in every county. We thank Senators "
-                "Smith and Jones for it. Democrats and Republicans agree on the Clean Rivers Program. "
+                "Smith and Jones for it. Today Democrats and Republicans agree on the Clean Rivers Program. "
                 "Thank you, Michelle and Jane Doakes. Mrs. Doakes served her town, and Mrs. Doakes is here. "
-                "We will keep the Clean Rivers Program strong. God bless America.")
+                "Audience member. Yes! We will keep the Clean Rivers Program strong. God bless America.")
         lines.append(json.dumps({"id": f"k{year}", "date": f"{year}-01-20", "source": "speeches", "text": text}))
     path = tmp_path / "k.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -160,3 +160,4 @@ def test_titles_names_at_the_end_and_groups_are_not_ideas(tmp_path: Path) -> Non
         assert kind["michelle and jane doakes"][0] == "name"  # it ends in one
         assert kind["democrats and republicans"][0] == "people"
         assert kind["clean rivers program"][0] == "idea"
+        assert kind["audience member"][0] == "boilerplate"  # a transcript's label: always opens a sentence

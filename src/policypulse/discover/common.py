@@ -218,6 +218,9 @@ VERBAL_SHARE = 0.4  # after "to", "will", "we"... in at least 40% of its uses: a
 CROSS_SHARE = 0.5  # crossing a sentence end in at least half its occurrences: not a phrase of the text
 EDGE_SHARE = 0.5  # in the opening or sign-off of at least half its documents ...
 EDGE_OCC_SHARE = 0.6  # ... and most of its uses are there (a topic named in a lead recurs in the body)
+# Nearly always at a sentence start: a transcript's speaker label ("Audience member."), a heading or an
+# embedded post's signature ("RTE News (@rtenews) March 3"), not a phrase of running text
+LABEL_SHARE = 0.1
 PROPER_SHARE = 0.8  # capitalised in at least 80% of its uses inside a sentence: a proper name
 TITLE_SHARE = 0.1  # a proper name after a title ("President", "Mrs.") this often names a person
 DET_SHARE = 0.1  # ... unless it takes an article about as often ("the Peace Corps"): people's names take none
@@ -269,6 +272,9 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
         elif known[i] and docs[i] >= 5 and several_sources[i] and src_share[i] >= SOURCE_SHARE \
                 and src_reach[i] >= SOURCE_REACH:
             kinds[i], why[i] = "boilerplate", f"from one source ({100 * src_share[i]:.0f}% of its documents)"
+        elif known[i] and occ[i] >= 5 and mid[i] < LABEL_SHARE * occ[i]:
+            kinds[i], why[i] = "boilerplate", (f"a label or heading: at a sentence start in "
+                                               f"{100 * (1 - mid[i] / occ[i]):.0f}% of its uses")
         elif known[i] and docs[i] >= 3 and edge[i] >= EDGE_SHARE and edge_occ[i] >= EDGE_OCC_SHARE:
             kinds[i], why[i] = "boilerplate", f"in the opening or sign-off of {100 * edge[i]:.0f}% of its documents"
         elif proper[i] and ((title[i] >= TITLE_SHARE and det[i] < title[i] + DET_SHARE / 2) or (det[i] < DET_SHARE and (
