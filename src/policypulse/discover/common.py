@@ -298,7 +298,8 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
     # A capitalised phrase that ends in a person's name is about that person ("Michelle and Jill Biden");
     # an idea named after one ends in its own head ("Marshall Plan", "Monroe Doctrine").
     uni_kind = dict(zip(words[n == 1], kinds[n == 1]))
-    for i in np.flatnonzero((n > 1) & proper & (kinds == "idea")):
+    for j in np.flatnonzero((n > 1) & proper & (kinds == "idea")):
+        i = int(j)
         last = words[i].rsplit(" ", 1)[-1]
         if uni_kind.get(last) == "name":
             kinds[i], why[i] = "name", f"ends in a person's name ({last!r})"

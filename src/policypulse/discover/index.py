@@ -452,7 +452,8 @@ class PhraseIndex:
             self._by_token = {t: g.to_numpy() for t, g in frame.groupby("token", sort=False)["id"]}
         words = self.phrases["phrase"].iat[phrase_id].split(" ")
         found: np.ndarray | None = None
-        why = self._kinds[1] if getattr(self, "_kinds", None) is not None else None
+        kinds = getattr(self, "_kinds", None)  # set by common.idea_mask once the kinds are known
+        why = kinds[1] if kinds is not None else None
         for w in set(words):
             ids = self._by_token.get(w, np.empty(0, dtype=np.int64))
             found = ids if found is None else np.intersect1d(found, ids)
