@@ -481,6 +481,10 @@ def test_an_echo_neither_revives_a_dead_idea_nor_prevents_the_verdict():
     assert lc.last_use == months[len(life) - 100 - 1].date()  # the last use (March 2002), before the echo
     assert lc.last_mention == months[len(life)].date()  # the last document stays the echo (August 2010)
     assert "1 later mention looks back at it" in lc.verdict_text
+    # The echo belongs to the dead phase, which starts right after the last use (not to the peak).
+    assert lc.phases[-1]["phase"] == "dead"
+    assert lc.phases[-1]["start"] == months[len(life) - 100].date()
+    assert all(p["end"] < months[len(life) - 100].date() for p in lc.phases[:-1])
     # Renewed use after the same silence is a resurrection, not an echo.
     renewed = life + [3, 6, 9, 8, 7, 6, 5, 4, 3, 2, 2, 1] + [0] * 29
     lc2 = analyse(_monthly(renewed), "month", idea="renewed", n_boot=0)

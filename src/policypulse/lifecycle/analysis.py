@@ -214,7 +214,8 @@ def _analyse_series(
         lc.ole_interval = (_day_to_date(ole.lo), _day_to_date(ole.hi))
         lc.ole_p_value = ole.p_value
 
-    spans = life_phases(sm, waves, last, lc.status, s.docs)
+    # The life ends at the last use: echoes after it belong to the dead (or dormant) phase, not the peak.
+    spans = life_phases(sm, waves, use_end if lc.status in ("dead", "dormant") else last, lc.status, s.docs)
     lc.phases = [{"phase": lab, "start": _d(s.periods[a]), "end": _d(s.periods[b])} for lab, a, b in spans]
     stages = downs_stages(sm, waves, pk, last, lc.status)
     lc.downs_stages = [
@@ -298,12 +299,15 @@ def _coverage_warning(s: Series, dt: Any, status: str) -> str | None:
     """Say when a verdict rests on thin or gappy coverage (None when coverage is fine)."""
     parts: list[str] = []
     if dt.gap_periods:
+        after = "use" if dt.echoes else "mention"
+        total = dt.gap_periods + dt.silent_periods
+        verb = "has" if dt.gap_periods == 1 else "have"
         parts.append(
-            f"{dt.gap_periods} of the {dt.gap_periods + dt.silent_periods} periods after the last "
-            "mention have no coverage (not counted as silence)"
+            f"{dt.gap_periods} of the {total} period{'' if total == 1 else 's'} after the last {after} "
+            f"{verb} no coverage (not counted as silence)"
         )
     if status in ("dead", "dormant") and dt.rate_mentions < THIN_MENTIONS:
-        parts.append(f"the recent rate rests on {dt.rate_mentions} mention(s)")
+        parts.append(f"the recent rate rests on {dt.rate_mentions} mention{'' if dt.rate_mentions == 1 else 's'}")
     cov = s.covered
     if s.n and (~cov).mean() > GAPPY_SHARE:
         parts.append(f"{int((~cov).sum())} of {s.n} periods are coverage gaps")
