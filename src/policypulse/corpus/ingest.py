@@ -9,6 +9,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -211,9 +212,9 @@ class _SegmentWriter:
         # goes on parsing (pyarrow and numpy release the GIL): the cost mostly hides on a second core.
         self._pool: Any = None
         self._sig_jobs: list[Any] = []
+        self._writer_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policypulse-segments")
+        self._writes: list[Any] = []
         if signatures:
-            from concurrent.futures import ThreadPoolExecutor
-
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policypulse-minhash")
 
     def add(self, row: dict[str, Any], sig: np.ndarray | None = None) -> None:
@@ -231,12 +232,17 @@ class _SegmentWriter:
         self._sig_jobs.append(self._pool.submit(neardup.signatures, norms))
 
     def close(self) -> None:
-        """Stop the signature worker."""
+        """Stop the signature worker and the writing thread (after the segments handed to it)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        try:
+            self.drain()
+        finally:
+            self._writer_pool.shutdown(wait=True)
 
     def flush(self) -> None:
+        """Hand the buffered documents to the writing thread as one segment (written in order)."""
         if not self.rows:
             return
         table = pa.Table.from_pylist(self.rows, schema=DOCUMENT_SCHEMA)
@@ -251,6 +257,29 @@ class _SegmentWriter:
             self._sig_jobs = []
             table = table.set_column(table.schema.get_field_index("minhash"), "minhash", sigs)
         self.sigs = []
+        self.rows, self.bytes = [], 0
+        # Compression (zstd, which releases the GIL), the fsync and the index's documents run on one thread
+        # while this one goes on parsing: segments are still committed one at a time, in input order. At
+        # most one segment waits, so memory stays at about two batches.
+        while len(self._writes) >= 1:
+            self._writes.pop(0).result()
+        self._writes.append(self._writer_pool.submit(self._write, table))
+
+    def drain(self) -> None:
+        """Wait until every handed-over segment is committed (re-raising a failure of the writing thread)."""
+        while self._writes:
+            self._writes.pop(0).result()
+
+    def abandon(self) -> None:
+        """Wait for the writing thread to stop, ignoring its failures (the ingest is failing already)."""
+        for job in self._writes:
+            try:
+                job.result()
+            except BaseException:  # noqa: BLE001  (the error that stops the ingest is being raised)
+                pass
+        self._writes = []
+
+    def _write(self, table: pa.Table) -> None:
         name = f"seg-{uuid.uuid4().hex}.parquet"
         final = self.store.path / "segments" / name
         tmp = final.with_name(name + ".tmp")
@@ -270,7 +299,6 @@ class _SegmentWriter:
         if self.indexer is not None:
             # listed as indexed only after the version's commit
             self.indexer.add(name, norms, meta=table.select(token_index.META_COLUMNS))
-        self.rows, self.bytes = [], 0
 
 
 def _known_hashes(store: Store) -> set[str]:
@@ -518,7 +546,9 @@ def ingest(
                     writer.add(doc, sig)
                     report.accepted += 1
                 writer.flush()
+                writer.drain()
         except BaseException:
+            writer.abandon()  # the writing thread uses the index's writer: stop it first
             if indexer is not None:
                 indexer.abort()
             raise
