@@ -87,6 +87,22 @@ def test_worker_processes_store_exactly_what_one_process_stores(tmp_path: Path) 
         [{c: d[c] for c in cols} for d in _table(tmp_path / "two")]  # signatures included
 
 
+def test_worker_processes_store_the_same_whatever_the_block_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # JSON Lines reach the workers as blocks of whole lines: blocks of a few lines each still give the same
+    # documents, rejections (file, line, reason), duplicates and segments as reading line by line
+    from policypulse.corpus.readers import jsonl
+
+    path, expect = _mixed_input(tmp_path, seed=6, n=2000)
+    one = ingest(tmp_path / "one", [path], batch_docs=70, today=TODAY, workers=1)
+    monkeypatch.setattr(jsonl, "BLOCK_BYTES", 512)
+    three = ingest(tmp_path / "three", [path], batch_docs=70, today=TODAY, workers=3)
+    assert one.to_dict() | {"version": 0} == three.to_dict() | {"version": 0}
+    assert [r.record for r in three.rejected] == expect["rejected"]
+    assert _table(tmp_path / "one") == _table(tmp_path / "three")
+    sizes = [Store(tmp_path / s).manifest.segments for s in ("one", "three")]
+    assert sorted(v["rows"] for v in sizes[0].values()) == sorted(v["rows"] for v in sizes[1].values())
+
+
 def test_reingesting_the_same_input_adds_nothing(tmp_path: Path, ingest_fixtures: Path) -> None:
     mixed, _ = _mixed_input(tmp_path, seed=4)
     inputs = [mixed, ingest_fixtures / "sample.jsonl", ingest_fixtures / "multiline.csv",
@@ -247,3 +263,34 @@ def test_arrow_schema_is_the_documented_one(tmp_path: Path, write_jsonl) -> None
     schema = Store(tmp_path / "store").documents().schema
     assert schema.field("date").type == pa.date32()
     assert schema.field("origin_record").type == pa.int64()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_segment_that_fails_to_write_stops_the_ingest_and_a_rerun_completes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    # Segments are compressed on threads and committed in input order on another: a failure to write one
+    # (a full disk) reaches the caller, no segment after it is committed, and the store stays at its version.
+    from policypulse.corpus import ingest as ingest_mod
+
+    path, expect = _mixed_input(tmp_path, seed=7, n=1500)
+    store = tmp_path / "store"
+    real = ingest_mod._write_segment_file
+    calls = 0
+
+    def failing(table: pa.Table, dest: Path) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OSError(28, "No space left on device")
+        real(table, dest)
+
+    monkeypatch.setattr(ingest_mod, "_write_segment_file", failing)
+    with pytest.raises(OSError, match="No space left"):
+        ingest(store, [path], batch_docs=50, today=TODAY, workers=workers)
+    s = Store(store)
+    assert s.version == 0 and len(s.manifest.pending) == 2  # the two segments before the failure, in order
+    monkeypatch.setattr(ingest_mod, "_write_segment_file", real)
+    report = ingest(store, [path], batch_docs=50, today=TODAY, workers=workers)
+    assert report.accepted + report.duplicates == len(expect["accepted"]) + len(expect["duplicate"])
+    assert sorted(d["origin_record"] for d in Store(store).documents().to_pylist()) == expect["accepted"]
+    assert {p.name for p in (store / "segments").iterdir()} == set(Store(store).manifest.segments)

@@ -429,3 +429,38 @@ def test_clean_text() -> None:
     assert clean_text("It doesnâ€™t matter") == "It doesn’t matter"
     plain = "Curly “quotes”, the ﬁ ligature and naïve café stay as written."
     assert clean_text(plain) == plain
+
+
+_AWKWARD_JSONL = (
+    b"\xef\xbb\xbf" + '{"date": "2014-01-01", "text": "caf\u00e9 \u2014 first"}\r\n'.encode()
+    + b"\n   \n"
+    + b'{"date": "2014-01-02", "text": "stray \xe9 byte"}\n'
+    + b'{"date": "2014-01-03", "text": ' + b"\n"  # truncated: its error names the column of the line end
+    + ('{"date": "2014-01-04", "text": "' + "long " * 400 + '"}\n').encode()
+    + '{"date": "2014-01-05", "text": "\u4e2d\u6587 \U0001f600"}\n'.encode()
+    + b'{"date": "2014-01-06", "text": "no line end"}'
+)
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
+def test_jsonl_blocks_give_the_lines_of_line_by_line_reading(tmp_path: Path, block: int) -> None:
+    from policypulse.corpus.readers.jsonl import JsonBlock, block_lines, read_jsonl_blocks, read_jsonl_lines
+
+    path = tmp_path / "awkward.jsonl"
+    path.write_bytes(_AWKWARD_JSONL)
+    blocks = list(read_jsonl_blocks(path, block_bytes=block))
+    assert all(isinstance(b, JsonBlock) and b.data for b in blocks)
+    assert b"".join(b.data for b in blocks) == _AWKWARD_JSONL  # every byte once, cut only at line ends
+    got = [ln for b in blocks for ln in block_lines(b)]  # type: ignore[arg-type]
+    want = list(read_jsonl_lines(path))
+    assert [(ln.record, ln.line) for ln in got] == [(ln.record, ln.line) for ln in want]
+    assert [ln.record for ln in want] == [1, 4, 5, 6, 7, 8]
+
+
+def test_jsonl_in_another_encoding_is_read_line_by_line(tmp_path: Path) -> None:
+    from policypulse.corpus.readers.jsonl import JsonLine, read_jsonl_blocks
+
+    path = tmp_path / "utf16.jsonl"
+    path.write_bytes('{"date": "2014-01-01", "text": "caf\u00e9"}\n'.encode("utf-16"))
+    got = list(read_jsonl_blocks(path))
+    assert [type(x) for x in got] == [JsonLine] and got[0].line.startswith('{"date"')

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from policypulse.corpus import index as token_index
@@ -31,9 +32,17 @@ from policypulse.corpus.readers.base import (
     RawRecord,
     ReaderOptions,
     Rejection,
+    lowered_keys,
     pick,
 )
-from policypulse.corpus.readers.jsonl import JsonLine, parse_line, read_jsonl, read_jsonl_lines
+from policypulse.corpus.readers.jsonl import (
+    JsonBlock,
+    JsonLine,
+    block_lines,
+    parse_line,
+    read_jsonl,
+    read_jsonl_blocks,
+)
 from policypulse.corpus.schema import DOCUMENT_SCHEMA, PARQUET_OPTIONS, SCHEMA_VERSION, STORED_SCHEMA
 from policypulse.corpus.store import Store
 from policypulse.errors import UsageError
@@ -100,7 +109,8 @@ def _describe_type(value: Any) -> str:
 def to_document(raw: RawRecord, options: ReaderOptions, today: dt.date) -> dict[str, Any] | Rejection:
     """Validate and normalise one raw record into a document row, or say why it cannot be one."""
     data = raw.data
-    text_key, text = pick(data, options.text_field, TEXT_FIELDS)
+    lowered = lowered_keys(data)  # once per record, for the five fields picked
+    text_key, text = pick(data, options.text_field, TEXT_FIELDS, lowered)
     if text is None and text_key in data:
         return Rejection(raw.file, raw.record, f"missing text (field {text_key!r} is null)")
     if text_key is None or text is None:
@@ -118,7 +128,7 @@ def to_document(raw: RawRecord, options: ReaderOptions, today: dt.date) -> dict[
     if raw.date is not None:
         date, precision, date_source = raw.date, raw.date_precision or "day", raw.date_source
     else:
-        date_key, value = pick(data, options.date_field, DATE_FIELDS)
+        date_key, value = pick(data, options.date_field, DATE_FIELDS, lowered)
         if value is None or (isinstance(value, str) and not value.strip()):
             if options.default_date is not None:
                 date, precision, date_source = options.default_date, "day", "fallback"
@@ -133,20 +143,20 @@ def to_document(raw: RawRecord, options: ReaderOptions, today: dt.date) -> dict[
                 return Rejection(raw.file, raw.record, str(exc))
             date_source = raw.date_source
 
-    source_key, source = pick(data, options.source_field, SOURCE_FIELDS)
+    source_key, source = pick(data, options.source_field, SOURCE_FIELDS, lowered)
     if source is None or (isinstance(source, str) and not source.strip()):
         source = options.default_source or "unknown"
     elif isinstance(source, (dict, list)):
         return Rejection(raw.file, raw.record, f"source field {source_key!r} is {_describe_type(source)}, expected a string")
     source = clean_text(str(source)).strip()
 
-    title_key, title = pick(data, options.title_field, TITLE_FIELDS)
+    title_key, title = pick(data, options.title_field, TITLE_FIELDS, lowered)
     if title is not None and not isinstance(title, str):
         title = str(title) if isinstance(title, (int, float)) else None
     title = clean_text(title).strip() if title else None
 
     digest = hashlib.blake2b(f"{date.isoformat()}\x1f{source}\x1f{norm}".encode(), digest_size=16).hexdigest()
-    id_key, doc_id = pick(data, options.id_field, ID_FIELDS)
+    id_key, doc_id = pick(data, options.id_field, ID_FIELDS, lowered)
     doc_id = str(doc_id) if isinstance(doc_id, (str, int)) and str(doc_id).strip() else digest[:16]
 
     used = {text_key, source_key, title_key, id_key, options.date_field}
@@ -173,8 +183,9 @@ def to_document(raw: RawRecord, options: ReaderOptions, today: dt.date) -> dict[
 
 
 def iter_inputs(paths: Iterable[str | Path], fmt: str, options: ReaderOptions,
-                defer_json: bool = False) -> Iterator[RawRecord | JsonLine | Rejection]:
-    """Every raw record or rejection of every input, in order (JSON Lines unparsed with ``defer_json``)."""
+                defer_json: bool = False) -> Iterator[RawRecord | JsonLine | JsonBlock | Rejection]:
+    """Every raw record or rejection of every input, in order (JSON Lines as unparsed blocks of lines with
+    ``defer_json``)."""
     for p in paths:
         path = Path(p)
         if fmt == "sotu":
@@ -187,7 +198,7 @@ def iter_inputs(paths: Iterable[str | Path], fmt: str, options: ReaderOptions,
         try:
             _, reader = reader_for(fmt, path)
             if defer_json and reader is read_jsonl:
-                yield from read_jsonl_lines(path)
+                yield from read_jsonl_blocks(path)
             else:
                 yield from reader(path, options)
         except UsageError:
@@ -197,73 +208,69 @@ def iter_inputs(paths: Iterable[str | Path], fmt: str, options: ReaderOptions,
 
 
 class _SegmentWriter:
-    """Buffers documents and commits them as immutable segments, each one atomically."""
+    """Buffers converted documents (Arrow tables) and commits them as immutable segments, each one atomically."""
 
     def __init__(self, store: Store, ingest_id: str, batch_docs: int, batch_bytes: int,
-                 signatures: bool = True, indexer: token_index.Builder | None = None) -> None:
+                 signatures: bool = True, indexer: token_index.Builder | None = None, compressors: int = 1) -> None:
         self.store, self.ingest_id = store, ingest_id
         self.indexer = indexer
         self.signatures = signatures
         self.batch_docs, self.batch_bytes = batch_docs, batch_bytes
-        self.rows: list[dict[str, Any]] = []
-        self.sigs: list[np.ndarray] = []  # signatures the worker processes computed, one per row
+        self.parts: list[pa.Table] = []
+        self.rows = 0
         self.bytes = 0
-        # Near-duplicate signatures are computed a chunk at a time on a worker thread while the main thread
-        # goes on parsing (pyarrow and numpy release the GIL): the cost mostly hides on a second core.
-        self._pool: Any = None
-        self._sig_jobs: list[Any] = []
+        # Two stages on threads, while the main thread goes on reading and collecting converted documents:
+        # ``compressors`` threads encode and compress segments (Parquet's writer releases the GIL, so they run
+        # on as many cores), one thread commits them in input order and feeds the token index.
+        self._compress = ThreadPoolExecutor(max_workers=max(1, compressors), thread_name_prefix="policypulse-compress")
         self._writer_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policypulse-segments")
+        self._in_flight = max(1, compressors)
         self._writes: list[Any] = []
-        if signatures:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policypulse-minhash")
+        self._failed = False
 
-    def add(self, row: dict[str, Any], sig: np.ndarray | None = None) -> None:
-        self.rows.append(row)
-        self.bytes += len(row["text"]) + len(row["norm"])
-        if sig is not None:
-            self.sigs.append(sig)
-        elif self._pool is not None and len(self.rows) % neardup.CHUNK_DOCS == 0:
-            self._submit(len(self.rows) - neardup.CHUNK_DOCS)
-        if len(self.rows) >= self.batch_docs or self.bytes >= self.batch_bytes:
-            self.flush()
-
-    def _submit(self, start: int) -> None:
-        norms = [r["norm"] for r in self.rows[start : start + neardup.CHUNK_DOCS]]
-        self._sig_jobs.append(self._pool.submit(neardup.signatures, norms))
+    def add(self, table: pa.Table) -> None:
+        """Buffer documents in input order; a segment closes at ``batch_docs`` documents or once its text and
+        norm reach ``batch_bytes`` characters, whatever the size of the tables handed in."""
+        n = table.num_rows
+        if not n:
+            return
+        sizes = np.cumsum(pc.add(pc.utf8_length(table.column("text")), pc.utf8_length(table.column("norm")))
+                          .to_numpy(zero_copy_only=False).astype(np.int64))
+        start = 0
+        while start < n:
+            before = int(sizes[start - 1]) if start else 0
+            room = min(self.batch_docs - self.rows, n - start)
+            # the first row at which the segment's characters reach batch_bytes closes it, as one row at a time
+            reach = int(np.searchsorted(self.bytes + sizes[start:start + room] - before, self.batch_bytes))
+            take = min(room, reach + 1)
+            self.parts.append(table.slice(start, take))
+            self.rows += take
+            self.bytes += int(sizes[start + take - 1]) - before
+            start += take
+            if self.rows >= self.batch_docs or self.bytes >= self.batch_bytes:
+                self.flush()
 
     def close(self) -> None:
-        """Stop the signature worker and the writing thread (after the segments handed to it)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """Stop the writing thread (after the segments handed to it)."""
         try:
             self.drain()
         finally:
             self._writer_pool.shutdown(wait=True)
+            self._compress.shutdown(wait=True)
 
     def flush(self) -> None:
         """Hand the buffered documents to the writing thread as one segment (written in order)."""
         if not self.rows:
             return
-        table = pa.Table.from_pylist(self.rows, schema=DOCUMENT_SCHEMA)
-        if self.signatures and len(self.sigs) == len(self.rows):
-            sigs = neardup.to_arrow(np.stack(self.sigs))
-            table = table.set_column(table.schema.get_field_index("minhash"), "minhash", sigs)
-        elif self._pool is not None:
-            done = len(self._sig_jobs) * neardup.CHUNK_DOCS
-            if done < len(self.rows):
-                self._submit(done)
-            sigs = neardup.to_arrow(np.concatenate([job.result() for job in self._sig_jobs]))
-            self._sig_jobs = []
-            table = table.set_column(table.schema.get_field_index("minhash"), "minhash", sigs)
-        self.sigs = []
-        self.rows, self.bytes = [], 0
-        # Compression (zstd, which releases the GIL), the fsync and the index's documents run on one thread
-        # while this one goes on parsing: segments are still committed one at a time, in input order. At
-        # most one segment waits, so memory stays at about two batches.
-        while len(self._writes) >= 1:
+        table = pa.concat_tables(self.parts)
+        self.parts, self.rows, self.bytes = [], 0, 0
+        # At most ``compressors`` segments are handed over and not yet committed: memory stays at a few batches.
+        while len(self._writes) >= self._in_flight:
             self._writes.pop(0).result()
-        self._writes.append(self._writer_pool.submit(self._write, table))
+        name = f"seg-{uuid.uuid4().hex}.parquet"
+        tmp = self.store.path / "segments" / (name + ".tmp")
+        written = self._compress.submit(_write_segment_file, table.select(STORED_SCHEMA.names), tmp)
+        self._writes.append(self._writer_pool.submit(self._commit, name, table, written))
 
     def drain(self) -> None:
         """Wait until every handed-over segment is committed (re-raising a failure of the writing thread)."""
@@ -279,16 +286,20 @@ class _SegmentWriter:
                 pass
         self._writes = []
 
-    def _write(self, table: pa.Table) -> None:
-        name = f"seg-{uuid.uuid4().hex}.parquet"
+    def _commit(self, name: str, table: pa.Table, written: Any) -> None:
+        """Commit a segment once its file is written: rename, manifest, then the token index (in input order)."""
+        if self._failed:
+            return  # an earlier segment failed: commit nothing after it (the ingest is stopping)
+        try:
+            self._commit_now(name, table, written)
+        except BaseException:
+            self._failed = True
+            raise
+
+    def _commit_now(self, name: str, table: pa.Table, written: Any) -> None:
+        written.result()  # the file is written and fsynced
         final = self.store.path / "segments" / name
-        tmp = final.with_name(name + ".tmp")
-        norms = table.column("norm")  # indexed and hashed, never stored: derived from the text (corpus/norms.py)
-        table = table.select(STORED_SCHEMA.names)
-        pq.write_table(table, tmp, row_group_size=ROW_GROUP, **PARQUET_OPTIONS)  # type: ignore[arg-type]
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
+        os.replace(final.with_name(name + ".tmp"), final)
         manifest = self.store.read_manifest()
         manifest.schema_version = SCHEMA_VERSION
         manifest.segments[name] = {"rows": table.num_rows, "ingest": self.ingest_id}
@@ -297,8 +308,16 @@ class _SegmentWriter:
         manifest.pending.append(name)
         self.store.write_manifest(manifest)  # the commit point of this batch
         if self.indexer is not None:
-            # listed as indexed only after the version's commit
-            self.indexer.add(name, norms, meta=table.select(token_index.META_COLUMNS))
+            # norm is indexed, never stored: derived from the text (corpus/norms.py); listed as indexed only
+            # after the version's commit
+            self.indexer.add(name, table.column("norm"), meta=table.select(token_index.META_COLUMNS))
+
+
+def _write_segment_file(table: pa.Table, path: Path) -> None:
+    """Write a segment's Parquet file and fsync it (not yet visible: the caller renames it into place)."""
+    pq.write_table(table, path, row_group_size=ROW_GROUP, **PARQUET_OPTIONS)  # type: ignore[arg-type]
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
 
 
 def _known_hashes(store: Store) -> set[str]:
@@ -429,58 +448,87 @@ def input_bytes(paths: list[str | Path]) -> int:
     return size
 
 
-def _convert_chunk(chunk: list[RawRecord | JsonLine | Rejection], options: ReaderOptions, today: dt.date,
-                   signatures: bool) -> tuple[list[dict[str, Any] | Rejection], np.ndarray | None, float]:
-    """to_document over a chunk of records in a worker process, with the documents' MinHash signatures
-    and the CPU seconds it took."""
+Item = RawRecord | JsonLine | JsonBlock | Rejection
+
+
+def _convert_chunk(chunk: list[Item], options: ReaderOptions, today: dt.date, signatures: bool
+                   ) -> tuple[pa.Table | None, list[Rejection], float]:
+    """to_document over a chunk of records (in a worker process, or in this one for small inputs): the
+    documents as one Arrow table in input order, with their MinHash signatures, the rejections in input
+    order, and the CPU seconds it took."""
     import time
 
     cpu = time.process_time()
-    out: list[dict[str, Any] | Rejection] = []
-    for it in chunk:
-        if isinstance(it, JsonLine):
-            it = parse_line(it.file, it.record, it.line, options)
-        out.append(it if isinstance(it, Rejection) else to_document(it, options, today))
-    sigs = None
-    if signatures:
-        sigs = neardup.signatures([d["norm"] for d in out if not isinstance(d, Rejection)])
-    return out, sigs, time.process_time() - cpu
+    docs: list[dict[str, Any]] = []
+    rejected: list[Rejection] = []
+    for item in chunk:
+        for it in (block_lines(item) if isinstance(item, JsonBlock) else (item,)):
+            if isinstance(it, JsonLine):
+                it = parse_line(it.file, it.record, it.line, options)
+            doc = it if isinstance(it, Rejection) else to_document(it, options, today)
+            if isinstance(doc, Rejection):
+                rejected.append(doc)
+            else:
+                docs.append(doc)
+    table = None
+    if docs:
+        table = pa.Table.from_pylist(docs, schema=DOCUMENT_SCHEMA)
+        if signatures:
+            sigs = neardup.to_arrow(neardup.signatures(table.column("norm")))
+            table = table.set_column(table.schema.get_field_index("minhash"), "minhash", sigs)
+    return table, rejected, time.process_time() - cpu
 
 
-def _converted_in_parallel(items: Iterator[RawRecord | JsonLine | Rejection], options: ReaderOptions,
-                           today: dt.date, workers: int, signatures: bool, report: IngestReport
-                           ) -> Iterator[tuple[dict[str, Any] | Rejection, np.ndarray | None]]:
-    """Documents (or rejections) of ``items`` in input order, each with its MinHash signature (or None),
-    converted by ``workers`` processes.
+def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
+    """Items in chunks of about _CHUNK_RECORDS records (a block of JSON lines is a chunk of its own)."""
+    chunk: list[Item] = []
+    for it in items:
+        if isinstance(it, JsonBlock):
+            if chunk:
+                yield chunk
+                chunk = []
+            yield [it]
+            continue
+        chunk.append(it)
+        if len(chunk) >= _CHUNK_RECORDS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
-    Reading stays in this process (readers are generators over files); JSON parsing, decoding, cleaning,
-    normalising, date parsing, hashing and signatures, most of an ingest's CPU, run in the workers. A
-    bounded number of chunks is in flight, so memory does not grow with the input.
+
+def _converted(items: Iterator[Item], options: ReaderOptions, today: dt.date, workers: int, signatures: bool,
+               report: IngestReport) -> Iterator[tuple[pa.Table | None, list[Rejection]]]:
+    """The documents (Arrow tables) and rejections of ``items``, chunk by chunk in input order.
+
+    With several ``workers``, reading stays in this process (readers are generators over files; JSON Lines
+    files are read as blocks of bytes) and the rest of a record's CPU, decoding, JSON parsing, cleaning,
+    normalising, date parsing, hashing, signatures and building the Arrow columns, runs in worker processes.
+    A bounded number of chunks is in flight, so memory does not grow with the input.
     """
-    import itertools
+    if workers <= 1:
+        for part in _chunks(items):
+            table, rejected, _ = _convert_chunk(part, options, today, signatures)
+            yield table, rejected
+        return
     import multiprocessing
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
-    # forkserver: the workers are not forks of a process that already runs threads (progress bar, MinHash).
+    # forkserver: the workers are not forks of a process that already runs threads (progress bar, writer).
     ctx = multiprocessing.get_context("forkserver")
     pending: deque[Any] = deque()
+    chunks = _chunks(items)
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         while True:
-            chunk = list(itertools.islice(items, _CHUNK_RECORDS))
-            if chunk:
+            chunk: list[Item] | None = next(chunks, None)
+            if chunk is not None:
                 pending.append(pool.submit(_convert_chunk, chunk, options, today, signatures))
-            if pending and (len(pending) >= 3 * workers or not chunk):
-                docs, sigs, cpu = pending.popleft().result()
+            if pending and (len(pending) >= 3 * workers or chunk is None):
+                table, rejected, cpu = pending.popleft().result()
                 report.worker_cpu_s += cpu
-                i = 0
-                for doc in docs:
-                    if isinstance(doc, Rejection) or sigs is None:
-                        yield doc, None
-                    else:
-                        yield doc, sigs[i]
-                        i += 1
-            elif not chunk:
+                yield table, rejected
+            elif chunk is None:
                 break
 
 
@@ -520,31 +568,27 @@ def ingest(
         token_index.remove_orphans(store)
         seen = _known_hashes(store)
         indexer = token_index.Builder(store) if build_index else None
-        writer = _SegmentWriter(store, uuid.uuid4().hex[:12], batch_docs, batch_bytes, signatures=config.enabled,
-                                indexer=indexer)
-        bar = _Progress(paths, enabled=progress)
         n_workers = _workers(paths, workers)
+        writer = _SegmentWriter(store, uuid.uuid4().hex[:12], batch_docs, batch_bytes, signatures=config.enabled,
+                                indexer=indexer, compressors=n_workers)
+        bar = _Progress(paths, enabled=progress)
         items = iter_inputs(paths or [Path("sotu")], fmt, options, defer_json=n_workers > 1)
         try:
             with bar:
-                # Unparsed JsonLines come only with defer_json, that is with several workers: in the
-                # serial branch every item is a RawRecord or a Rejection.
-                converted = (_converted_in_parallel(items, options, today, n_workers, config.enabled, report)
-                             if n_workers > 1 else
-                             ((it if isinstance(it, Rejection) else to_document(cast(RawRecord, it), options, today),
-                               None)
-                              for it in items))
-                for doc, sig in converted:
-                    if isinstance(doc, Rejection):
-                        report.rejected.append(doc)
+                for table, rejected in _converted(items, options, today, n_workers, config.enabled, report):
+                    report.rejected.extend(rejected)
+                    if table is None:
                         continue
-                    bar.advance(len(doc["text"]))
-                    if doc["hash"] in seen:
-                        report.duplicates += 1
-                        continue
-                    seen.add(doc["hash"])
-                    writer.add(doc, sig)
-                    report.accepted += 1
+                    bar.advance(table.num_rows, int(pc.sum(pc.binary_length(table.column("text"))).as_py() or 0))
+                    keep = []
+                    for h in table.column("hash").to_pylist():
+                        new = h not in seen
+                        keep.append(new)
+                        seen.add(h)
+                    fresh = sum(keep)
+                    report.duplicates += len(keep) - fresh
+                    report.accepted += fresh
+                    writer.add(table if fresh == len(keep) else table.filter(pa.array(keep)))
                 writer.flush()
                 writer.drain()
         except BaseException:
@@ -630,10 +674,12 @@ class _Progress:
         if self.enabled:
             self._p.__exit__(None, None, None)
 
-    def advance(self, nbytes: int) -> None:
-        self.docs += 1
+    def advance(self, docs: int, nbytes: int) -> None:
+        """Count ``docs`` more documents holding ``nbytes`` bytes of text."""
+        before = self.docs
+        self.docs += docs
         self.bytes += nbytes
-        if self.enabled and self.docs % 200 == 0:
+        if self.enabled and self.docs // 200 != before // 200:
             elapsed = self._p.tasks[0].elapsed or 1e-9
             self._p.update(self._task, advance=self.bytes, docs=self.docs, rate=int(self.docs / elapsed))
             self.bytes = 0

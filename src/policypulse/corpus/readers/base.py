@@ -71,11 +71,19 @@ def lookup(data: dict[str, Any], name: str) -> Any:
     return cur
 
 
-def pick(data: dict[str, Any], explicit: str | None, candidates: tuple[str, ...]) -> tuple[str | None, Any]:
-    """The (field name, value) to use: the explicit mapping, else the first candidate present."""
+def lowered_keys(data: dict[str, Any]) -> dict[str, str]:
+    """A record's field names by their casefolded form (the last of names differing only in case wins)."""
+    return {k.lower(): k for k in data}
+
+
+def pick(data: dict[str, Any], explicit: str | None, candidates: tuple[str, ...],
+         lowered: dict[str, str] | None = None) -> tuple[str | None, Any]:
+    """The (field name, value) to use: the explicit mapping, else the first candidate present
+    (``lowered``: the record's ``lowered_keys``, when the caller picks several fields of one record)."""
     if explicit:
         return explicit, lookup(data, explicit)
-    lowered = {k.lower(): k for k in data}
+    if lowered is None:
+        lowered = lowered_keys(data)
     for name in candidates:
         if name in lowered:
             key = lowered[name]

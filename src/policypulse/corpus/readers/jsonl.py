@@ -64,6 +64,62 @@ def read_jsonl_lines(path: Path) -> Iterator[JsonLine]:
             yield JsonLine(name, n, line)
 
 
+@dataclass
+class JsonBlock:
+    """Whole lines of a UTF-8 JSON Lines file, neither decoded nor parsed: ingest's worker processes split,
+    decode and parse them (``block_lines``), so that the ingest's own process only reads bytes."""
+
+    file: str
+    first: int  # the line number of the block's first line
+    data: bytes
+
+
+BLOCK_BYTES = 2 * 1024 * 1024
+
+
+def read_jsonl_blocks(path: Path, block_bytes: int | None = None) -> Iterator[JsonBlock | JsonLine]:
+    """A JSON Lines file as blocks of whole lines (UTF-8 files; files in other encodings as decoded lines)."""
+    name = str(path)
+    block_bytes = block_bytes or BLOCK_BYTES
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+        if sniff_encoding(head) not in ("utf-8", "utf-8-sig"):
+            yield from read_jsonl_lines(path)
+            return
+        fh.seek(0)
+        first, rest = 1, b""
+        while True:
+            data = fh.read(block_bytes)
+            if not data:
+                break
+            data = rest + data
+            cut = data.rfind(b"\n") + 1  # a block ends at a line end; the rest starts the next one
+            if cut == 0:
+                rest = data  # one line longer than a block: read on
+                continue
+            block, rest = data[:cut], data[cut:]
+            yield JsonBlock(name, first, block)
+            first += block.count(b"\n")
+        if rest:
+            yield JsonBlock(name, first, rest)
+
+
+def block_lines(block: JsonBlock) -> Iterator[JsonLine]:
+    """The non-blank lines of a block, decoded as ``read_jsonl_lines`` decodes them (numbered by line)."""
+    pieces = block.data.split(b"\n")
+    last = len(pieces) - 1  # the piece after the last line end: no line when empty, a line without an end else
+    for i, raw in enumerate(pieces):
+        if i == last and not raw:
+            break
+        n = block.first + i
+        # lines keep their end, as when a file is read line by line (a JSON error's column can be the end)
+        line = raw.decode("utf-8", errors="policypulse-cp1252") + ("\n" if i < last else "")
+        if n == 1:
+            line = line.removeprefix("\ufeff")
+        if line.strip():
+            yield JsonLine(block.file, n, line)
+
+
 def read_jsonl(path: Path, options: ReaderOptions) -> Iterator[Item]:
     """Records of a JSON Lines file, numbered by line; blank lines are not records."""
     for raw in read_jsonl_lines(path):
