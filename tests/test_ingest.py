@@ -294,3 +294,26 @@ def test_a_segment_that_fails_to_write_stops_the_ingest_and_a_rerun_completes(
     assert report.accepted + report.duplicates == len(expect["accepted"]) + len(expect["duplicate"])
     assert sorted(d["origin_record"] for d in Store(store).documents().to_pylist()) == expect["accepted"]
     assert {p.name for p in (store / "segments").iterdir()} == set(Store(store).manifest.segments)
+
+
+def test_seen_hashes_agree_with_a_set() -> None:
+    # The exact-duplicate keys are kept as sorted 16-byte runs, not a set of hex strings: same answers,
+    # including keys that end in zero bytes (numpy's fixed-width bytes pad with them)
+    import hashlib
+
+    from policypulse.corpus.ingest import _SeenHashes
+
+    rng = random.Random(3)
+    pool = [hashlib.blake2b(str(i).encode(), digest_size=16).hexdigest() for i in range(3000)]
+    pool += ["00" * 16, "00" * 15 + "01", "ab" * 15 + "00"]
+    seen, ref = _SeenHashes(), set(pool[:300])
+    seen.add_all(pool[:300])
+    for _ in range(300):
+        batch = [rng.choice(pool) for _ in range(rng.randint(0, 40))]
+        want = []
+        for h in batch:
+            want.append(h not in ref)
+            ref.add(h)
+        assert seen.first_seen(batch).tolist() == want
+    assert sum(len(r) for r in seen.runs) == len(ref)
+    assert len(seen.runs) <= 12  # merged as they grow: about log2 of the keys, not one run per batch
