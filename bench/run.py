@@ -415,7 +415,7 @@ def section_ingest(n: int, mach: dict[str, Any], quarter: bool = True, profile: 
                   "peak RSS sampled every 50 ms over the whole process tree (psutil)")
     text += md_table(["input", "pipeline", "wall", "MB/s", "docs/s", "CPU time (user+sys, process tree)", "peak RSS",
                       "output size", "ratio vs DuckDB (MB/s)", "1-min load before / after"], rows)
-    text += "\n\n## Targets (issue 2)\n\n" + md_table(["check", "target", "measured", "result"], checks)
+    text += "\n\n## Targets (issues 2 and 19)\n\n" + md_table(["check", "target", "measured", "result"], checks)
     if prof:
         text += "\n\n## Where the time goes\n\n" + prof
     res["checks"] = checks
@@ -461,8 +461,18 @@ def section_scaling(sizes: list[int], mach: dict[str, Any]) -> dict[str, Any]:
                        "peak_rss_gb": r["peak_rss_gb"], "store_bytes": dir_size(store) if store.exists() else 0,
                        "load_before": r["load_before"], "load": r["load"], "rc": r["rc"], "stderr": r["stderr"]})
         shutil.rmtree(store, ignore_errors=True)  # up to 10 GB each: the 1M store of the ingest section stays
+    # sizes measured by earlier runs of this section with the same code (sizes can be run one at a time)
+    earlier = RESULTS / "scaling-ingest.json"
+    if earlier.exists():
+        old = json.loads(earlier.read_text())
+        if old.get("machine", {}).get("git") == mach["git"]:
+            mine = {p["docs"] for p in points}
+            points += [p | {"from": p["from"] if p["from"] != "this run" else "an earlier run of this section"}
+                       for p in old.get("points", []) if p["docs"] not in mine]
+    points.sort(key=lambda p: p["docs"])
     ns = [p["docs"] for p in points]
-    fits = {key: _exponent(ns, [p[key] for p in points]) for key in ("wall_s", "tree_cpu_s", "peak_rss_gb", "store_bytes")}
+    keys = ("wall_s", "tree_cpu_s", "peak_rss_gb", "store_bytes")
+    fits = {key: _exponent(ns, [p[key] for p in points]) if len(set(ns)) > 1 else float("nan") for key in keys}
     rows = [[f"{p['docs']:,}", f"{p['input_bytes'] / 1e9:.2f} GB", f"{p['accepted']:,}" if p["accepted"] is not None else "?",
              f"{p['wall_s']:.0f} s", f"{p['tree_cpu_s']:.0f} s", f"{p['docs'] / p['tree_cpu_s']:,.0f}",
              f"{p['peak_rss_gb']:.2f} GB", f"{p['store_bytes'] / 1e9:.2f} GB ({p['store_bytes'] / p['input_bytes']:.3f}x)",
