@@ -432,6 +432,19 @@ def _exponent(ns: list[int], ys: list[float]) -> float:
     return float(np.polyfit(np.log(ns), np.log(ys), 1)[0])
 
 
+def _same_code(git_state: str | None, mach: dict[str, Any]) -> bool:
+    """Whether a result recorded at ``git_state`` measured the code under test now: the same tree of src/
+    (commits of bench/ or docs/ between the two do not matter), neither with uncommitted changes in src/."""
+    if not git_state or "uncommitted" in git_state or "uncommitted" in mach["git"]:
+        return False
+
+    def tree(commit: str) -> str:
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", f"{commit}:src"], capture_output=True,
+                              text=True).stdout.strip()
+
+    return bool(tree(git_state)) and tree(git_state) == tree(mach["git"])
+
+
 def section_scaling(sizes: list[int], mach: dict[str, Any]) -> dict[str, Any]:
     """policypulse ingest at several corpus sizes (issue 19): wall, CPU of the process tree, peak RSS and store
     size against documents, and their fitted growth exponents. A size already measured by the ingest section
@@ -442,7 +455,7 @@ def section_scaling(sizes: list[int], mach: dict[str, Any]) -> dict[str, Any]:
         if prior.exists():
             old = json.loads(prior.read_text())
             pp = old.get("full", {}).get("policypulse", {})
-            if old.get("machine", {}).get("git") == mach["git"] and "tree_cpu_s" in pp:
+            if _same_code(old.get("machine", {}).get("git"), mach) and "tree_cpu_s" in pp:
                 log(f"scaling: {label(n)} from {prior.name}")
                 points.append({"docs": n, "input_bytes": old["full"]["input_bytes"], "accepted": old["full"]["accepted"],
                                "from": prior.name, **{k: pp[k] for k in ("wall_s", "tree_cpu_s", "peak_rss_gb",
@@ -465,7 +478,7 @@ def section_scaling(sizes: list[int], mach: dict[str, Any]) -> dict[str, Any]:
     earlier = RESULTS / "scaling-ingest.json"
     if earlier.exists():
         old = json.loads(earlier.read_text())
-        if old.get("machine", {}).get("git") == mach["git"]:
+        if _same_code(old.get("machine", {}).get("git"), mach):
             mine = {p["docs"] for p in points}
             points += [p | {"from": p["from"] if p["from"] != "this run" else "an earlier run of this section"}
                        for p in old.get("points", []) if p["docs"] not in mine]
