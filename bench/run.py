@@ -445,12 +445,43 @@ def _same_code(git_state: str | None, mach: dict[str, Any]) -> bool:
     return bool(tree(git_state)) and tree(git_state) == tree(mach["git"])
 
 
-def section_scaling(sizes: list[int], mach: dict[str, Any]) -> dict[str, Any]:
+def head_file(n: int, of: int) -> Path:
+    """The first ``n`` lines of the ``of``-document corpus (same generator; as ``quarter_file``)."""
+    src, dst = corpus_path(of), DATA / f"corpus-{of}-first-{n}.jsonl"
+    if not dst.exists():
+        with open(src, "rb") as fi, open(dst, "wb") as fo:
+            for i, line in enumerate(fi):
+                if i >= n:
+                    break
+                fo.write(line)
+    return dst
+
+
+def section_scaling(sizes: list[str], mach: dict[str, Any]) -> dict[str, Any]:
     """policypulse ingest at several corpus sizes (issue 19): wall, CPU of the process tree, peak RSS and store
-    size against documents, and their fitted growth exponents. A size already measured by the ingest section
-    with the same code (``results/ingest-<size>.json``) is taken from there instead of ingested again."""
+    size against documents, and their fitted growth exponents. A size is N (the generated N-document corpus)
+    or N/M (the first N lines of the M-document corpus). A size already measured by the ingest section with
+    the same code (``results/ingest-<size>.json``) is taken from there instead of ingested again."""
     points: list[dict[str, Any]] = []
-    for n in sizes:
+    for spec in sizes:
+        head, _, of = spec.partition("/")
+        n = int(head)
+        if of:
+            corpus = head_file(n, int(of))
+            store = DATA / f"store-scale-{label(n)}"
+            report = DATA / f"report-scale-{label(n)}.json"
+            shutil.rmtree(store, ignore_errors=True)
+            log(f"scaling: policypulse ingest on {corpus.name}")
+            r = run_measured([PP, "ingest", str(store), str(corpus), "--report", str(report)])
+            log(f"  {r['wall_s']:.1f} s, CPU {r['tree_cpu_s']:.1f} s, peak {r['peak_rss_gb']:.2f} GB")
+            rep = json.loads(report.read_text()) if report.exists() else {}
+            points.append({"docs": n, "input_bytes": corpus.stat().st_size, "accepted": rep.get("accepted"),
+                           "from": f"this run (first {n:,} lines of the {int(of):,}-document corpus)",
+                           "wall_s": r["wall_s"], "tree_cpu_s": r["tree_cpu_s"], "peak_rss_gb": r["peak_rss_gb"],
+                           "store_bytes": dir_size(store) if store.exists() else 0, "load_before": r["load_before"],
+                           "load": r["load"], "rc": r["rc"], "stderr": r["stderr"]})
+            shutil.rmtree(store, ignore_errors=True)
+            continue
         prior = RESULTS / f"ingest-{label(n)}.json"
         if prior.exists():
             old = json.loads(prior.read_text())
@@ -490,7 +521,8 @@ def section_scaling(sizes: list[int], mach: dict[str, Any]) -> dict[str, Any]:
              f"{p['wall_s']:.0f} s", f"{p['tree_cpu_s']:.0f} s", f"{p['docs'] / p['tree_cpu_s']:,.0f}",
              f"{p['peak_rss_gb']:.2f} GB", f"{p['store_bytes'] / 1e9:.2f} GB ({p['store_bytes'] / p['input_bytes']:.3f}x)",
              f"{p['load_before'][0]} / {p['load'][0]}", p["from"]] for p in points]
-    text = header("Ingest scaling (issue 19)", sizes[0], mach,
+    text = header("Ingest scaling (issue 19)", max(p["docs"] for p in points if "first" not in p["from"]) if any(
+        "first" not in p["from"] for p in points) else 1_000_000, mach,
                   "`policypulse ingest STORE FILE --report R` as a subprocess into a fresh store at each size (the "
                   "corpora of `bench/corpus.py`, same seed, N documents each); CPU = user + system seconds of the "
                   "process tree (worker processes included), sampled with psutil every 50 ms, as is peak RSS; "
@@ -1119,7 +1151,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--wl-repeat", type=int, default=3,
                     help="track: timed runs of each 1,000-idea watchlist (median; policypulse: warm runs after a first)")
     ap.add_argument("--sizes", default="1000000,2000000,4000000",
-                    help="scaling: comma-separated corpus sizes (default 1M,2M,4M; corpora generated if missing)")
+                    help="scaling: comma-separated corpus sizes (default 1M,2M,4M; corpora generated if missing); "
+                         "N/M: the first N lines of the M-document corpus")
     ap.add_argument("--no-profile", action="store_true", help="skip the cProfile of ingest")
     ap.add_argument("--web-clients", type=int, default=16, help="web: concurrent clients (default 16)")
     ap.add_argument("--web-workers", type=int, default=1, help="web: server processes (serve --workers, default 1)")
@@ -1137,7 +1170,7 @@ def main(argv: list[str] | None = None) -> None:
     if "ingest" in sections:
         section_ingest(args.docs, mach, quarter=not args.no_quarter, profile=not args.no_profile)
     if "scaling" in sections:
-        section_scaling([int(x) for x in args.sizes.split(",") if x.strip()], mach)
+        section_scaling([x.strip() for x in args.sizes.split(",") if x.strip()], mach)
     if "track" in sections:
         ppw = args.pp_watchlist or 1000
         section_track(args.docs, mach, args.repeat, ppw, args.wl_repeat)
