@@ -463,9 +463,15 @@ def section_scaling(sizes: list[str], mach: dict[str, Any]) -> dict[str, Any]:
     or N/M (the first N lines of the M-document corpus). A size already measured by the ingest section with
     the same code (``results/ingest-<size>.json``) is taken from there instead of ingested again."""
     points: list[dict[str, Any]] = []
+    earlier = RESULTS / "scaling-ingest.json"
     for spec in sizes:
         head, _, of = spec.partition("/")
         n = int(head)
+        if earlier.exists():  # measured by an earlier run of this section, same code: not again
+            old = json.loads(earlier.read_text())
+            if _same_code(old.get("machine", {}).get("git"), mach) and any(p["docs"] == n for p in old["points"]):
+                log(f"scaling: {label(n)} from an earlier run")
+                continue
         if of:
             corpus = head_file(n, int(of))
             store = DATA / f"store-scale-{label(n)}"
@@ -506,7 +512,6 @@ def section_scaling(sizes: list[str], mach: dict[str, Any]) -> dict[str, Any]:
                        "load_before": r["load_before"], "load": r["load"], "rc": r["rc"], "stderr": r["stderr"]})
         shutil.rmtree(store, ignore_errors=True)  # up to 10 GB each: the 1M store of the ingest section stays
     # sizes measured by earlier runs of this section with the same code (sizes can be run one at a time)
-    earlier = RESULTS / "scaling-ingest.json"
     if earlier.exists():
         old = json.loads(earlier.read_text())
         if _same_code(old.get("machine", {}).get("git"), mach):
