@@ -315,6 +315,9 @@ class _SegmentWriter:
 
 def _write_segment_file(table: pa.Table, path: Path) -> None:
     """Write a segment's Parquet file and fsync it (not yet visible: the caller renames it into place)."""
+    # One chunk per column: written from the workers' chunks of ~600 documents as they are, the file came
+    # out 1% larger (measured on a 9,274-document segment: 13.77 against 13.63 MB)
+    table = table.combine_chunks()
     pq.write_table(table, path, row_group_size=ROW_GROUP, **PARQUET_OPTIONS)  # type: ignore[arg-type]
     with open(path, "rb") as fh:
         os.fsync(fh.fileno())
