@@ -87,7 +87,8 @@ def browser() -> Iterator[Any]:
     driver.quit()
 
 
-def _wait(driver: Any, css: str, attr: str | None = None, timeout: float = 30) -> Any:
+def _wait(driver: Any, css: str, attr: str | None = None, timeout: float = 90) -> Any:
+    # Generous: under heavy load (two runs at load 20+ on 2 cores) a period's quotes took over 30 s.
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
