@@ -67,16 +67,34 @@ def _days(days: float | None) -> str:
     return f"{days:.0f} days"
 
 
-def _span(point: str | None, interval: list[str | None] | None) -> str:
-    """'1966-01-01 (1965-01-01 to 1969-01-01)'; an interval only when it is not a single date."""
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _period(day: str | None, by: str) -> str:
+    """A period's start date as the period people name: '1966', 'Q1 1966', 'Jan 1966', or the day."""
+    if not day:
+        return ""
+    y, m = day[:4].lstrip("0") or "0", int(day[5:7])
+    if by == "year":
+        return y
+    if by == "quarter":
+        return f"Q{(m - 1) // 3 + 1} {y}"
+    if by == "month":
+        return f"{_MONTH_ABBR[m - 1]} {y}"
+    return day
+
+
+def _span(point: str | None, interval: list[str | None] | None, by: str = "day") -> str:
+    """'1966 (1965 to 1969)' for yearly periods; an interval only when it is not a single period."""
     if not point:
         return ""
     lo, hi = ((list(interval) if interval else []) + [None, None])[:2]
-    if lo and hi and lo != hi:
-        return f"{point} ({lo} to {hi})"
+    p, lo_s, hi_s = _period(point, by), _period(lo, by), _period(hi, by)
+    if lo and hi and lo_s != hi_s:
+        return f"{p} ({lo_s} to {hi_s})"
     if lo and not hi:
-        return f"{point} (from {lo}; no upper bound within 200 years)"
-    return point
+        return f"{p} (from {lo_s}; no upper bound within 200 years)"
+    return p
 
 
 def _render(result: Any, format: str, out: str | None) -> None:
@@ -90,12 +108,12 @@ def _render(result: Any, format: str, out: str | None) -> None:
             "idea": [r["idea"] for r in records],
             "verdict": [verdict_text(r) for r in records],
             "first mention": [r.get("first_mention") or "" for r in records],
-            "peak": [_span(r.get("peak"), r.get("peak_interval")) for r in records],
+            "peak": [_span(r.get("peak"), r.get("peak_interval"), r.get("by") or "day") for r in records],
             "last mention": [r.get("last_mention") or "" for r in records],
             "lifespan": [_days(r.get("lifespan_days")) for r in records],
             "death p": [_p(r.get("death_p_value")) for r in records],
-            "forecast last mention": [_span(r.get("forecast_last_mention"), r.get("forecast_interval"))
-                                      for r in records],
+            "forecast last mention": [_span(r.get("forecast_last_mention"), r.get("forecast_interval"),
+                                            r.get("by") or "day") for r in records],
         })
         emit(frame, "table", None, title="lifecycle")
         for r in records:
