@@ -457,6 +457,24 @@ def head_file(n: int, of: int) -> Path:
     return dst
 
 
+
+def _scaling_point(n: int, corpus: Path, origin: str) -> dict:
+    """Ingest `corpus` into a scratch store, measured; the point for the scaling fit. The store is removed
+    after (up to 10 GB each: the 1M store of the ingest section stays)."""
+    store = DATA / f"store-scale-{label(n)}"
+    report = DATA / f"report-scale-{label(n)}.json"
+    shutil.rmtree(store, ignore_errors=True)
+    log(f"scaling: policypulse ingest on {corpus.name}")
+    r = run_measured([PP, "ingest", str(store), str(corpus), "--report", str(report)])
+    log(f"  {r['wall_s']:.1f} s, CPU {r['tree_cpu_s']:.1f} s, peak {r['peak_rss_gb']:.2f} GB")
+    rep = json.loads(report.read_text()) if report.exists() else {}
+    point = {"docs": n, "input_bytes": corpus.stat().st_size, "accepted": rep.get("accepted"), "from": origin,
+             "wall_s": r["wall_s"], "tree_cpu_s": r["tree_cpu_s"], "peak_rss_gb": r["peak_rss_gb"],
+             "store_bytes": dir_size(store) if store.exists() else 0, "load_before": r["load_before"],
+             "load": r["load"], "rc": r["rc"], "stderr": r["stderr"]}
+    shutil.rmtree(store, ignore_errors=True)
+    return point
+
 def section_scaling(sizes: list[str], mach: dict[str, Any]) -> dict[str, Any]:
     """policypulse ingest at several corpus sizes (issue 19): wall, CPU of the process tree, peak RSS and store
     size against documents, and their fitted growth exponents. A size is N (the generated N-document corpus)
@@ -473,20 +491,8 @@ def section_scaling(sizes: list[str], mach: dict[str, Any]) -> dict[str, Any]:
                 log(f"scaling: {label(n)} from an earlier run")
                 continue
         if of:
-            corpus = head_file(n, int(of))
-            store = DATA / f"store-scale-{label(n)}"
-            report = DATA / f"report-scale-{label(n)}.json"
-            shutil.rmtree(store, ignore_errors=True)
-            log(f"scaling: policypulse ingest on {corpus.name}")
-            r = run_measured([PP, "ingest", str(store), str(corpus), "--report", str(report)])
-            log(f"  {r['wall_s']:.1f} s, CPU {r['tree_cpu_s']:.1f} s, peak {r['peak_rss_gb']:.2f} GB")
-            rep = json.loads(report.read_text()) if report.exists() else {}
-            points.append({"docs": n, "input_bytes": corpus.stat().st_size, "accepted": rep.get("accepted"),
-                           "from": f"this run (first {n:,} lines of the {int(of):,}-document corpus)",
-                           "wall_s": r["wall_s"], "tree_cpu_s": r["tree_cpu_s"], "peak_rss_gb": r["peak_rss_gb"],
-                           "store_bytes": dir_size(store) if store.exists() else 0, "load_before": r["load_before"],
-                           "load": r["load"], "rc": r["rc"], "stderr": r["stderr"]})
-            shutil.rmtree(store, ignore_errors=True)
+            points.append(_scaling_point(n, head_file(n, int(of)),
+                                         f"this run (first {n:,} lines of the {int(of):,}-document corpus)"))
             continue
         prior = RESULTS / f"ingest-{label(n)}.json"
         if prior.exists():
@@ -498,19 +504,7 @@ def section_scaling(sizes: list[str], mach: dict[str, Any]) -> dict[str, Any]:
                                "from": prior.name, **{k: pp[k] for k in ("wall_s", "tree_cpu_s", "peak_rss_gb",
                                                                           "store_bytes", "load_before", "load")}})
                 continue
-        corpus = ensure_corpus(n)
-        store = DATA / f"store-scale-{label(n)}"
-        report = DATA / f"report-scale-{label(n)}.json"
-        shutil.rmtree(store, ignore_errors=True)
-        log(f"scaling: policypulse ingest on {corpus.name}")
-        r = run_measured([PP, "ingest", str(store), str(corpus), "--report", str(report)])
-        log(f"  {r['wall_s']:.1f} s, CPU {r['tree_cpu_s']:.1f} s, peak {r['peak_rss_gb']:.2f} GB")
-        rep = json.loads(report.read_text()) if report.exists() else {}
-        points.append({"docs": n, "input_bytes": corpus.stat().st_size, "accepted": rep.get("accepted"),
-                       "from": "this run", "wall_s": r["wall_s"], "tree_cpu_s": r["tree_cpu_s"],
-                       "peak_rss_gb": r["peak_rss_gb"], "store_bytes": dir_size(store) if store.exists() else 0,
-                       "load_before": r["load_before"], "load": r["load"], "rc": r["rc"], "stderr": r["stderr"]})
-        shutil.rmtree(store, ignore_errors=True)  # up to 10 GB each: the 1M store of the ingest section stays
+        points.append(_scaling_point(n, ensure_corpus(n), "this run"))
     # sizes measured by earlier runs of this section with the same code (sizes can be run one at a time)
     if earlier.exists():
         old = json.loads(earlier.read_text())

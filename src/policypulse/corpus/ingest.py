@@ -44,7 +44,7 @@ from policypulse.corpus.readers.jsonl import (
     read_jsonl_blocks,
 )
 from policypulse.corpus.schema import DOCUMENT_SCHEMA, PARQUET_OPTIONS, SCHEMA_VERSION, STORED_SCHEMA
-from policypulse.corpus.store import Store
+from policypulse.corpus.store import Store, write_parquet_replace
 from policypulse.errors import UsageError
 from policypulse.text import clean_text, normalise
 
@@ -442,11 +442,7 @@ def _finish_version(store: Store, report: IngestReport, inputs: list[str], folde
     if folded is not None and folded.num_rows:
         (store.path / "dups").mkdir(exist_ok=True)
         dups = f"dups/v{version}.parquet"
-        tmp = store.path / (dups + ".tmp")
-        pq.write_table(folded, tmp, compression="zstd")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, store.path / dups)
+        write_parquet_replace(folded, store.path / dups, compression="zstd")
     entry: dict[str, Any] = {
         "version": version,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -13,7 +13,6 @@ cannot rebuild the documents themselves (segments) or the record of folded near-
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from policypulse.corpus import integrity
-from policypulse.corpus.store import Store
+from policypulse.corpus.store import Store, write_parquet_replace
 from policypulse.corpus.where import evaluate, fields_of, parse_where
 from policypulse.errors import PolicyPulseError, StoreDamagedError, StoreError, UsageError
 
@@ -138,12 +137,7 @@ def _write_segment(store: Store, table: pa.Table) -> str:
     from policypulse.corpus.ingest import ROW_GROUP
 
     name = f"seg-{uuid.uuid4().hex}.parquet"
-    final = store.path / "segments" / name
-    tmp = final.with_name(name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
+    write_parquet_replace(table, store.path / "segments" / name, compression="zstd", row_group_size=ROW_GROUP)
     return name
 
 
@@ -186,11 +180,7 @@ def _commit_removal(store: Store, report: RemoveReport, latest: dict[str, Any], 
         folded, report.representatives_replaced = _refold(pq.read_table(store.path / latest["dups"]), removed)
         if folded.num_rows:
             dups = f"dups/v{version}.parquet"
-            tmp = store.path / (dups + ".tmp")
-            pq.write_table(folded, tmp, compression="zstd")
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, store.path / dups)
+            write_parquet_replace(folded, store.path / dups, compression="zstd")
     manifest = store.read_manifest()
     entry: dict[str, Any] = {
         "version": version, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -65,6 +65,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def write_parquet_replace(table: Any, path: Path, **options: Any) -> None:
+    """Write a Parquet file beside ``path``, fsync it, and rename it into place (old file or new, never a part)."""
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp, **options)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 @dataclass
 class Manifest:
     """The store's table of contents: every committed segment and every completed version."""
