@@ -305,7 +305,7 @@ def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
             return not any(line.startswith("State:") and "Z" in line.split()[1] for line in fh)
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # the process was reaped between open and read
         return False
 
 
