@@ -325,16 +325,55 @@ def test_mentions_from_scores_are_exact_without_reading_documents(tmp_path: Path
     want = scan.counts(ideas, "month")
     pd.testing.assert_frame_equal(_sorted(got, ["idea", "period"]), _sorted(want, ["idea", "period"]))
     assert got["mentions"].max() > 100 and (got["mentions"] > got["docs"]).any()
-    # "no no" can overlap itself, where tantivy counts twice what the matching rule counts once: read instead
-    overlap = [Idea("nono", ("no no",))]
-    got = ix.counts(overlap, "month")
-    assert sum(reads) > 0
-    pd.testing.assert_frame_equal(_sorted(got, ["idea", "period"]), _sorted(scan.counts(overlap, "month"),
+    # exclusions and AND: the documents from the exact candidate query, each phrase's mentions scored within it
+    combined = [Idea("bs-not", ("big society",), ("gamma",)), Idea("and", ('"big society" AND "alpha beta"',)),
+                Idea("or-not", ('("big society" OR delta) AND NOT "beta gamma"',))]
+    got = ix.counts(combined, "month")
+    assert sum(reads) == 0
+    pd.testing.assert_frame_equal(_sorted(got, ["idea", "period"]), _sorted(scan.counts(combined, "month"),
                                                                              ["idea", "period"]))
+    assert got["docs"].sum() > 0 and (got["mentions"] > got["docs"]).any()
+    # "no no" can overlap itself, where tantivy counts every occurrence and the matching rule leftmost
+    # non-overlapping ones: runs of "no" are counted from the frequencies of longer runs, not by reading.
+    # "no alpha no" overlaps itself another way: only the documents where it does are read.
+    overlap = [Idea("nono", ("no no",)), Idea("nonono", ("no no no",)), Idea("noalphano", ("no alpha no",))]
+    got = ix.counts(overlap, "month")
+    want_overlap = scan.counts(overlap, "month")
+    pd.testing.assert_frame_equal(_sorted(got, ["idea", "period"]), _sorted(want_overlap, ["idea", "period"]))
+    by_idea = want_overlap.groupby("idea")[["docs", "mentions"]].sum()
+    assert (by_idea["mentions"] > by_idea["docs"]).all()  # documents with several mentions
+    assert 0 < sum(reads) < by_idea.loc["noalphano", "docs"]  # only the overlapping documents were read
     # the same answers when every document is read
     ix.use_scores = False
     pd.testing.assert_frame_equal(_sorted(ix.counts(ideas, "month"), ["idea", "period"]),
                                   _sorted(want, ["idea", "period"]))
+
+
+def test_runs_of_a_repeated_token_count_as_the_matching_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Runs of every length from 1 to 9, one of 150 (longer than any run counted by phrase queries: read), and
+    # runs beside other words; "no no" counts floor(L / 2) in a run of L, as the scan's leftmost
+    # non-overlapping count does.
+    texts = [" ".join(["no"] * n) for n in range(1, 10)] + ["yes " + "no " * 150 + "yes",
+                                                            "no no yes no no no yes no", "yes no yes no no no no"]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"date": f"2015-0{1 + i % 9}-01", "text": t}) + "\n"
+                           for i, t in enumerate(texts)))
+    policypulse.ingest(tmp_path / "s", [src], near_duplicates=None)
+    st = Store(tmp_path / "s")
+    ix, scan = IndexedEngine(st), DuckDBEngine(st)
+    reads: list[int] = []
+    real = IndexedEngine._norm_bytes
+
+    def counting(self: IndexedEngine, segs: Any, rows: Any) -> list[bytes]:
+        reads.append(len(segs))
+        return real(self, segs, rows)
+
+    monkeypatch.setattr(IndexedEngine, "_norm_bytes", counting)
+    ideas = [Idea(q, (q,)) for q in ("no", "no no", "no no no", "no no no no")]
+    got, want = ix.counts(ideas, "month"), scan.counts(ideas, "month")
+    pd.testing.assert_frame_equal(_sorted(got, ["idea", "period"]), _sorted(want, ["idea", "period"]))
+    assert int(want.loc[want["idea"] == "no no", "mentions"].sum()) == sum(n // 2 for n in range(1, 10)) + 75 + 1 + 1 + 2
+    assert sum(reads) == 3  # the run of 150, once for each phrase of two to four copies; nothing else read
 
 
 def test_shards_searched_in_parallel_count_as_in_turn(sharded: Path, monkeypatch: pytest.MonkeyPatch) -> None:

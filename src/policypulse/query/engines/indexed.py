@@ -1,8 +1,9 @@
 """The embedded engine with the store's token index: tantivy finds the documents, numpy counts them.
 
 Every query is turned into a tantivy query that returns a superset of its matching documents (exactly
-its documents for phrases and their AND/OR/NOT); mentions of phrases come from tantivy's scores, and where
-they cannot (NEAR, a trailing ``*``, ambiguous scores) the ``norm`` of each candidate is recomputed from its
+its documents for phrases and their AND/OR/NOT); mentions of phrases come from tantivy's scores (also in
+AND/NOT queries, and for phrases that can overlap themselves outside the few documents where they do), and
+where they cannot (NEAR, a trailing ``*``, ambiguous scores) the ``norm`` of each candidate is recomputed from its
 stored text to count mentions and keep the documents the matching rule accepts (``compile.Matcher``). Dates, sources and folding are looked up in
 per-document arrays of the version, loaded once. A query the index cannot narrow (a lone NOT, an
 over-long token) goes to the scan of the parent engine, so every query is answered, and exactly.
@@ -35,6 +36,7 @@ _PRECISIONS = token_index.PRECISIONS
 _OPEN_FILES = 64  # segments whose text is kept open (decoded row groups are cached apart, by bytes)
 _PERIOD_DTYPE = "datetime64[us]"  # what the scan (DuckDB) returns, so that results of both engines compare equal
 _K1, _B = np.float32(1.2), np.float32(0.75)  # tantivy's BM25 constants (query/bm25.rs)
+_MAX_RUN = 64  # the longest run of one repeated token counted by phrase queries; longer runs are read
 
 
 def _fieldnorm_table() -> np.ndarray:
@@ -257,50 +259,150 @@ class IndexedEngine(DuckDBEngine):
         raise TypeError(f"unknown query node {node!r}")
 
     def _scorable(self, node: Node) -> list[list[str]] | None:
-        """The phrases of an idea whose mentions tantivy's scores give: a phrase, or an OR of phrases."""
-        if isinstance(node, Phrase):
-            toks = list(node.tokens)
-            if node.prefix or not toks or _self_overlapping(toks) or any(
-                    len(t.encode()) > token_index.MAX_TERM_BYTES for t in toks):
+        """The positive phrases of an idea when tantivy's scores give its mentions: every mention-counting
+        leaf (not under a NOT) a whole-word phrase of tokens tantivy indexes; None otherwise (NEAR, ``*``)."""
+        out: list[list[str]] = []
+        for leaf in positive_leaves(node):
+            if not isinstance(leaf, Phrase) or leaf.prefix or not leaf.tokens or any(
+                    len(t.encode()) > token_index.MAX_TERM_BYTES for t in leaf.tokens):
                 return None
-            return [toks]
-        if isinstance(node, Or):
-            out: list[list[str]] = []
-            for item in node.items:
-                sub = self._scorable(item)
-                if sub is None:
-                    return None
-                out.extend(sub)
-            return out
-        return None
+            out.append(list(leaf.tokens))
+        return out or None
 
-    def _scored(self, phrases: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of the documents holding any of the phrases, and their summed phrase frequencies."""
+    def _overlapping(self, toks: list[str]) -> np.ndarray:
+        """Sorted positions of the documents where two occurrences of the phrase overlap ("no no no").
+
+        Only there does tantivy's frequency (every occurrence) differ from the matching rule's
+        (non-overlapping, leftmost first). Occurrences at i and i + k overlap exactly where the phrase
+        extended by its last k tokens occurs, for a shift k at which the phrase repeats itself, so the
+        index finds these documents by phrase queries: no text is read to rule an overlap out.
+        """
+        n, found = len(toks), []
+        for k in range(1, n):
+            if toks[k:] == toks[: n - k]:
+                ext = toks + toks[n - k:]
+                found.append(self._hits(self._phrase(ext), min(self.index.doc_freq(t) for t in ext))[0])
+        return np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+
+    def _frequencies(self, toks: list[str], within: Any = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(pos, seg, row, tf, exact)`` of a phrase's hits: tantivy's frequency (every occurrence, overlapping
+        ones too) from each hit's score, and whether the score gave it for certain.
+
+        ``within``: a tantivy query the documents must also match (an idea's exact candidate query), added
+        with a zero constant score so that each hit's score stays the phrase's own.
+        """
+        import tantivy
+
         m = self.meta
-        pos_parts, tf_parts = [], []
-        for toks in phrases:
-            for segs, rows, scores, explanation in self.index.scored_hits(self._phrase(toks), toks):
-                pos = self._positions(segs, rows)
-                keep = pos >= 0
-                tf, exact = frequencies_from_scores(scores, m.words[np.where(keep, pos, 0)], explanation)
-                # A self-check on the explained hit: tantivy's own frequency and length for it.
-                if (_explained(explanation, "freq,") != tf[0] or not exact[0] or
-                        _explained(explanation, "dl,") != _decoded_length(m.words[max(pos[0], 0)])):
-                    exact[:] = False
-                exact &= ~self._long_norms(segs, rows)  # no token tantivy skipped, so its length is ours
-                unsure = np.flatnonzero(keep & ~exact)
-                if len(unsure):
-                    count = _Mentions(Phrase(tuple(toks)))
-                    tf[unsure] = [count(b) for b in self._norm_bytes(segs[unsure], rows[unsure])]
-                pos_parts.append(pos[keep])
-                tf_parts.append(tf[keep])
-        if not pos_parts:
+        query = self._phrase(toks)
+        if within is not None:
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (
+                tantivy.Occur.Must, tantivy.Query.const_score_query(within, 0.0))])
+        parts = []
+        for segs, rows, scores, explanation in self.index.scored_hits(query, toks):
+            pos = self._positions(segs, rows)
+            keep = pos >= 0
+            tf, exact = frequencies_from_scores(scores, m.words[np.where(keep, pos, 0)], explanation)
+            # A self-check on the explained hit: tantivy's own frequency and length for it.
+            if (_explained(explanation, "freq,") != tf[0] or not exact[0] or
+                    _explained(explanation, "dl,") != _decoded_length(m.words[max(pos[0], 0)])):
+                exact[:] = False
+            exact &= ~self._long_norms(segs, rows)  # no token tantivy skipped, so its length is ours
+            parts.append((pos[keep], segs[keep], rows[keep], tf[keep], exact[keep]))
+        if not parts:
+            empty = np.empty(0, np.int64)
+            return empty, empty, empty, empty, np.empty(0, bool)
+        cols = list(zip(*parts))
+        return tuple(np.concatenate(c) for c in cols)  # type: ignore[return-value]
+
+    def _repeats(self, token: str, n: int, pos: np.ndarray, tf: np.ndarray, exact: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Non-overlapping mentions of ``token`` repeated ``n`` times, from tantivy's frequencies of longer runs.
+
+        In a run of L copies, the phrase occurs L - n + 1 times overlapping and floor(L / n) times under the
+        matching rule. With c_j the frequency of j copies, c_j - c_(j+1) runs are at least j long, so the
+        rule's count is the sum over t >= 1 of c_(tn) - c_(tn+1): a few phrase queries on the rare documents
+        holding longer runs. Returns the counts and where they are certain (elsewhere the text is read).
+        """
+        order = np.argsort(pos, kind="stable")
+        sorted_pos = pos[order]
+
+        def lookup(found: np.ndarray, values: np.ndarray, default: Any) -> np.ndarray:
+            out = np.full(len(pos), default, dtype=values.dtype)
+            if len(found):
+                at = order[np.searchsorted(sorted_pos, found).clip(0, max(len(pos) - 1, 0))]
+                ok = pos[at] == found  # a longer run sits inside a document holding the phrase
+                out[at[ok]] = values[ok]
+            return out
+
+        count, sure, c_tn, t = np.zeros(len(pos), np.int64), exact.copy(), tf, 1
+        while True:
+            longer = self._frequencies([token] * (t * n + 1))
+            c_next = lookup(longer[0], longer[3], 0)
+            sure &= lookup(longer[0], longer[4], True)
+            count += c_tn - c_next
+            if not len(longer[0]):
+                return count, sure
+            if (t + 1) * n + 1 > _MAX_RUN:
+                # a longer run than any phrase query we make: read those documents
+                return count, sure & (c_next == 0)
+            t += 1
+            again = self._frequencies([token] * (t * n))
+            c_tn = lookup(again[0], again[3], 0)
+            sure &= lookup(again[0], again[4], True)
+            if not len(again[0]):
+                return count, sure
+
+    def _phrase_mentions(self, toks: list[str], within: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of a phrase's documents and its mentions under the matching rule (non-overlapping)."""
+        pos, segs, rows, tf, exact = self._frequencies(toks, within)
+        if len(pos) and _self_overlapping(toks):
+            if len(set(toks)) == 1:
+                tf, exact = self._repeats(toks[0], len(toks), pos, tf, exact)
+            else:
+                exact = exact & ~np.isin(pos, self._overlapping(toks))  # tantivy counted the overlaps there
+        unsure = np.flatnonzero(~exact)
+        if len(unsure):
+            count = _Mentions(Phrase(tuple(toks)))
+            tf = tf.copy()
+            tf[unsure] = [count(b) for b in self._norm_bytes(segs[unsure], rows[unsure])]
+        return pos, tf
+
+    def _scored(self, phrases: list[list[str]], within: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the documents holding any of the phrases (within ``within``), and their summed mentions."""
+        found = [self._phrase_mentions(toks, within) for toks in phrases]
+        found = [f for f in found if len(f[0])]
+        if not found:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        pos, tf = np.concatenate(pos_parts), np.concatenate(tf_parts)
+        pos, tf = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
         if len(phrases) > 1:  # a document holding several aliases is one document; its mentions add up
             pos, inverse = np.unique(pos, return_inverse=True)
             tf = np.bincount(inverse, weights=tf, minlength=len(pos)).astype(np.int64)
         return pos, tf
+
+    def _scored_query(self, node: Node, phrases: list[list[str]]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Documents and mentions of a query whose positive leaves are ``phrases``, all from the index.
+
+        A phrase or an OR of phrases is the union of its phrases' hits. Any other query (AND, NOT, an
+        idea's exclusions) needs an exact candidate query: its hits are the documents, and each positive
+        phrase's frequency is scored within them (the matching rule counts every positive phrase of a
+        matching document, as ``Matcher.mentions``). None: no exact candidate query (then text is read).
+        """
+        if _union_of_phrases(node):
+            return self._scored(phrases)
+        plan = self._candidates(node)
+        if plan is None or not plan[1]:
+            return None
+        pos = np.sort(self._hits(plan[0], self._bound(node))[0])
+        mentions = np.zeros(len(pos), np.int64)
+        if len(pos):
+            leaf_pos, leaf_tf = self._scored(phrases, within=plan[0])
+            at = np.searchsorted(pos, leaf_pos).clip(0, len(pos) - 1)
+            if len(at) and not np.array_equal(pos[at], leaf_pos):
+                return None  # every scored hit matched the plan; if one is missing, count another way
+            np.add.at(mentions, at, leaf_tf)
+        return pos, mentions
 
     def _bound(self, node: Node) -> int | None:
         """An upper bound on the hits of the node's candidate query, from term document frequencies.
@@ -414,8 +516,9 @@ class IndexedEngine(DuckDBEngine):
         for idea in ideas:
             node = idea.query
             phrases = self._scorable(node) if self.use_scores else None
-            if phrases is not None:
-                pos, mentions = self._scored(phrases)
+            scored = self._scored_query(node, phrases) if phrases is not None else None
+            if scored is not None:
+                pos, mentions = scored
                 ok = mask[pos]
                 if ok.any():
                     parts.append(_group(idea.name, periods_of(m.day[pos[ok]], by), mentions[ok],
@@ -534,6 +637,13 @@ class _Mentions:
 
     def __call__(self, norm: bytes) -> int:
         return sum(norm.count(p) for p in self.phrases) + sum(len(r.findall(norm)) for r in self.near)
+
+
+def _union_of_phrases(node: Node) -> bool:
+    """Whether a query is a phrase or an OR of such (its documents are exactly its phrases' hits)."""
+    if isinstance(node, Phrase):
+        return True
+    return isinstance(node, Or) and all(_union_of_phrases(i) for i in node.items)
 
 
 def _group(name: str, periods: np.ndarray, mentions: np.ndarray, sources: np.ndarray | None
