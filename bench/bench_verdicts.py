@@ -200,12 +200,15 @@ def write(results: dict, args: argparse.Namespace, elapsed: float) -> None:
         f" ({elapsed:.0f} s). Monthly series of 240 months, corpus volume 100-3,000 documents a month,",
         "0.1-3 expected mentions a month while in use (tests/verdict_sim.py). alpha = 0.05. Baselines are",
         "judged at alpha after the same minimum silence. Each rate is a share of "
-        f"{args.ideas} ideas (binomial standard error about {np.sqrt(0.05 * 0.95 / args.ideas):.3f} at 0.05).",
-        "",
-        "| process | method | false dead, one look (<= 0.05) | ever dead, ten yearly looks (<= 0.10) "
-        "| power 24 months after death (>= 0.80) |",
-        "|---|---|---|---|---|",
+        f"{args.ideas} ideas (binomial standard error about {np.sqrt(0.05 * 0.95 / max(args.ideas, 1)):.3f} at 0.05).",
     ]
+    if args.ideas:
+        lines += [
+            "",
+            "| process | method | false dead, one look (<= 0.05) | ever dead, ten yearly looks (<= 0.10) "
+            "| power 24 months after death (>= 0.80) |",
+            "|---|---|---|---|---|",
+        ]
     for process, r in results.items():
         for method, d in r["death"].items():
             if method == "oracle":
