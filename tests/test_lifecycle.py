@@ -589,3 +589,15 @@ def test_verdict_sentence_for_an_unborn_idea_and_an_open_ended_forecast():
     assert "forecast for about June 2003 (95% not before January 2002; no later bound can be given)" in text
     lc2.forecast_interval = (date(2002, 1, 1), date(2004, 3, 1))
     assert "(95% between January 2002 and March 2004)" in verdict_text(lc2)
+
+
+def test_a_gone_quiet_sentence_quotes_only_a_probability_that_has_held():
+    from policypulse.lifecycle.verdict import QUOTED, verdict_text
+
+    lc = analyse(_monthly([0, 2, 9, 14, 12, 9, 7, 6, 4, 4, 3, 3, 2, 2, 2, 1, 2, 1]), "month", idea="quiet",
+                 n_boot=0)
+    lc.status, lc.expected_mentions_in_silence = "dormant", 5.0
+    lc.death_probability = 0.63  # the range where, on real history, most silences ended in renewed use
+    assert "%" not in verdict_text(lc) and "not yet long enough" in verdict_text(lc)
+    lc.death_probability = QUOTED + 0.05
+    assert "(95% that it is no longer in use)" in verdict_text(lc)
