@@ -601,3 +601,9 @@ def test_a_gone_quiet_sentence_quotes_only_a_probability_that_has_held():
     assert "%" not in verdict_text(lc) and "not yet long enough" in verdict_text(lc)
     lc.death_probability = QUOTED + 0.05
     assert "(95% that it is no longer in use)" in verdict_text(lc)
+    # The report's "Is it dead?" row follows the same rule.
+    from policypulse.report.present import probability_label
+
+    assert probability_label(0.63, "dormant").startswith("undecided")
+    assert probability_label(0.63, "dead") == "63% likely no longer in use"
+    assert probability_label(0.97, "dormant") == "97% likely no longer in use"

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from policypulse.describe import verdict_text as _fallback_verdict
+from policypulse.lifecycle.verdict import QUOTED
 
 BYS = ("day", "week", "month", "quarter", "year")
 DASH = "—"
@@ -89,10 +90,13 @@ def p_label(p: Any) -> str:
     return f"p = {p:.2g}" if p < 0.995 else "p = 1"
 
 
-def probability_label(prob: Any) -> str:
-    """The death probability in words: '97% likely no longer in use', '' when missing."""
+def probability_label(prob: Any, status: str | None = None) -> str:
+    """The death probability in words: '97% likely no longer in use', '' when missing; for an idea not
+    called dead, below verdict.QUOTED it is 'undecided' (such probabilities have not held on real history)."""
     if prob is None or (isinstance(prob, float) and math.isnan(prob)):
         return ""
+    if status != "dead" and float(prob) < QUOTED:
+        return "undecided (a probability of death below 90% has not held on real history)"
     pct = 100.0 * float(prob)
     if pct > 99.5:
         return "more than 99% likely no longer in use"
@@ -162,7 +166,7 @@ def facts(lc: dict[str, Any], by: str) -> list[tuple[str, str]]:
     if _ts(lc.get("last_use")) is not None and lc.get("echoes"):
         add("Last use", f"{day_label(lc.get('last_use'))} (the later mentions are echoes: retrospective, not uses)")
     add("Talked about for", _days(lc.get("lifespan_days")))
-    sure = probability_label(lc.get("death_probability"))
+    sure = probability_label(lc.get("death_probability"), lc.get("status"))
     p = p_label(lc.get("death_p_value"))
     if lc.get("status") in ("dead", "dormant", "declining") and (sure or p):
         chance = f"{p} (chance of so long a silence if it were still in use)" if p else ""
