@@ -607,3 +607,22 @@ def test_a_gone_quiet_sentence_quotes_only_a_probability_that_has_held():
     assert probability_label(0.63, "dormant").startswith("undecided")
     assert probability_label(0.63, "dead") == "63% likely no longer in use"
     assert probability_label(0.97, "dormant") == "97% likely no longer in use"
+
+
+def test_no_peak_is_named_when_mentions_are_too_thin_to_place_one():
+    # Four mentions in seventy yearly periods (the SOTU's "fair deal": 1949, 1952, 1968, 2016): the
+    # data cannot tell one year from another, so no peak, no rise or decline; a short dense life keeps its peak.
+    years = pd.date_range("1950-01-01", periods=70, freq="YS")
+    thin = np.zeros(70, dtype=np.int64)
+    thin[[0, 3, 19, 66]] = 1
+    lc = analyse(pd.DataFrame({"period": years, "docs": thin, "mentions": thin, "total_docs": 1}), "year",
+                 idea="thin", n_boot=200)
+    assert not lc.peak_clear and lc.peak is None and lc.peak_interval is not None
+    assert [p["phase"] for p in lc.phases] == ["in use", "dormant"]  # said in the first year: no latent phase
+    assert not {"rise", "peak", "decline"} & {p["phase"] for p in lc.phases}
+    assert any("too thin to place a peak" in n for n in lc.notes)
+    dense = np.zeros(70, dtype=np.int64)
+    dense[[14, 15, 16, 17, 20]] = 1  # five mentions in seven years, then silence
+    lc2 = analyse(pd.DataFrame({"period": years, "docs": dense, "mentions": dense, "total_docs": 1}), "year",
+                  idea="dense", n_boot=200)
+    assert lc2.peak_clear and lc2.peak is not None and "peak" in {p["phase"] for p in lc2.phases}

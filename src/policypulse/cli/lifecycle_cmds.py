@@ -85,10 +85,11 @@ def _period(day: str | None, by: str) -> str:
 
 
 def _span(point: str | None, interval: list[str | None] | None, by: str = "day") -> str:
-    """'1966 (1965 to 1969)' for yearly periods; an interval only when it is not a single period."""
-    if not point:
-        return ""
+    """'1966 (1965 to 1969)' for yearly periods; an interval only when it is not a single period; 'not
+    clear (1949 to 2016)' for an interval without a point (mentions too thin to place the peak)."""
     lo, hi = ((list(interval) if interval else []) + [None, None])[:2]
+    if not point:
+        return f"not clear ({_period(lo, by)} to {_period(hi, by)})" if lo and hi else ""
     p, lo_s, hi_s = _period(point, by), _period(lo, by), _period(hi, by)
     if lo and hi and lo_s != hi_s:
         return f"{p} ({lo_s} to {hi_s})"

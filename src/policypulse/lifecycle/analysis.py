@@ -17,7 +17,7 @@ from .errors import StatisticalWarning
 from .forecast import fit_decay, forecast_last_mention
 from .ole import optimal_linear_estimate
 from .peak import bootstrap_peak_interval, half_life_index, peak_index, smooth_series
-from .phases import downs_stages, life_phases
+from .phases import downs_stages, life_phases, unplaced_phases
 from .result import IdeaLifecycle, LifecycleResult
 from .series import PERIOD_DAYS, RECENT_WINDOW, SMOOTH_WIDTH, Series, from_frame, shift_periods
 from .status import decide_status
@@ -215,9 +215,16 @@ def _analyse_series(
         lc.ole_p_value = ole.p_value
 
     # The life ends at the last use: echoes after it belong to the dead (or dormant) phase, not the peak.
-    spans = life_phases(sm, waves, use_end if lc.status in ("dead", "dormant") else last, lc.status, s.docs)
+    life_end = use_end if lc.status in ("dead", "dormant") else last
+    lc.peak_clear = peak_is_clear(s, first, use_end, lc.peak_interval)
+    if not lc.peak_clear:
+        # No period is named as the peak that the data cannot tell from the rest; the interval stays.
+        lc.peak = lc.peak_rate = lc.time_to_peak_days = None
+        notes.append("mentions are spread too thin to place a peak: its 95% interval spans most of the life")
+    spans = (life_phases(sm, waves, life_end, lc.status, s.docs) if lc.peak_clear
+             else unplaced_phases(s.n, first, life_end, lc.status))
     lc.phases = [{"phase": lab, "start": _d(s.periods[a]), "end": _d(s.periods[b])} for lab, a, b in spans]
-    stages = downs_stages(sm, waves, pk, last, lc.status)
+    stages = downs_stages(sm, waves, pk if lc.peak_clear else None, last, lc.status)
     lc.downs_stages = [
         {"stage": lab, "start": _d(s.periods[a]), "end": _d(s.periods[b])} for lab, a, b in stages
     ]
@@ -229,6 +236,26 @@ def _analyse_series(
         warnings.warn(f"{idea}: {lc.coverage_warning}", StatisticalWarning, stacklevel=3)
     lc.notes = notes
     return lc
+
+
+THIN_LIFE = 1 / 3  # mentioned in fewer than this share of its life's covered periods ...
+UNPLACED_SPAN = 0.8  # ... with a peak interval over at least this share of them: no clear peak
+
+
+def peak_is_clear(s: Series, first: int, last_use: int, interval: tuple[date | None, date | None] | None
+                  ) -> bool:
+    """Whether the data place a peak: False when the idea was said in fewer than THIN_LIFE of the covered
+    periods from its first to its last use and the peak's 95% interval spans UNPLACED_SPAN of them (four
+    mentions over seventy years of yearly addresses); True without an interval (nothing to judge by)."""
+    if interval is None or interval[0] is None or interval[1] is None:
+        return True
+    cov = np.flatnonzero(s.covered[first : last_use + 1]) + first
+    if cov.size < 3:
+        return True
+    said = int((s.docs[cov] > 0).sum())
+    lo, hi = pd.Timestamp(interval[0]), pd.Timestamp(interval[1])
+    inside = int(((s.periods[cov] >= lo) & (s.periods[cov] <= hi)).sum())
+    return not (said < THIN_LIFE * cov.size and inside >= UNPLACED_SPAN * cov.size)
 
 
 def _period_date(s: Series, index: int | None) -> date | None:

@@ -78,6 +78,17 @@ def life_phases(
     return [(lab, a, b) for lab, a, b in out if b >= a]
 
 
+def unplaced_phases(n: int, first: int, life_end: int, status: str) -> list[Span]:
+    """Phases of an idea whose mentions are too thin to place a peak: latent before the first mention,
+    'in use' from it to the end of its life (no rise, peak or decline the data cannot show), then
+    dormant or dead after the last use when the verdict says so."""
+    end = life_end if status in ("dead", "dormant") else n - 1
+    out: list[Span] = [("latent", 0, first - 1), ("in use", first, end)]
+    if status in ("dead", "dormant") and end < n - 1:
+        out.append((status, end + 1, n - 1))
+    return [(lab, a, b) for lab, a, b in out if b >= a]
+
+
 def downs_stages(
     sm: np.ndarray, waves: list[Wave], peak: int | None, last_mention: int | None, status: str
 ) -> list[Span]:

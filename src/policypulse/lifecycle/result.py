@@ -78,6 +78,8 @@ class IdeaLifecycle:
     peak: date | None = None
     peak_rate: float | None = None
     peak_interval: DateInterval | None = None
+    # False when the mentions are spread too thin to place a peak (docs/methods.md, "Peak and its interval")
+    peak_clear: bool = True
     half_life_days: float | None = None
     relaunches: int = 0
     relaunch_dates: list[date] = field(default_factory=list)

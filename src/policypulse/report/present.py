@@ -160,7 +160,10 @@ def facts(lc: dict[str, Any], by: str) -> list[tuple[str, str]]:
         add("Born (sustained attention from)", period_label(lc.get("emergence"), by))
     peak = period_label(lc.get("peak"), by)
     band = interval_label(lc.get("peak_interval"), by)
-    add("Peak", f"{peak} (somewhere in {band})" if band and peak != DASH else (peak if _ts(lc.get("peak")) else ""))
+    if lc.get("peak_clear") is False:
+        add("Peak", f"not clear: mentions too thin to place one (somewhere in {band})" if band else "not clear")
+    else:
+        add("Peak", f"{peak} (somewhere in {band})" if band and peak != DASH else (peak if _ts(lc.get("peak")) else ""))
     add("Half-life after the peak", _days(lc.get("half_life_days")))
     add("Last mention", day_label(last) if _ts(last) else "")
     if _ts(lc.get("last_use")) is not None and lc.get("echoes"):
