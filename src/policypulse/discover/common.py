@@ -358,7 +358,7 @@ def explain_birth(row: dict[str, Any], by: str) -> str:
 
 def explain_death(row: dict[str, Any], by: str) -> str:
     """One line: peaked when (how big), last used when, how unlikely the silence is if it were alive."""
-    peak = f"peaked {_when(row['peak'], by)}" if row.get("peak") else "peaked"
+    peak = f"peaked {_when(row['peak'], by)}" if row.get("peak") else "no clear peak"
     last = f"last used {_when(row['last_mention'], by)}" if row.get("last_mention") else "never used"
     p = row.get("death_p_value")
     sig = "" if p is None else f"; silence since {_p_text(min(MAX_SIGNIFICANCE, -np.log10(max(float(p), 1e-300))))}"

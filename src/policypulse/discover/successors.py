@@ -253,7 +253,8 @@ def succession_window(old_docs: np.ndarray, periods: pd.DatetimeIndex, life: dic
     def at(day: Any) -> int:
         return max(0, min(n - 1, int(periods.searchsorted(pd.Timestamp(day)))))
 
-    peak = at(life["peak"])
+    # With no clear peak (mentions too thin to place one) the whole life stands in for the decline.
+    peak = at(life["peak"] or life["first_mention"])
     falls = [p["start"] for p in life["phases"] if p["phase"] == "decline"]
     ds = at(falls[0]) if falls else peak
     last = at(life.get("last_use") or life["last_mention"])
