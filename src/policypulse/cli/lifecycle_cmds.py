@@ -111,7 +111,10 @@ def _render(result: Any, format: str, out: str | None) -> None:
             "first mention": [r.get("first_mention") or "" for r in records],
             "peak": [_span(r.get("peak"), r.get("peak_interval"), r.get("by") or "day") for r in records],
             "last mention": [r.get("last_mention") or "" for r in records],
-            "lifespan": [_days(r.get("lifespan_days")) for r in records],
+            # A life not yet over (not dead) is a lower bound: say so, as compare's table does.
+            "lifespan": [_days(r.get("lifespan_days")) + (" so far" if r.get("lifespan_censored") and
+                                                          _days(r.get("lifespan_days")) else "")
+                         for r in records],
             "death p": [_p(r.get("death_p_value")) for r in records],
             "forecast last mention": [_span(r.get("forecast_last_mention"), r.get("forecast_interval"),
                                             r.get("by") or "day") for r in records],
