@@ -24,7 +24,7 @@ COLOURS = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e", "#a
 PHASE_COLOURS: dict[str, str] = {  # the dashboard's phase strip colours, on white
     "latent": "#c8d0da", "rise": "#8fdcaa", "emerging": "#8fdcaa", "peak": "#f1d06b", "decline": "#fbb27a",
     "sustained": "#7fcbee", "relaunch": "#94b8f8", "resurrection": "#c9a2f8", "dormant": "#aab3bf",
-    "dead": "#8a8f99",
+    "dead": "#8a8f99", "in": "#7fcbee",  # "in use": an idea with no clear peak
 }
 GAP_COLOUR = "#fecaca"
 FORMATS = ("png", "svg")

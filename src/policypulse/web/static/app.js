@@ -11,7 +11,7 @@
     latent: "rgba(148,163,184,0.13)", rise: "rgba(34,197,94,0.16)", emerging: "rgba(34,197,94,0.16)",
     peak: "rgba(234,179,8,0.22)", decline: "rgba(249,115,22,0.15)", sustained: "rgba(14,165,233,0.13)",
     dormant: "rgba(100,116,139,0.16)", dead: "rgba(15,23,42,0.13)", relaunch: "rgba(59,130,246,0.16)",
-    resurrection: "rgba(168,85,247,0.16)"
+    resurrection: "rgba(168,85,247,0.16)", "in": "rgba(14,165,233,0.13)"  // "in use": no clear peak
   };
   var GAP_FILL = "rgba(220,38,38,0.16)";
   var STRIP = 16; // CSS pixels of the phase strip at the top of a chart
