@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from policypulse.discover.stopwords import STOPWORDS
 from policypulse.errors import UsageError
 from policypulse.lifecycle.emergence import BACKGROUND_CONFIDENCE, BURST_SCALE, find_emergence
 from policypulse.lifecycle.result import CONTRACT_FIELDS
@@ -212,6 +213,44 @@ NAME_TITLES = frozenset(
     "mr mrs ms dr president presidents senator senators governor governors secretary secretaries congressman "
     "congressmen congresswoman congresswomen ambassador ambassadors mayor mayors sen rep gov prof professor "
     "admiral colonel captain sergeant lieutenant sheriff reverend pastor bishop pope vice".split())
+# General nouns (Halliday & Hasan 1976, "Cohesion in English", 6.4; Mahlberg 2005): nouns that stand for
+# nearly anything and head rhetorical or procedural phrases, never the name of a policy ("good thing",
+# "matter of fact", "people as a whole", "careful consideration", "side of the water", "way of life").
+GENERAL_NOUNS = frozenset(
+    "thing things matter matters fact facts whole kind kinds sort sorts part parts means view views regard respect "
+    "consideration considerations attention importance intention intentions effort efforts subject date end "
+    "extent degree manner case cases instance behalf accordance pace run half lot sense".split())
+# Not in the list, because they head names of policy too: way ("Third Way"), order ("New World Order"), side
+# ("supply side"), question ("the Eastern Question"), condition(s) ("working conditions"), size ("class size").
+# The head of an English noun phrase: the word before its first preposition ("war on poverty", "means of
+# meeting"), else its last word ("child labor", "good thing").
+HEAD_PREPOSITIONS = frozenset(
+    "of on for to in with from by at about under without as against between into over through within during "
+    "upon among".split())
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fifteen twenty thirty forty fifty "
+    "sixty seventy eighty ninety hundred hundreds thousand thousands million millions billion billions trillion "
+    "trillions first second third fourth fifth sixth seventh eighth ninth tenth twentieth fiftieth hundredth "
+    "half".split())
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)?")
+# A number with these is a date, a count or an occasion, not an idea ("96th congress", "fiftieth anniversary").
+NUMBERED_HEADS = frozenset("anniversary birthday congress session sessions".split())
+ADDRESSEE_SHARE = 0.5  # a word in the opening or sign-off of half of all documents is the audience addressed
+
+
+def head_word(tokens: Sequence[str]) -> str:
+    """The head of a phrase read as an English noun phrase: the word before its first inner preposition
+    ("war on poverty" -> war, "matter of fact" -> matter), else its last word."""
+    for k in range(1, len(tokens) - 1):
+        if tokens[k] in HEAD_PREPOSITIONS:
+            return tokens[k - 1]
+    return tokens[-1]
+
+
+def _is_number(token: str) -> bool:
+    return token in NUMBER_WORDS or bool(_ORDINAL.fullmatch(token))
+
+
 SOURCE_SHARE = 0.9  # at least 90% of its documents from one source ...
 SOURCE_REACH = 0.2  # ... and in at least 20% of that source's documents: the source's own boilerplate
 VERBAL_SHARE = 0.4  # after "to", "will", "we"... in at least 40% of its uses: a verb phrase ("finish the job")
@@ -253,6 +292,11 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
     proper = known & (mid >= 2) & (cap >= PROPER_SHARE)
     words = ph["phrase"].to_numpy()
     uni_title = dict(zip(words[n == 1], title[n == 1]))
+    # the audience a corpus addresses ("Congress" in the State of the Union), found from the corpus itself:
+    # a single word in the opening or sign-off of at least half of all its documents
+    n_docs = max(float(ix.meta.get("documents", 0)), 1.0)
+    addressee = {w for w, e in zip(words[n == 1], props["edge"].to_numpy()[n == 1])
+                 if n_docs >= 10 and e >= ADDRESSEE_SHARE * n_docs}
     kinds = np.empty(len(ph), dtype=object)
     why: list[str] = [""] * len(ph)
     for i in range(len(ph)):
@@ -263,6 +307,15 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
             kinds[i], why[i] = "scrap", "holds a contraction's fragment"
         elif known[i] and cross[i] >= CROSS_SHARE:
             kinds[i], why[i] = "scrap", f"crosses a sentence end in {100 * cross[i]:.0f}% of its uses"
+        elif n[i] > 1 and any(t in ("or", "nor") for t in toks[1:-1]):
+            kinds[i], why[i] = "scrap", "a piece of a list ('X or Y')"
+        elif n[i] > 1 and head_word(toks) in addressee:
+            kinds[i], why[i] = "boilerplate", f"headed by the audience addressed ({head_word(toks)!r})"
+        elif n[i] > 1 and _is_number(toks[0]) and all(
+                _is_number(t) or t in STOPWORDS or t in NUMBERED_HEADS or t in TIME_HEADS for t in toks[1:]):
+            kinds[i], why[i] = "word", "a number, a count or an occasion"
+        elif n[i] > 1 and not proper[i] and head_word(toks) in GENERAL_NOUNS:
+            kinds[i], why[i] = "scrap", f"headed by a general noun ({head_word(toks)!r})"
         elif n[i] == 1 and (toks[0] in CALENDAR or toks[0] in TITLE_WORDS):
             kinds[i], why[i] = "word", "a day, a month or a title"
         elif not proper[i] and toks[-1] in TIME_HEADS:
