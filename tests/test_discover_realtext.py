@@ -161,3 +161,51 @@ def test_titles_names_at_the_end_groups_and_labels_are_not_ideas(tmp_path: Path)
         assert kind["democrats and republicans"][0] == "people"
         assert kind["clean rivers program"][0] == "idea"
         assert kind["audience member"][0] == "boilerplate"  # a transcript's label: always opens a sentence
+
+
+def test_distinct_contexts_count_a_reprinted_passage_once() -> None:
+    from policypulse.discover.ngrams import PROPS_COLUMNS, count_table
+
+    reprint = "Last year we began to fund the ocean survey of the northern coast with care."
+    fresh = ["Farmers asked for a river grant in spring.", "The river grant helped towns.",
+             "No river grant reached the hills before."]
+    texts = [f"Opening words number {i}. {reprint} {fresh[i]} Closing words number {i}." for i in range(3)]
+    table = pa.table({"norm": pa.array([normalise(t)[0] for t in texts], pa.large_string()),
+                      "date": pa.array([dt.date(2000 + i, 1, 1) for i in range(3)], pa.date32()),
+                      "date_precision": pa.array(["day"] * 3), "date_source": pa.array(["field"] * 3),
+                      "text": pa.array(texts)})
+    sk = count_table(table, min_docs=1).sketches.to_pylist()
+    props = {r["phrase"]: r for r in sk}
+    assert "ctx" in PROPS_COLUMNS
+    assert (props["ocean survey"]["occ"], props["ocean survey"]["ctx"]) == (3, 1)  # one passage, three copies
+    assert (props["river grant"]["occ"], props["river grant"]["ctx"]) == (3, 3)  # said afresh each time
+
+
+def test_general_nouns_lists_numbers_and_the_audience_are_not_ideas() -> None:
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from policypulse.discover.common import head_word
+    from policypulse.discover.ngrams import PROPS_COLUMNS
+
+    assert head_word("war on poverty".split()) == "war"
+    assert head_word("matter of fact".split()) == "matter"
+    assert head_word("good thing".split()) == "thing"
+    cases = {"good thing": "scrap", "matter of fact": "scrap", "careful consideration": "scrap",
+             "people as a whole": "people", "shops or farms": "scrap", "96th congress": "boilerplate",
+             "fiftieth anniversary": "word", "hundred and fifty": "word", "congress to enact": "boilerplate",
+             "third way": "idea", "war on poverty": "idea", "six great goals": "idea", "point four": "idea",
+             "war effort": "scrap", "new world order": "idea", "congress": "idea"}
+    phrases = list(cases)
+    n = [len(p.split()) for p in phrases]
+    props = pd.DataFrame(0, index=range(len(phrases)), columns=list(PROPS_COLUMNS))
+    props["occ"] = props["mid"] = props["ctx"] = 10
+    # "congress" opens (or closes) 60 of the corpus's 100 documents: the audience addressed
+    props.loc[phrases.index("congress"), ["edge", "cap"]] = [60, 10]
+    props.loc[phrases.index("96th congress"), "cap"] = 10
+    ix = SimpleNamespace(phrases=pd.DataFrame({"phrase": phrases, "n": n, "docs": [60] * len(phrases)}),
+                         props=props, meta={"documents": 100})
+    kinds, why = phrase_kinds(ix)
+    got = dict(zip(phrases, kinds))
+    assert got == cases, {p: (got[p], w) for p, w in zip(phrases, why) if got[p] != cases[p]}

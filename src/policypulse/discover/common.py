@@ -338,7 +338,8 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
             kinds[i], why[i] = "name", "a title and a name, or an office"
         elif n[i] == 1 and not proper[i]:
             kinds[i], why[i] = "word", "a single common word"
-        elif toks[-1] in PEOPLE_HEADS and (not proper[i] or n[i] > 1):
+        elif (toks[-1] in PEOPLE_HEADS and (not proper[i] or n[i] > 1)) or (
+                not proper[i] and n[i] > 1 and head_word(toks) in PEOPLE_HEADS):  # "people of the world"
             kinds[i], why[i] = "people", "a group of people"
         elif not proper[i] and known[i] and verbal[i] >= VERBAL_SHARE:
             kinds[i], why[i] = "scrap", f"used as a verb phrase ({100 * verbal[i]:.0f}% after 'to', 'will', 'we'...)"
@@ -401,11 +402,14 @@ def _p_text(sig: float) -> str:
 def explain_birth(row: dict[str, Any], by: str) -> str:
     """One line: born when, from what (earlier use), how strong (rate ratio and significance)."""
     before = row["docs_before"]
+    fresh = row.get("fresh_docs_since_onset")
+    since = row["docs_since_onset"]
+    reprint = (f", {fresh:.0f} once repeated passages count once" if fresh is not None and fresh < since - 0.5 else "")
     earlier = ("never used before" if before == 0 else
                f"from {before} earlier document{'s' if before != 1 else ''} "
                f"({_pct(row['rate_before'])} of documents)")
-    return (f"born {_when(row['onset'], by)}, {earlier}; in {row['docs_since_onset']} documents since "
-            f"({_pct(row['rate_since_onset'])}), {row['burst_ratio']:.0f}x the earlier rate's upper bound, "
+    return (f"born {_when(row['onset'], by)}, {earlier}; in {since} documents since "
+            f"({_pct(row['rate_since_onset'])}{reprint}), {row['burst_ratio']:.0f}x the earlier rate's upper bound, "
             f"{_p_text(row['significance'])} (gamma-Poisson); cohesion {row.get('cohesion', 0.0):.2f}")
 
 
@@ -443,4 +447,20 @@ def cohesion(ix: Any) -> np.ndarray:
         npmi = pmi / -np.log(np.minimum(occ / n_tokens, 0.999))
     out = np.where(ph["n"].to_numpy() > 1, np.clip(np.nan_to_num(npmi, nan=0.0), 0.0, 1.0), UNIGRAM_COHESION)
     ix._cohesion = out
+    return out
+
+
+def fresh_share(ix: Any) -> np.ndarray:
+    """Per phrase_id: the share of its occurrences said afresh, distinct contexts (the two tokens either side)
+    over occurrences, at most 1 (1 where unknown). A passage reprinted word for word in several documents (a
+    written message repeating last year's text, one wire paragraph in several papers) is one statement: its
+    phrases' documents are counted times this share, so three reprints of a sentence count as one use."""
+    cached = getattr(ix, "_fresh", None)
+    if cached is not None:
+        return cached
+    props = ix.props
+    occ = props["occ"].to_numpy().astype(float)
+    ctx = props["ctx"].to_numpy().astype(float) if "ctx" in props else occ
+    out = np.where((occ > 0) & (ctx > 0), np.minimum(1.0, ctx / np.maximum(occ, 1.0)), 1.0)
+    ix._fresh = out
     return out

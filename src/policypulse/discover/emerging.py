@@ -16,6 +16,7 @@ from policypulse.discover.common import (
     cohesion,
     emergence_of,
     explain_birth,
+    fresh_share,
     greedy_distinct,
     idea_mask,
     lifecycle_fields,
@@ -31,7 +32,7 @@ PRESELECT = 300  # candidates (at least; 15 per requested row) whose onset is da
 PRESELECT_ALPHA = 0.01  # window-level burst test a candidate must pass (the emergence test's level)
 
 COLUMNS = ["phrase", "score", "onset", "burst_ratio", "significance", "p_value", "docs_before", "docs_since_onset",
-           "rate_before", "rate_since_onset", "docs_in_window", "n_tokens", "cohesion", "kind", "explanation"]
+           "fresh_docs_since_onset", "rate_before", "rate_since_onset", "docs_in_window", "n_tokens", "cohesion", "kind", "explanation"]
 
 
 def window(grid: Any, date_from: dt.date | None, date_to: dt.date | None, by: str) -> tuple[int, int]:
@@ -92,11 +93,12 @@ def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: st
     D = g.docs
     before = np.asarray(D[:, :ia].sum(axis=1)).ravel()
     inside = np.asarray(D[:, ia : ic + 1].sum(axis=1)).ravel()
-    pre = burst(before, e0, inside, e1)
+    fresh = fresh_share(ix)  # reprinted passages count once (documents x the share of fresh contexts)
+    pre = burst(before * fresh, e0, inside * fresh, e1)
     accept = idea_mask(ix, include_names=include_names)
     kinds = ix._kinds[0]
     coh = cohesion(ix)
-    ok = (inside >= min_docs) & (pre["score"] > 0) & (pre["p_value"] < PRESELECT_ALPHA) & accept
+    ok = (inside * fresh >= min_docs - 1e-9) & (pre["score"] > 0) & (pre["p_value"] < PRESELECT_ALPHA) & accept
     cand = np.flatnonzero(ok)
     cand = cand[np.argsort(-pre["score"][cand], kind="stable")][: max(PRESELECT, 15 * limit)]
     docs, occ = g.dense(cand)
@@ -107,7 +109,9 @@ def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: st
         if onset is None or censored or not ia <= onset <= ib:
             continue
         end = max(ib, min(len(g.periods) - 1, onset + RUN_LENGTH[by] - 1))
-        st = burst(docs[k, :onset].sum(), E[:onset].sum(), docs[k, onset : end + 1].sum(), E[onset : end + 1].sum())
+        f = float(fresh[pid])
+        st = burst(docs[k, :onset].sum() * f, E[:onset].sum(), docs[k, onset : end + 1].sum() * f,
+                   E[onset : end + 1].sum())
         rows.append({
             "phrase_id": int(pid),
             "phrase": ix.phrases["phrase"].iat[pid],
@@ -118,8 +122,9 @@ def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: st
             "p_value": float(st["p_value"]),
             "docs_before": int(docs[k, :onset].sum()),
             "docs_since_onset": int(docs[k, onset : end + 1].sum()),
+            "fresh_docs_since_onset": float(docs[k, onset : end + 1].sum() * f),
             "rate_before": float(docs[k, :onset].sum() / max(E[:onset].sum(), 1.0)),
-            "rate_since_onset": float(st["rate"]),
+            "rate_since_onset": float(docs[k, onset : end + 1].sum() / max(E[onset : end + 1].sum(), 1.0)),
             "docs_in_window": int(inside[pid]),
             "n_tokens": int(ix.phrases["n"].iat[pid]),
             "kind": str(kinds[pid]),

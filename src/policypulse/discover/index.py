@@ -2,15 +2,15 @@
 
 Layout (inside the store; a read-only store gets a private cache directory instead)::
 
-    STORE/phrases/<segment>.p2.parquet           phrase, n, period, precision, docs, occ (one segment)
-    STORE/phrases/<segment>.p2.tokens.parquet    token, occ: every token's occurrences (collocation test)
-    STORE/phrases/<segment>.p2.sketch.parquet    phrase, docs, vec, props: context sketches (discover/context.py), props
-    STORE/phrases/v<N>.p2/phrases.parquet        phrase_id, phrase, n, docs, occ, pmi, g2 (kept phrases)
-    STORE/phrases/v<N>.p2/counts.parquet         phrase_id, period, precision, docs, occ
-    STORE/phrases/v<N>.p2/totals.parquet         period, precision, docs: documents per period (exposure)
-    STORE/phrases/v<N>.p2/sketch.npy             context sketch per phrase_id (float32, zeros: none)
-    STORE/phrases/v<N>.p2/props.npy              phrase props per phrase_id (ngrams.PROPS_COLUMNS, int64)
-    STORE/phrases/v<N>.p2/meta.json              what was merged, with which parameters
+    STORE/phrases/<segment>.p3.parquet           phrase, n, period, precision, docs, occ (one segment)
+    STORE/phrases/<segment>.p3.tokens.parquet    token, occ: every token's occurrences (collocation test)
+    STORE/phrases/<segment>.p3.sketch.parquet    phrase, docs, vec, props: context sketches (discover/context.py), props
+    STORE/phrases/v<N>.p3/phrases.parquet        phrase_id, phrase, n, docs, occ, pmi, g2 (kept phrases)
+    STORE/phrases/v<N>.p3/counts.parquet         phrase_id, period, precision, docs, occ
+    STORE/phrases/v<N>.p3/totals.parquet         period, precision, docs: documents per period (exposure)
+    STORE/phrases/v<N>.p3/sketch.npy             context sketch per phrase_id (float32, zeros: none)
+    STORE/phrases/v<N>.p3/props.npy              phrase props per phrase_id (ngrams.PROPS_COLUMNS, int64)
+    STORE/phrases/v<N>.p3/meta.json              what was merged, with which parameters
 
 Segments are immutable, so a segment's phrase file never goes stale: when an ingest adds segments, only
 the new ones are counted and the (cheap) merge for the new version reads the files of the segments that
@@ -51,7 +51,7 @@ from policypulse.discover.context import DIM
 from policypulse.discover.ngrams import EPSILON, MAX_N, PROPS_COLUMNS, count_table, read_segment
 from policypulse.errors import UsageError
 
-METHOD = "p2"  # bump when counting, pruning or the unit filter changes
+METHOD = "p3"  # bump when counting, pruning or the unit filter changes
 MIN_DOCS = 3  # a phrase must occur in at least this many documents of the corpus
 MIN_PMI = 1.0  # collocation: observed at least e times the expectation of its weakest split (natural log)
 MIN_G2 = 20.0  # collocation: Poisson log-likelihood ratio of that excess (p < 1e-5 for one test)

@@ -56,6 +56,9 @@ PHRASE_SCHEMA = pa.schema(
 TOKEN_SCHEMA = pa.schema([pa.field("token", pa.string(), nullable=False), pa.field("occ", pa.int64(), nullable=False)])
 
 
+PROPS_COLUMNS = ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge", "edge_occ", "src_docs", "src_size",
+                 "ctx")
+CONTEXT_TOKENS = 2  # an occurrence's context: the two tokens before it and the two after it (in its document)
 SKETCH_SCHEMA = pa.schema(
     [
         pa.field("phrase", pa.string(), nullable=False),
@@ -66,10 +69,10 @@ SKETCH_SCHEMA = pa.schema(
         # of people take none); after a word that puts a verb after it ("to", "will", "we"); crossing a
         # sentence end; documents with an occurrence in their opening or sign-off (the first or last
         # EDGE_TOKENS tokens, at most EDGE_FRACTION of the document each); such occurrences; documents of
-        # the source that has most of the phrase's documents, and that source's documents
+        # the source that has most of the phrase's documents, and that source's documents; distinct contexts
+        # (the two tokens before and after an occurrence)
         *[pa.field(c, pa.int32(), nullable=False)
-          for c in ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge", "edge_occ", "src_docs",
-                    "src_size")],
+          for c in PROPS_COLUMNS],
     ]
 )
 
@@ -115,7 +118,6 @@ DETERMINERS: frozenset[str] = frozenset("the a an this that these those our its 
 VERBAL: frozenset[str] = frozenset(
     "to will would can could should must shall may might we you they i let s not never also just is are was were "
     "be been being has have had who which".split())
-PROPS_COLUMNS = ("occ", "mid", "cap", "title", "det", "verbal", "cross", "edge", "edge_occ", "src_docs", "src_size")
 
 
 def token_flags(table: pa.Table, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -414,6 +416,19 @@ def _occurrence_props(pos: np.ndarray, n: int, row: np.ndarray, n_rows: int, ids
     top = order[first]
     out[r_of[top], 9] = cnt[top]
     out[r_of[top], 10] = src_size[s_of[top]]
+    # distinct contexts: a phrase said afresh each time has (nearly) as many as occurrences; a piece of a
+    # passage repeated word for word in several documents (a message reprinting last year's text, a wire
+    # story's paragraph) has one
+    key = np.zeros(len(pos), dtype=np.uint64)
+    for off in [-j for j in range(CONTEXT_TOKENS, 0, -1)] + [n + j for j in range(CONTEXT_TOKENS)]:
+        at = pos + off
+        inside = (at >= doc_start[pos]) & (at < doc_end[pos])
+        tok = np.where(inside, ids[np.clip(at, 0, len(ids) - 1)] + 1, 0).astype(np.uint64)
+        key = key * np.uint64(1_000_003) + tok  # wraps modulo 2**64: a hash of the four tokens
+    with np.errstate(over="ignore"):
+        key = key + row.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # (row, context) as one 64-bit hash
+    first_ctx = ~pd.Index(key).duplicated()
+    out[:, 11] = np.bincount(row[first_ctx], minlength=n_rows)
     return out
 
 

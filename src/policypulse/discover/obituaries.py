@@ -16,6 +16,7 @@ from policypulse.discover.common import (
     check_limit,
     cohesion,
     explain_death,
+    fresh_share,
     greedy_distinct,
     idea_mask,
     lifecycle_fields,
@@ -211,7 +212,10 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
     # is: its Benjamini-Hochberg q-value over every phrase that could have been listed (Benjamini &
     # Hochberg 1995; the unlisted count as p = 1) and whether the lifecycle calls it dead at the
     # repeated-looks level (``evidence``: strong, good or suggestive).
-    eligible = has & (total >= min_docs) & (silent >= MIN_SILENCE[by]) & (d_win >= 3)
+    # a passage reprinted word for word counts once (common.fresh_share): Carter's written messages of
+    # 1979-1981 repeat whole pages, whose phrases would otherwise all "die" in 1981 with three uses
+    fresh = fresh_share(ix)
+    eligible = has & (total * fresh >= min_docs - 1e-9) & (silent >= MIN_SILENCE[by]) & (d_win * fresh >= 3 - 1e-9)
     eligible &= idea_mask(ix, include_names=include_names)
     kinds = ix._kinds[0]
     coh = cohesion(ix)
@@ -225,7 +229,7 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
     p_screen = np.exp(-expected)
     ok = eligible & (p_screen <= alpha)
     cand = np.flatnonzero(ok)
-    proxy = peak[cand] * np.minimum(expected[cand] / np.log(10.0), CERTAIN) * (0.5 + coh[cand])
+    proxy = peak[cand] * fresh[cand] * np.minimum(expected[cand] / np.log(10.0), CERTAIN) * (0.5 + coh[cand])
     cand = cand[np.argsort(-proxy, kind="stable")][: max(PRESELECT, 5 * limit)]
     rows = []
     for pid in cand:
@@ -234,7 +238,7 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
         p = life["death_p_value"]
         if life["status"] not in ("dead", "dormant") or p is None or p >= alpha:
             continue
-        sig, score = _notability(peak[pid], p)
+        sig, score = _notability(peak[pid] * fresh[pid], p)
         score = score * (0.5 + float(coh[pid]))
         rows.append({"phrase_id": int(pid), "phrase": phrase, "score": float(score), "peak_docs": int(peak[pid]),
                      "significance": float(sig), "total_docs": int(total[pid]), "kind": str(kinds[pid]), **life})
