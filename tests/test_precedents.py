@@ -255,6 +255,62 @@ def test_an_index_of_another_release_is_rebuilt(tmp_path):
         assert info["segments_indexed_now"] == 1 and info["passages"] == 3
 
 
+def test_dense_vectors_are_embedded_once_and_survive_an_index_rebuild(tmp_path, monkeypatch):
+    """Embedding is the cost: a rebuild reuses the vectors of unchanged passages; a new ingest embeds only
+    its own passages."""
+    _fake_encoder(monkeypatch)
+    calls: list[int] = []
+    hashing = dense.encoder()
+
+    class Counting:
+        def encode(self, texts, batch_size=16):
+            calls.append(len(texts))
+            return hashing.encode(texts)
+
+    monkeypatch.setattr(dense, "encoder", lambda backend="auto": Counting())
+    store = tmp_path / "store"
+    text = "Electronic tags enforce a night curfew on offenders released early from prison."
+    ingest(str(store), [str(_write(tmp_path / "a.jsonl", _records(6, 0, 2001, text)))], fmt="jsonl")
+    with policypulse.open(store) as corpus:
+        info = build_index(corpus, dense=True)
+        assert info["passages_embedded_now"] == 6 and sum(calls) == 6
+        index = PassageIndex(corpus.store)
+        seg = corpus.store.segment_paths(corpus.version)[0].name
+        with np.load(index.root / "dense" / (seg + ".npz")) as z:
+            before = z["vectors"].copy()
+        state_path = index.root / STATE
+        state = json.loads(state_path.read_text())
+        state["index_version"] = -1  # an index of another release: rebuilt from nothing
+        state_path.write_text(json.dumps(state))
+        info = build_index(corpus, dense=True)
+        assert info["segments_indexed_now"] == 1 and info["dense"] is True
+        assert info["passages_embedded_now"] == 0 and sum(calls) == 6  # every vector reused by its text
+        with np.load(index.root / "dense" / (seg + ".npz")) as z:
+            assert np.array_equal(z["vectors"], before)
+        assert not (index.root / "dense-previous" / (seg + ".npz")).exists()
+    ingest(str(store), [str(_write(tmp_path / "b.jsonl", _records(4, 100, 2003, text)))], fmt="jsonl")
+    with policypulse.open(store) as corpus:
+        info = build_index(corpus, dense=True)
+        assert info["passages_embedded_now"] == 4 and sum(calls) == 10
+
+
+@pytest.mark.skipif(not dense.available() or not dense._has("tokenizers"), reason="needs the all-MiniLM-L6-v2 extra")
+def test_numpy_minilm_gives_the_same_vectors_in_worker_processes_and_in_any_batch():
+    texts = [f"Passage {i}: the {w} scheme pays {i} dollars to {w} families in need." for i, w in
+             enumerate(["housing", "school", "farm", "health", "veterans", "rural", "urban"])]
+    model = dense.NumpyMiniLM(dense.model_dir())
+    one = model.encode(texts, batch_size=1, workers=1)
+    batched = model.encode(texts, batch_size=16, workers=1)
+    assert np.allclose(one, batched, atol=1e-5)
+    old_chunk = dense.CHUNK
+    try:
+        dense.CHUNK = 3  # three tasks for two worker processes
+        pooled = model.encode(texts, workers=2)
+    finally:
+        dense.CHUNK = old_chunk
+    assert pooled.shape == one.shape and np.allclose(one, pooled, atol=1e-5)
+
+
 def test_fallback_dates_are_not_before_anything(tmp_path):
     store = tmp_path / "store"
     recs = [{"id": "dated", "date": "1995-05-05", "text": "Drop-in clinics staffed by nurses open at weekends."},

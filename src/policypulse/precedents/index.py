@@ -65,6 +65,7 @@ STOPWORDS = frozenset({
     "yourselves", "new",
 })
 MAX_QUERY_TERMS = 64
+DENSE_PREVIOUS = "dense-previous"  # vectors of an index being rebuilt, reused by passage text
 _STOP_STEMS: frozenset[str] | None = None
 
 
@@ -144,6 +145,7 @@ class BuildReport:
     documents: int = 0
     passages: int = 0
     dense_segments: int = 0
+    passages_embedded: int = 0
     seconds: float = 0.0
 
 
@@ -162,6 +164,14 @@ def iter_segment_passages(path: Path, batch_rows: int = 2000) -> Iterator[dict[s
                        "source": rows["source"][i], "title": rows["title"][i] or "", "ordinal": p.ordinal,
                        "start": p.start, "text": text[p.start:p.end]}
                 pid += 1
+
+
+def passage_keys(texts: list[str]) -> np.ndarray:
+    """64-bit keys of passage texts (BLAKE2b): what a stored vector was computed from."""
+    import hashlib
+
+    return np.array([int.from_bytes(hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                                    "little") for t in texts], dtype=np.uint64)
 
 
 class PassageIndex:
@@ -235,7 +245,11 @@ class PassageIndex:
                 if not (self.root / STATE).exists() or state != self._read_raw_state():
                     # No index, or one built by another release: start again from nothing.
                     shutil.rmtree(self.root / "tantivy", ignore_errors=True)
-                    shutil.rmtree(self.root / "dense", ignore_errors=True)
+                    # Dense vectors are kept aside, not deleted: they depend only on a passage's text, and
+                    # the rebuild reuses those whose text is unchanged (minutes of CPU per 10,000 passages).
+                    if (self.root / "dense").is_dir():
+                        shutil.rmtree(self.root / DENSE_PREVIOUS, ignore_errors=True)
+                        os.replace(self.root / "dense", self.root / DENSE_PREVIOUS)
                     self._index = None
                     state = self._fresh_state()
                     self._write_state(state)
@@ -305,17 +319,42 @@ class PassageIndex:
             if progress:
                 progress("embed", n, len(todo))
             rows = list(iter_segment_passages(path))
-            vecs = enc.encode([r["text"] for r in rows]) if rows else np.zeros((0, dense.DIM), np.float32)
+            keys = passage_keys([r["text"] for r in rows])
+            vecs = np.zeros((len(rows), dense.DIM), np.float16)
+            # Embedding is the cost (minutes per 10,000 passages): a passage whose text was embedded before
+            # (the same segment in an index rebuilt for another reason) takes its stored vector.
+            known = self._previous_vectors(path.name)
+            todo_rows = [i for i, k in enumerate(keys) if int(k) not in known]
+            for i, k in enumerate(keys):
+                if int(k) in known:
+                    vecs[i] = known[int(k)]
+            if todo_rows:
+                vecs[todo_rows] = enc.encode([rows[i]["text"] for i in todo_rows]).astype(np.float16)
             ends = np.array([date_end(r["date"], r["date_precision"]).toordinal() for r in rows], dtype=np.int32)
             fallback = np.array([r["date_source"] == "fallback" for r in rows], dtype=bool)
             tmp = out_dir / (path.name + ".tmp.npz")
-            np.savez(tmp, vectors=vecs.astype(np.float16), date_end=ends, fallback=fallback)
+            np.savez(tmp, vectors=vecs, date_end=ends, fallback=fallback, keys=keys)
             os.replace(tmp, out_dir / (path.name + ".npz"))
-            state["dense"][path.name] = {"model": dense.MODEL_NAME, "passages": len(rows)}
+            state["dense"][path.name] = {"model": dense.MODEL_NAME, "passages": len(rows),
+                                         "embedded": len(todo_rows)}
             self._write_state(state)
+            with contextlib.suppress(OSError):
+                (self.root / DENSE_PREVIOUS / (path.name + ".npz")).unlink()
             report.dense_segments += 1
+            report.passages_embedded += len(todo_rows)
         if progress:
             progress("embed", len(todo), len(todo))
+
+    def _previous_vectors(self, segment: str) -> dict[int, np.ndarray]:
+        """Vectors of a segment kept from before an index rebuild, by passage key (empty when none)."""
+        path = self.root / DENSE_PREVIOUS / (segment + ".npz")
+        try:
+            with np.load(path) as z:
+                if "keys" not in z.files:
+                    return {}
+                return dict(zip((int(k) for k in z["keys"]), z["vectors"]))
+        except (OSError, ValueError):
+            return {}
 
     # -- searching -------------------------------------------------------------------------------
     def query_terms(self, text: str) -> list[tuple[str, int]]:

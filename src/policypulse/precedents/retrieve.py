@@ -252,21 +252,28 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
     best: dict[str, Hit] = {}
     for h in ranked:  # a document is ranked by its best passage
         best.setdefault(h.doc_id, h)
+    # A document describes the thing when any of its passages does, not only its best-ranked one: an address
+    # names a programme in one paragraph and scores higher on another that shares more common words.
+    strong_passage: dict[str, Hit] = {}
+    for h in ranked:
+        if h.doc_id not in strong_passage and is_strong(h):
+            strong_passage[h.doc_id] = h
     rows = [{"doc_id": h.doc_id, "date": h.date, "source": h.source, "score": h.score,
              "snippet": snippet(h.text), "title": h.title, "passage": h.ordinal, "strength": strength(h),
-             "bm25": h.bm25, "cosine": h.cosine, "strong": is_strong(h), "p_null": p_null[(h.seg, h.pid)],
-             "date_precision": h.date_precision}
+             "bm25": h.bm25, "cosine": h.cosine, "strong": h.doc_id in strong_passage,
+             "p_null": p_null[(h.seg, h.pid)], "date_precision": h.date_precision}
             for h in list(best.values())[:limit]]
     results = pd.DataFrame(rows, columns=RESULT_COLUMNS + ["title", "passage", "strength", "bm25", "cosine",
                                                            "strong", "p_null", "date_precision"])
     results = results.astype({"score": "float64", "strength": "float64", "bm25": "float64", "cosine": "float64",
                               "strong": "bool", "passage": "int64"})
-    strong_docs = sorted((h for h in best.values() if is_strong(h)), key=lambda h: (h.date, h.doc_id))
+    strong_docs = sorted(strong_passage.values(), key=lambda h: (h.date, h.doc_id))
     earliest = None
     if strong_docs:
         e = strong_docs[0]
         earliest = {"doc_id": e.doc_id, "date": e.date.isoformat(), "source": e.source, "title": e.title,
-                    "strength": round(strength(e), 4), "p_null": p_null[(e.seg, e.pid)], "snippet": snippet(e.text)}
+                    "passage": e.ordinal, "strength": round(strength(e), 4), "p_null": p_null[(e.seg, e.pid)],
+                    "cosine": e.cosine, "snippet": snippet(e.text)}
     # The lexical pool ran out while still strong: there may be more matches than counted.
     truncated = len(lex) >= pool and bool(lex) and is_strong(lex[-1])
     timeline = _timeline(corpus, strong_docs, cut)
@@ -417,6 +424,7 @@ def build_index(corpus: Corpus, *, dense: bool = False, progress: Any = None) ->
         "documents": sum(state["segments"].get(s, {}).get("documents", 0) for s in segs),
         "dense": all(s in state["dense"] for s in segs) if segs else False,
         "dense_segments_embedded_now": report.dense_segments,
+        "passages_embedded_now": report.passages_embedded,
         "seconds": round(report.seconds, 3),
         "index_bytes": index.size_bytes(),
     }
