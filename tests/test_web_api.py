@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 import threading
 import time
@@ -333,6 +334,11 @@ def test_discovery_pages_render_the_results(built: TestClient) -> None:
     assert "picks up 100% of the lost rate" in card
     html = built.get("/obituaries").text
     assert ">third way</a>" in html and "Probably dead" in html and "last used March 2004" in html
+    # the verdict first on every page: beside the phrase, before the numbers behind it
+    for page, table in (("/obituaries", "obituaries-table"), ("/emerging", "emerging-table")):
+        head = built.get(page, params={"from": "2012-01-01", "to": "2013-12-31"} if page == "/emerging" else {}).text
+        head = head[head.index(f'id="{table}"'):]
+        assert re.search(r"<thead><tr><th>[^<]*</th><th>verdict</th>", head), page
     html = built.get("/precedents", params={"text": "big society volunteers", "before": "2011-01-01"}).text
     # 2009's documents say "big society" but not "volunteers" (null p 8.5e-4, above 0.05 / 110 passages);
     # d2010-1 holds all three words
@@ -472,16 +478,28 @@ def test_corpus_pool_reuses_corpora_and_closes_stale_versions(tmp_path: Path) ->
 
 
 def test_discovery_pages_export_csv_and_show_no_raw_numbers(built: TestClient) -> None:
+    import html as html_lib
+    import io
     import re
+
+    import pandas as pd
 
     r = built.get("/api/obituaries", params={"format": "csv"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "policypulse-obituaries-all-phrases-per-month.csv" in r.headers["content-disposition"]
     assert r.text.splitlines()[0].startswith("phrase,") and "third way" in r.text
     for path, params in (("/obituaries", {}), ("/emerging", {"from": "2012-01-01", "to": "2013-12-31"}),
-                         ("/successors", {"q": "big society"})):
+                         ("/successors", {"q": "big society"}), ("/obituaries", {"q": ["third way", "big society"]}),
+                         ("/precedents", {"text": "big society volunteers", "before": "2011-01-01"})):
         html = built.get(path, params=params).text
-        assert 'class="export-csv"' in html, path
         assert not re.search(r"\de-\d\d|NaT|>None<|\d{4}-\d\d-\d\d \d\d:", html), path
+        # the page's CSV link asks for the table the page shows (it once held unrendered template code)
+        href = html_lib.unescape(re.search(r'class="export-csv" href="([^"]+)"', html).group(1))
+        assert "{" not in href and href.startswith(f"/api{path}?") and href.endswith("format=csv"), href
+        got = built.get(href)
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv"), href
+        api = built.get(f"/api{path}", params=params).json()
+        rows = api if isinstance(api, list) else api.get("rows", api.get("records"))
+        assert len(pd.read_csv(io.StringIO(got.text))) == len(rows), href  # the rows the page shows
     csv = built.get("/api/successors", params={"q": "big society", "format": "csv"})
     assert "policypulse-successors-of-big-society-per-month.csv" in csv.headers["content-disposition"]

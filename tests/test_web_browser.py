@@ -169,6 +169,10 @@ def test_month_chart_marks_a_lone_period_between_gaps(gap_server: str, browser: 
             and (i == len(rows) - 1 or rows[i + 1]["coverage"] == "gap")]
     assert [rows[i]["period"] for i in lone] == ["1966-10-01"] and got["dots"] == lone
     assert got["y"][lone[0]] == pytest.approx(100.0)
+    # the headroom above the data (for the phase strip) is not labelled: a share never reads above 100%
+    labels = d.execute_script("return PP.charts.timeline.axes[1]._values;")
+    shown = [float(v.replace(",", "")) for v in labels if v]
+    assert shown and max(shown) == 100
     _shot(d, "idea-new-deal-by-month")
 
 

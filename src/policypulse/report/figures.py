@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-COLOURS = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e", "#a16207", "#be185d", "#475569",
-           "#0369a1"]
+# the dashboard's series colours (web/static/app.js): ten hues told apart at a glance, none red (red marks gaps)
+COLOURS = ["#1f5fa8", "#e8710a", "#15803d", "#7e22ce", "#0891b2", "#db2777", "#854d0e", "#111827", "#84cc16",
+           "#94a3b8"]
 PHASE_COLOURS: dict[str, str] = {  # the dashboard's phase strip colours, on white
     "latent": "#c8d0da", "rise": "#8fdcaa", "emerging": "#8fdcaa", "peak": "#f1d06b", "decline": "#fbb27a",
     "sustained": "#7fcbee", "relaunch": "#94b8f8", "resurrection": "#c9a2f8", "dormant": "#aab3bf",
@@ -121,6 +122,8 @@ def draw(ax: Axes, track: pd.DataFrame, lcs: Sequence[dict[str, Any]], *, by: st
                                                         smooth)[vis] for n in names])) if vis.any() else np.nan
         if np.isfinite(top) and top > 0:
             ax.set_ylim(0, top * 1.2)
+    if measure == "share":  # the headroom holds the phase strip: a share is never labelled above 100%
+        ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= 100 + 1e-9])
     span_years = (ax.get_xlim()[1] - ax.get_xlim()[0]) / 365.25
     if by == "year" or span_years > 12:
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))

@@ -13,6 +13,7 @@ import datetime as dt
 import math
 import re
 import shlex
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -236,6 +237,12 @@ def _rows(rows: list[dict[str, Any]], fmt: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def _csv_href(path: str, params: list[tuple[str, Any]]) -> str:
+    """The CSV twin of a page: the same parameters, ``format=csv`` (empty ones left out)."""
+    kept = [(k, v) for k, v in params if v not in (None, "")]
+    return f"{path}?{urllib.parse.urlencode(kept + [('format', 'csv')], quote_via=urllib.parse.quote)}"
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "all"
 
@@ -306,8 +313,9 @@ def register(app: FastAPI, store: str | Path, version: Callable[[], int], page: 
                     "chart_qs": [quoted(r["phrase"]) for r in rows[:CHART_SERIES]],
                     "chart_labels": [r["phrase"] for r in rows[:CHART_SERIES]]}
 
+        csv = _csv_href("/api/emerging", [("from", date_from), ("to", date_to), ("by", by), ("limit", limit)])
         return discovery_page(request, "emerging.html", compute, active="emerging", date_from=date_from,
-                              date_to=date_to, by=by, limit=limit)
+                              date_to=date_to, by=by, limit=limit, csv_href=csv)
 
     @app.get("/obituaries", response_class=HTMLResponse)
     def obituaries_page(request: Request, q: Ideas = None, as_of: str = "", by: str = "",
@@ -321,8 +329,9 @@ def register(app: FastAPI, store: str | Path, version: Callable[[], int], page: 
             qs = [r["idea"] if r.get("idea") else quoted(r["phrase"]) for r in rows[:CHART_SERIES]]
             return {"rows": rows, "chart_qs": qs, "chart_labels": [r.get("idea") or r["phrase"] for r in rows[:CHART_SERIES]]}
 
+        csv = _csv_href("/api/obituaries", [("q", i) for i in ideas] + [("as_of", as_of), ("by", by), ("limit", limit)])
         return discovery_page(request, "obituaries.html", compute, active="obituaries", ideas=ideas, as_of=as_of,
-                              by=by, limit=limit)
+                              by=by, limit=limit, csv_href=csv)
 
     @app.get("/successors", response_class=HTMLResponse)
     def successors_page(request: Request, q: str = "", by: str = "",
@@ -340,7 +349,9 @@ def register(app: FastAPI, store: str | Path, version: Callable[[], int], page: 
             return {"rows": rows, "old": res["old"], "decline": res["decline"],
                     "chart_qs": [q] + [r["query"] for r in top], "chart_labels": [q] + [r["phrase"] for r in top]}
 
-        return discovery_page(request, "successors.html", compute, active="successors", q=q, by=by, limit=limit)
+        csv = _csv_href("/api/successors", [("q", q), ("by", by), ("limit", limit)])
+        return discovery_page(request, "successors.html", compute, active="successors", q=q, by=by, limit=limit,
+                              csv_href=csv)
 
     @app.get("/precedents", response_class=HTMLResponse)
     def precedents_page(request: Request, text: str = "", before: str = "",
@@ -354,8 +365,9 @@ def register(app: FastAPI, store: str | Path, version: Callable[[], int], page: 
                       "values": [r["documents"] for r in res["timeline"]]}
             return {"result": res, "series": series}
 
+        csv = _csv_href("/api/precedents", [("text", text), ("before", before), ("limit", limit)])
         return discovery_page(request, "precedents.html", compute, active="precedents", text=text, before=before,
-                              limit=limit, by="year")
+                              limit=limit, by="year", csv_href=csv)
 
     return disc
 

@@ -6,7 +6,8 @@
   var PP = (window.PP = window.PP || {});
   PP.charts = {};
   PP.rows = {};
-  var COLORS = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e", "#a16207", "#be185d", "#475569", "#0369a1"];
+  // ten hues told apart at a glance (and in print): no two reds, no red at all (red marks gaps and the last mention)
+  var COLORS = ["#1f5fa8", "#e8710a", "#15803d", "#7e22ce", "#0891b2", "#db2777", "#854d0e", "#111827", "#84cc16", "#94a3b8"];
   var PHASE_COLORS = {
     latent: "rgba(148,163,184,0.13)", rise: "rgba(34,197,94,0.16)", emerging: "rgba(34,197,94,0.16)",
     peak: "rgba(234,179,8,0.22)", decline: "rgba(249,115,22,0.15)", sustained: "rgba(14,165,233,0.13)",
@@ -110,21 +111,6 @@
           ctx.save();
           ctx.beginPath(); ctx.rect(left, top, u.bbox.width, h); ctx.clip();
           var pr = devicePixelRatio || 1;
-          var labels = [];
-          (state.phases || []).forEach(function (p) {
-            var a = xpx(u, ts(p.start)), b = xpx(u, state.endOf(p.end));
-            if (b < left || a > right) return;
-            // phases: a labelled strip along the top, so that they never hide the gaps or the data
-            ctx.fillStyle = PHASE_STRIP[(p.phase || "").split(" ")[0].toLowerCase()] || "rgba(148,163,184,0.5)";
-            ctx.fillRect(a, top, b - a, STRIP * pr);
-            ctx.strokeStyle = "#ffffff"; ctx.lineWidth = pr; ctx.strokeRect(a, top, b - a, STRIP * pr);
-            labels.push([p.phase, Math.max(a, left), Math.min(b, right)]);
-          });
-          ctx.font = (11 * pr) + "px sans-serif"; ctx.fillStyle = "#0f172a";
-          ctx.textAlign = "left"; ctx.textBaseline = "alphabetic"; // uPlot leaves its axes' alignment behind
-          labels.forEach(function (l) { // after every fill, so that no band covers a label
-            if (l[2] - l[1] > ctx.measureText(l[0]).width + 6 * pr) ctx.fillText(l[0], l[1] + 3 * pr, top + 12 * pr);
-          });
           // where most periods are gaps (a yearly corpus by month), a lighter shade keeps the data readable
           var nGaps = state.rows.filter(function (r) { return r.coverage === "gap"; }).length;
           ctx.fillStyle = nGaps > state.rows.length / 2 ? "rgba(220,38,38,0.06)" : GAP_FILL;
@@ -138,12 +124,30 @@
           ctx.restore();
         }],
         draw: [function (u) {
-          var lc = state.lc; if (!lc) return;
           var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height, pr = devicePixelRatio || 1;
+          var left = u.bbox.left, right = left + u.bbox.width;
           ctx.save();
-          ctx.beginPath(); ctx.rect(u.bbox.left, top, u.bbox.width, h); ctx.clip();
+          ctx.beginPath(); ctx.rect(left, top, u.bbox.width, h); ctx.clip();
           ctx.font = (11 * pr) + "px sans-serif";
-          ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+          ctx.textAlign = "left"; ctx.textBaseline = "alphabetic"; // uPlot leaves its axes' alignment behind
+          // phases: a labelled strip along the top, in the headroom above the data (the y range leaves it free),
+          // drawn over the grid so that each phase reads as one band
+          var labels = [];
+          (state.phases || []).forEach(function (p) {
+            var a = xpx(u, ts(p.start)), b = xpx(u, state.endOf(p.end));
+            if (b < left || a > right) return;
+            ctx.fillStyle = "#ffffff"; ctx.fillRect(a, top, b - a, STRIP * pr);
+            ctx.fillStyle = PHASE_STRIP[(p.phase || "").split(" ")[0].toLowerCase()] || "rgba(148,163,184,0.5)";
+            ctx.fillRect(a, top, b - a, STRIP * pr);
+            ctx.strokeStyle = "#ffffff"; ctx.lineWidth = pr; ctx.strokeRect(a, top, b - a, STRIP * pr);
+            labels.push([p.phase, Math.max(a, left), Math.min(b, right)]);
+          });
+          ctx.fillStyle = "#0f172a";
+          labels.forEach(function (l) { // after every fill, so that no band covers a label
+            if (l[2] - l[1] > ctx.measureText(l[0]).width + 6 * pr) ctx.fillText(l[0], l[1] + 3 * pr, top + 12 * pr);
+          });
+          var lc = state.lc;
+          if (!lc) { ctx.restore(); return; }
           var fi = lc.forecast_interval || [];
           if (lc.forecast_last_mention && fi[0] && fi[1] && lc.display && lc.display.forecast_interval) {
             var fa = xpx(u, ts(fi[0])), fb = xpx(u, state.endOf(fi[1]));
@@ -222,6 +226,8 @@
     var axis = { label: MEASURE_LABELS[measure] || measure, labelSize: 18, size: 60, grid: { stroke: "#eef2f6" },
                  values: function (u, splits) { return splits.map(tickNum); } };
     if (measure === "docs" || measure === "mentions") axis.incrs = COUNT_INCRS;
+    // the headroom above the data holds the phase strip and the marks: a share is never labelled above 100%
+    if (measure === "share") axis.filter = function (u, splits) { return splits.map(function (v) { return v > 100 + 1e-9 ? null : v; }); };
     return axis;
   }
 
@@ -248,7 +254,7 @@
       cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 8 } },
       legend: { show: true, live: true },
       series: [
-        { value: function (u, v) { return v === null ? "" : label(v, by); } },
+        { label: "Period", value: function (u, v) { return v === null ? "" : label(v, by); } },
         { label: opts.name || el.dataset.q, stroke: COLORS[0], width: 2, spanGaps: false,
           value: function (u, v, si, i) { return i === null || i === undefined ? "" : v === null ? "no documents collected" : fmtNum(v, measure); },
           points: { show: true, size: 6, fill: COLORS[0], stroke: COLORS[0],
@@ -277,7 +283,7 @@
     var base = series.length ? series[0].rows : [];
     var xs = base.map(function (r) { return ts(r.period); });
     var data = [xs];
-    var defs = [{ value: function (u, v) { return v === null ? "" : label(v, by); } }];
+    var defs = [{ label: "Period", value: function (u, v) { return v === null ? "" : label(v, by); } }];
     series.forEach(function (s, k) {
       var ys = s.rows.map(function (r) { return r.value === null || r.value === undefined ? null : r.value; });
       var lone = lonePoints(ys), showAll = xs.length <= 120, color = COLORS[k % COLORS.length];
@@ -315,7 +321,7 @@
       axes: [timeAxis(by), { label: name, size: 60, grid: { stroke: "#eef2f6" }, incrs: COUNT_INCRS,
                              values: function (u, splits) { return splits.map(tickNum); } }],
       cursor: { drag: { x: true, y: false, setScale: true } },
-      series: [{ value: function (u, v) { return v === null ? "" : label(v, by); } },
+      series: [{ label: "Period", value: function (u, v) { return v === null ? "" : label(v, by); } },
                { label: name, fill: "rgba(31,95,168,0.55)", stroke: COLORS[0], width: 1,
                  value: function (u, v, si, i) { return i === null || i === undefined ? "" : v === null ? "—" : v.toLocaleString("en"); },
                  paths: uPlot.paths.bars({ size: [0.8, 40] }), points: { show: false } }],
@@ -454,7 +460,7 @@
       var a = document.createElement("a");
       a.className = "kwic-link"; a.href = docUrl(l.doc_id, q) + "#m1";
       a.textContent = l.date;
-      var td = document.createElement("td"); td.appendChild(a); tr.appendChild(td);
+      var td = document.createElement("td"); td.className = "date"; td.appendChild(a); tr.appendChild(td);
       [["", l.source], ["left", l.left], ["match", null], ["", l.right]].forEach(function (c) {
         var cell = document.createElement("td");
         if (c[0]) cell.className = c[0];
