@@ -385,6 +385,10 @@ def test_report_draws_every_chart_offline(tmp_path: Path, server: str, browser: 
     assert re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html) is None  # nothing is fetched
     assert "<link" not in html and '<script src' not in html
     assert "NaT" not in html and ">None<" not in html and not re.search(r"\d\.\d+e-\d\d", html.split("report-data")[0])
+    settings = re.search(r"<dt>Lifecycle settings</dt><dd>([^<]*)</dd>", html).group(1)  # in words, not a dump
+    assert "alpha 0.05" in settings and "as of the corpus" in settings and not re.search(r"\b(None|none|False|True)\b",
+                                                                                           settings), settings
+    assert "What was counted (all 3 quotes)" in html or "What was counted (the first 5 quotes)" in html
     d = browser
     d.execute_cdp_cmd("Network.enable", {})
     d.execute_cdp_cmd("Network.emulateNetworkConditions", {

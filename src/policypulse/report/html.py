@@ -87,13 +87,40 @@ def build_report(corpus: Corpus, ideas: list[Idea], *, by: str = "year", kwic_li
     params = (result.provenance or {}).get("parameters", {}) if hasattr(result, "provenance") else {}
     return template.render(
         stats=stats, sections=sections, by=by, version=__version__, measure=measure, smooth=smooth,
-        describe=measures.describe(measure, smooth, by), provenance=prov, lifecycle_params=params,
+        describe=measures.describe(measure, smooth, by), provenance=prov, settings=settings_text(params),
+        kwic_lines=kwic_lines,
         software=_versions(), corpus_name=Path(str(prov["store"])).name,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         chart_js=_static("vendor/uPlot.iife.min.js").replace("</script", "<\\/script"),
         chart_css=_static("vendor/uPlot.min.css"),
         app_js=_static("app.js"), style=_static("style.css"), data_json=_script_json(data),
     )
+
+
+def settings_text(params: dict[str, Any]) -> str:
+    """The lifecycle's settings in words ('per year; death test at alpha 0.05; ...'), never a raw None or False."""
+    words = {
+        "by": lambda v: f"per {v}",
+        "alpha": lambda v: f"death test at alpha {v}",
+        "as_of": lambda v: f"as of {v}" if v else "as of the corpus's last document",
+        "n_boot": lambda v: f"{v} bootstrap resamples for the peak interval",
+        "seed": lambda v: f"random seed {v}",
+        "include_fallback": lambda v: ("documents with fallback dates included" if v
+                                       else "documents with fallback dates left out"),
+    }
+    parts = []
+    for key, value in params.items():
+        if key in ("ideas", "command"):
+            continue
+        if key in words:
+            parts.append(words[key](value))
+        elif isinstance(value, bool):
+            parts.append(f"{key.replace('_', ' ')}: {'yes' if value else 'no'}")
+        elif value is None:
+            parts.append(f"{key.replace('_', ' ')}: not set")
+        else:
+            parts.append(f"{key.replace('_', ' ')} {value}")
+    return "; ".join(parts) or "defaults"
 
 
 def present_end(period: Any, following: Any, by: str) -> str:
