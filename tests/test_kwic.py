@@ -84,6 +84,9 @@ def test_limit_is_the_maximum_number_of_lines(corpus: Any, limit: int) -> None:
 def test_width_bounds_the_context(corpus: Any) -> None:
     lines = corpus.kwic("big society", width=10)
     assert all(len(x) <= 10 for x in lines["left"]) and all(len(x) <= 10 for x in lines["right"])
+    # the context ends at whole words: "Yesterday the" at 10 characters is "the", not "terday the"
+    assert lines[["left", "right"]].values.tolist() == [
+        ["the", "'s"], ["said the", "was a"], ["", "returns;"], ["? No. The", "is dead,"]]
 
 
 def test_kwic_carries_provenance(corpus: Any) -> None:

@@ -44,8 +44,8 @@ def kwic_lines(docs: pd.DataFrame, node: Node, *, width: int = 60, limit: int = 
     for doc in docs.itertuples(index=False):
         text = display_text(doc.text)
         for start, end in find_spans(text, node):
-            left = " ".join(text[max(0, start - width) : start].split())
-            right = " ".join(text[end : end + width].split())
+            left = " ".join(text[_word_start(text, max(0, start - width), start) : start].split())
+            right = " ".join(text[end : _word_end(text, end, end + width)].split())
             rows.append({
                 "doc_id": doc.doc_id,
                 "date": pd.Timestamp(doc.date).date().isoformat(),
@@ -58,3 +58,19 @@ def kwic_lines(docs: pd.DataFrame, node: Node, *, width: int = 60, limit: int = 
             if len(rows) >= limit:
                 return pd.DataFrame(rows)
     return pd.DataFrame(rows, columns=["doc_id", "date", "source", "title", "left", "match", "right"])
+
+
+def _word_start(text: str, cut: int, limit: int) -> int:
+    """``cut`` moved forward past a word it splits ("ecommend" of "recommend"), not beyond ``limit``."""
+    if 0 < cut < limit and text[cut - 1].isalnum() and text[cut].isalnum():
+        space = next((i for i in range(cut, limit) if text[i].isspace()), None)
+        return cut if space is None else space  # a context that is one long word is kept as it is
+    return cut
+
+
+def _word_end(text: str, begin: int, cut: int) -> int:
+    """``cut`` moved back before a word it splits, not before ``begin``."""
+    if begin < cut < len(text) and text[cut - 1].isalnum() and text[cut].isalnum():
+        space = next((i for i in range(cut - 1, begin - 1, -1) if text[i].isspace()), None)
+        return cut if space is None else space
+    return cut
