@@ -331,6 +331,7 @@ def test_discovery_pages_render_the_results(built: TestClient) -> None:
     card = html[html.index(">service integration</a>"):]
     card = card[: card.index("</li>")]
     assert "score " in card and "√(" in card and "Hand-over" in card and "Context" in card
+    assert card.index("<dt>Status</dt>") < card.index("<dt>Hand-over</dt>")  # its verdict first
     assert "picks up 100% of the lost rate" in card
     html = built.get("/obituaries").text
     assert ">third way</a>" in html and "Probably dead" in html and "last used March 2004" in html
