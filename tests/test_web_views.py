@@ -213,6 +213,13 @@ def test_figure_plots_the_same_values_as_the_chart(gap_store: str) -> None:
     line = next(ln for ln in fig.axes[0].get_lines() if ln.get_label() == "% of documents")
     np.testing.assert_allclose(line.get_ydata(), measures.values(track, "share", 3), equal_nan=True)
     assert np.isnan(line.get_ydata()[[y - 1960 for y in GAP_YEARS]]).all()
+    # a year where every document says it: the headroom above 100% holds the phase strip, and its ticks
+    # are not labelled (no "120%")
+    full = track.copy()
+    top = full["docs"].idxmax()
+    full.loc[top, "docs"] = full.loc[top, "total_docs"]
+    ax = figure(full, [], by="year", measure="share", smooth=1, corpus_label="gaps").axes[0]
+    assert ax.get_ylim()[1] > 100 and max(ax.get_yticks()) == 100
 
 
 def test_pages_render_with_every_measure_and_compare_ten(client: TestClient) -> None:
