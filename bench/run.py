@@ -693,8 +693,8 @@ print(json.dumps({"open_s": t1 - t0, "track_s": times[0], "runs_s": times, "rows
 """
 
 
-def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int = 1000, wl_repeat: int = 3
-                  ) -> dict[str, Any]:
+def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int = 1000, wl_repeat: int = 3,
+                  store_path: Path | None = None) -> dict[str, Any]:
     import duckdb
     import polars as pl
     import tantivy
@@ -705,7 +705,7 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
 
     ensure_corpus(n)
     tr = truth(n)
-    store = DATA / f"store-{label(n)}"
+    store = store_path or DATA / f"store-{label(n)}"  # --store: an existing store of this corpus, only read
     if not (store / "manifest.json").exists():
         log(f"ingesting {n:,} documents into {store} (untimed; run the ingest section for figures)")
         subprocess.run([PP, "ingest", str(store), str(corpus_path(n))], check=True)
@@ -838,6 +838,18 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
     got = {str(p)[:7]: int(d) for p, d in zip(df["period"], df["docs"]) if d}
     zero_filled = len(df) == len(tr["month_totals"])
     totals_ok = all(int(t) == tr["month_totals"][str(p)[:7]] for p, t in zip(df["period"], df["total_docs"]))
+
+    log("KWIC through the API")
+    # The lean store (schema 3) keeps no norm: KWIC reads the matching documents' text by row group and
+    # recomputes their tokens. The first call in this process decodes cold; then the engine's row cache serves.
+    kwic_res: dict[str, Any] = {}
+    for alias, kw in [("big society", {}), ("big society", {"date_from": "2012-01-01", "date_to": "2012-12-31"})]:
+        t0 = time.perf_counter()
+        kdf = corpus_api.kwic(alias, limit=20, **kw)
+        first = time.perf_counter() - t0
+        med, times, kdf = timed(lambda a=alias, k=kw: corpus_api.kwic(a, limit=20, **k), repeat)
+        label_ = f"`kwic(\"{alias}\", limit=20{', ' + ', '.join(f'{k}={v!r}' for k, v in kw.items()) if kw else ''})`"
+        kwic_res[label_] = {"first_s": first, "median_s": med, "times": times, "lines": len(kdf)}
 
     log("ad-hoc phrase scan")
     adhoc = tr["watchlist"][777]
@@ -1020,6 +1032,9 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
         ["call", "median", "rows", "zero-filled", "total_docs = truth", "correctness"],
         [["`policypulse.open(store).track(\"big society\", by=\"month\")`", fmt_s(med_track), len(df),
           zero_filled, totals_ok, correctness(got, "big society")]])
+    text += "\n\n## KWIC (Python API, 20 lines)\n\n" + md_table(
+        ["call", "first call in the process", "median (warm)", "lines"],
+        [[k, fmt_s(v["first_s"]), fmt_s(v["median_s"]), v["lines"]] for k, v in kwic_res.items()])
     text += f"\n\n## Ad-hoc phrase without an index (`{adhoc}`, monthly counts, warm)\n\n" + md_table(
         ["system", "median", "docs"],
         [[k, fmt_s(v["median_s"]), f"{v['total']:,}"] for k, v in adhoc_res.items()])
@@ -1039,6 +1054,7 @@ def section_track(n: int, mach: dict[str, Any], repeat: int, pp_watchlist: int =
     text += "\n\n## Targets (issue 3)\n\n" + md_table(["check", "target", "measured", "result"], checks)
     text += "\n"
     res.update({"one_idea": one, "track": {"median_s": med_track, "times": times_track}, "adhoc": adhoc_res,
+                "kwic": kwic_res, "store": str(store),
                 "watchlist": {"policypulse": t_wl_pp, "tantivy": t_wl_tantivy, "polars": t_wl_polars,
                               "fts5": t_wl_fts, "polars_load": pl_load, "tantivy_norm": t_wl_norm,
                               "policypulse_ideas": n_pp},
@@ -1153,6 +1169,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="scaling: comma-separated corpus sizes (default 1M,2M,4M; corpora generated if missing); "
                          "N/M: the first N lines of the M-document corpus")
     ap.add_argument("--no-profile", action="store_true", help="skip the cProfile of ingest")
+    ap.add_argument("--store", type=Path, default=None,
+                    help="track: an existing store of the corpus to measure (read only; default bench/data/store-<size>)")
     ap.add_argument("--web-clients", type=int, default=16, help="web: concurrent clients (default 16)")
     ap.add_argument("--web-workers", type=int, default=1, help="web: server processes (serve --workers, default 1)")
     ap.add_argument("--web-duration", type=float, default=60.0, help="web: seconds of load per scenario (default 60)")
@@ -1172,7 +1190,7 @@ def main(argv: list[str] | None = None) -> None:
         section_scaling([x.strip() for x in args.sizes.split(",") if x.strip()], mach)
     if "track" in sections:
         ppw = args.pp_watchlist or 1000
-        section_track(args.docs, mach, args.repeat, ppw, args.wl_repeat)
+        section_track(args.docs, mach, args.repeat, ppw, args.wl_repeat, store_path=args.store)
     if "integrity" in sections:
         section_integrity(args.docs, mach, args.repeat)
     if "web" in sections:
