@@ -299,7 +299,7 @@ def _basis(s: Series, dt: Any) -> str | None:
     cov = np.flatnonzero(s.covered)
     per_period = dt.recent_rate * float(s.exposure[cov[-RECENT_WINDOW[s.by]:]].mean())
     parts = [
-        f"a rate of use of {_per_million(dt.recent_rate)} per million documents (about {per_period:.2g} "
+        f"a rate of use of {_rate_words(dt.recent_rate)} (about {per_period:.2g} "
         f"a {s.by} at today's corpus volume), from {dt.rate_mentions} mentions over {dt.rate_periods} "
         f"covered {unit(dt.rate_periods)}",
         (f"{dt.silent_periods} covered {unit(dt.silent_periods)} since the last use, silent but for {len(dt.echoes)} "
@@ -314,6 +314,15 @@ def _basis(s: Series, dt: Any) -> str | None:
     if dt.gap_periods:
         parts.append(f"{dt.gap_periods} {unit(dt.gap_periods)} without coverage left out")
     return "; ".join(parts)
+
+
+def _rate_words(rate: float) -> str:
+    """A rate per document in the unit that reads best: '60% of documents' for a phrase in most of a few
+    long documents (one address a year), '12 per million documents' for a rare one in a large archive."""
+    if rate >= 0.001:
+        pct = 100.0 * rate
+        return f"{pct:.2g}% of documents" if pct < 10 else f"{pct:.0f}% of documents"
+    return f"{_per_million(rate)} per million documents"
 
 
 def _per_million(rate: float) -> str:
@@ -337,7 +346,7 @@ def _coverage_warning(s: Series, dt: Any, status: str) -> str | None:
         parts.append(f"the recent rate rests on {dt.rate_mentions} mention{'' if dt.rate_mentions == 1 else 's'}")
     cov = s.covered
     if s.n and (~cov).mean() > GAPPY_SHARE:
-        parts.append(f"{int((~cov).sum())} of {s.n} periods are coverage gaps")
+        parts.append(f"{int((~cov).sum()):,} of {s.n:,} periods are coverage gaps")
     idx = np.flatnonzero(cov)
     if idx.size >= 2 * RECENT_WINDOW[s.by]:
         recent = s.exposure[idx[-RECENT_WINDOW[s.by] :]].mean()
