@@ -196,7 +196,8 @@ def test_general_nouns_lists_numbers_and_the_audience_are_not_ideas() -> None:
              "people as a whole": "people", "shops or farms": "scrap", "96th congress": "boilerplate",
              "fiftieth anniversary": "word", "hundred and fifty": "word", "congress to enact": "boilerplate",
              "third way": "idea", "war on poverty": "idea", "six great goals": "idea", "point four": "idea",
-             "war effort": "scrap", "new world order": "idea", "congress": "idea"}
+             "war effort": "scrap", "new world order": "idea", "congress": "idea", "dutch voters": "people",
+             "september the 11th": "word", "30th day of june": "word", "first step act": "idea"}
     phrases = list(cases)
     n = [len(p.split()) for p in phrases]
     props = pd.DataFrame(0, index=range(len(phrases)), columns=list(PROPS_COLUMNS))

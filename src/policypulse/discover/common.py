@@ -197,7 +197,8 @@ PEOPLE_HEADS = frozenset(
     "people americans families family owners members workers citizens children kids parents students teachers "
     "men women folks friends republicans democrats seniors neighbors colleagues guests audience "
     "owner member worker citizen child kid parent student teacher man woman friend neighbor colleague guest "
-    "veteran veterans".split())
+    "veteran veterans voters voter ministers minister officials leaders teenagers doctors dentists nurses soldiers "
+    "troops civilians".split())
 # Days and months are proper nouns but no idea; a capitalised single word with a nationality's or a party's
 # ending is an adjective ("Syrian", "Republican"), or its people ("Iraqis").
 CALENDAR = frozenset(
@@ -311,8 +312,9 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
             kinds[i], why[i] = "scrap", "a piece of a list ('X or Y')"
         elif n[i] > 1 and head_word(toks) in addressee:
             kinds[i], why[i] = "boilerplate", f"headed by the audience addressed ({head_word(toks)!r})"
-        elif n[i] > 1 and _is_number(toks[0]) and all(
-                _is_number(t) or t in STOPWORDS or t in NUMBERED_HEADS or t in TIME_HEADS for t in toks[1:]):
+        elif n[i] > 1 and any(_is_number(t) for t in toks) and all(
+                _is_number(t) or t in STOPWORDS or t in NUMBERED_HEADS or t in TIME_HEADS or t in CALENDAR
+                for t in toks) and (_is_number(toks[0]) or toks[0] in CALENDAR):
             kinds[i], why[i] = "word", "a number, a count or an occasion"
         elif n[i] > 1 and not proper[i] and head_word(toks) in GENERAL_NOUNS:
             kinds[i], why[i] = "scrap", f"headed by a general noun ({head_word(toks)!r})"
