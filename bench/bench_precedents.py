@@ -193,10 +193,14 @@ def compare_engines(store: Path, n_docs: int, seed: int) -> dict[str, dict[str, 
 SPLITS = ("tuning", "heldout")
 
 
-def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS) -> dict:
-    """The precedents checks of bench/eval/<name>.yaml (rules in its header) on one real corpus."""
+def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS, dense: bool = False) -> dict:
+    """The precedents checks of bench/eval/<name>.yaml (rules in its header) on one real corpus.
+
+    With ``dense``, the store's passage vectors are computed first (once: they are kept in the store's
+    passage index under bench/data, keyed by segment and passage text) and every query is fused.
+    """
     import policypulse
-    from policypulse.precedents import find_precedents
+    from policypulse.precedents import build_index, find_precedents
 
     sys.path.insert(0, str(HERE))
     import realtext
@@ -204,7 +208,13 @@ def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS) ->
     ref = realtext.reference(name)
     entries = [e for e in ref.get("precedents", []) if e.get("split", "tuning") in splits]
     rows = []
+    method = None
     with policypulse.open(store) as c:
+        if dense:
+            t0 = time.perf_counter()
+            info = build_index(c, dense=True)
+            realtext.log(f"dense vectors: {info['passages_embedded_now']} passages embedded now, "
+                         f"{time.perf_counter() - t0:.0f} s")
         counts = realtext.yearly_docs(c, [e["name"] for e in entries])
         for e in entries:
             years = sorted(int(k[:4]) for k in counts[e["name"]])
@@ -214,7 +224,8 @@ def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS) ->
                 continue
             first = years[0]
             t0 = time.perf_counter()
-            res = find_precedents(c, e["description"], before=f"{first + 10}-01-01", limit=10, dense=False)
+            res = find_precedents(c, e["description"], before=f"{first + 10}-01-01", limit=10, dense=dense)
+            method = res.method
             top = res.results.iloc[0] if not res.results.empty else None
             top_year = int(top["date"].year) if top is not None else None
             # right: an address of the programme's first decade in the corpus that uses its name, or one of the
@@ -227,7 +238,7 @@ def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS) ->
                 earliest_right = early is not None and lo - 5 <= early <= first + 9
             else:  # a documented forerunner: the earliest strong match is that forerunner
                 earliest_right = early is not None and abs(early - int(want)) <= 5
-            before = find_precedents(c, e["description"], before=f"{lo}-01-01", limit=10, dense=False)
+            before = find_precedents(c, e["description"], before=f"{lo}-01-01", limit=10, dense=dense)
             prior = int(before.earliest["date"][:4]) if before.earliest else None
             none_right = prior is None if want is None else (prior is not None and abs(prior - int(want)) <= 5)
             rows.append({"name": e["name"], "split": split, "year": e["year"], "first_in_corpus": first,
@@ -236,7 +247,7 @@ def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS) ->
                          "earliest_before_first": prior, "none_right": bool(none_right),
                          "summary": res.summary, "summary_before": before.summary,
                          "seconds": round(time.perf_counter() - t0, 2)})
-    return {"corpus": name, "rows": rows}
+    return {"corpus": name, "method": method, "dense": dense, "rows": rows}
 
 
 CHECKS = (("best_right", "best-ranked passage right", lambda r: True),
@@ -271,7 +282,7 @@ def real_report(results: list[dict]) -> str:
              "any run and used only to report.", ""]
     for res in results:
         rows = [r for r in res["rows"] if "skipped" not in r]
-        lines += [f"## {res['corpus']}", "",
+        lines += [f"## {res['corpus']}", "", f"Ranking: {res.get('method')}.", "",
                   "| programme | split | first in corpus | best-ranked (year) | right | earliest strong | right | "
                   "asked before its first use (forerunner) | right |", "|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
@@ -297,19 +308,20 @@ def real_report(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def real_main(corpora: list[str], splits: tuple[str, ...] = SPLITS) -> int:
-    """Run the real-text precedents evaluation; write bench/results/precedents-real.md (and .json)."""
+def real_main(corpora: list[str], splits: tuple[str, ...] = SPLITS, dense: bool = False) -> int:
+    """Run the real-text precedents evaluation; write bench/results/precedents-real[-dense].md (and .json)."""
     sys.path.insert(0, str(HERE))
     import realtext
 
     stores = {"sotu": realtext.sotu_store, "news": realtext.news_store}
-    results = [real_precedents(n, stores[n](), splits) for n in corpora]
+    results = [real_precedents(n, stores[n](), splits, dense) for n in corpora]
     text = real_report(results)
     if splits == SPLITS:  # only a full run is a result
         out = HERE / "results"
         out.mkdir(exist_ok=True)
-        (out / "precedents-real.json").write_text(json.dumps(results, indent=1, default=str))
-        (out / "precedents-real.md").write_text(text)
+        stem = "precedents-real-dense" if dense else "precedents-real"
+        (out / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str))
+        (out / f"{stem}.md").write_text(text)
     print(text)
     return 0
 
@@ -330,10 +342,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="instead: the real-text evaluation (issue 18) on these corpora, e.g. sotu")
     ap.add_argument("--split", choices=["all", *SPLITS], default="all",
                     help="with --real: only these reference programmes (a partial run writes no result file)")
+    ap.add_argument("--dense", action="store_true",
+                    help="with --real: fuse with all-MiniLM-L6-v2 (embeds the corpus's passages once, ~15 CPU minutes "
+                    "for the SOTU; results in precedents-real-dense.md)")
     args = ap.parse_args(argv)
     if args.real:
         return real_main([c.strip() for c in args.real.split(",") if c.strip()],
-                         SPLITS if args.split == "all" else (args.split,))
+                         SPLITS if args.split == "all" else (args.split,), dense=args.dense)
     if args.compare_engines:
         res = compare_engines(Path(args.store), args.compare_engines, args.seed)
         out = Path(args.out)

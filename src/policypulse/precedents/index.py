@@ -166,6 +166,12 @@ def iter_segment_passages(path: Path, batch_rows: int = 2000) -> Iterator[dict[s
                 pid += 1
 
 
+def _years_of_ordinals(days: np.ndarray) -> np.ndarray:
+    """Calendar years of proleptic Gregorian day numbers (``date.toordinal()``), vectorised."""
+    uniq, inv = np.unique(days, return_inverse=True)
+    return np.array([dt.date.fromordinal(int(d)).year for d in uniq], dtype=np.int64)[inv]
+
+
 def passage_keys(texts: list[str]) -> np.ndarray:
     """64-bit keys of passage texts (BLAKE2b): what a stored vector was computed from."""
     import hashlib
@@ -527,27 +533,50 @@ class PassageIndex:
         """True when every segment of ``version`` has stored dense vectors."""
         return bool(self.store.segment_paths(version)) and not self.missing(version, dense=True)
 
-    def dense_search(self, query_vec: np.ndarray, *, version: int | None = None, before: dt.date | None = None,
-                     limit: int = 100, include_fallback: bool = False) -> list[tuple[str, int, float]]:
-        """The ``limit`` passages most similar to ``query_vec`` (cosine), as (segment, pid, cosine)."""
-        best: list[tuple[float, str, int]] = []
-        cut = before.toordinal() if before else None
+    def dense_cosines(self, query_vec: np.ndarray, *, version: int | None = None, before: dt.date | None = None,
+                      include_fallback: bool = False) -> tuple[list[tuple[str, np.ndarray]], np.ndarray, np.ndarray]:
+        """Cosine of ``query_vec`` with every passage a search considers: ([(segment, pids)], years, cosines).
+
+        Years are those of each passage's ``date_end`` (the same calendar year as its date at any precision).
+        """
         q = query_vec.astype(np.float32)
+        cut = before.toordinal() if before else None
+        parts, years, sims = [], [], []
         for path in self.store.segment_paths(version):
             with np.load(self.root / "dense" / (path.name + ".npz")) as z:
                 vecs, ends, fallback = z["vectors"], z["date_end"], z["fallback"]
             if not len(vecs):
                 continue
-            sims = vecs.astype(np.float32) @ q
+            keep = np.ones(len(vecs), dtype=bool)
             if cut is not None:
-                sims[ends >= cut] = -np.inf
+                keep &= ends < cut
                 if not include_fallback:
-                    sims[fallback] = -np.inf
-            k = min(limit, len(sims))
-            top = np.argpartition(-sims, k - 1)[:k]
-            best.extend((float(sims[i]), path.name, int(i)) for i in top if np.isfinite(sims[i]))
-        best.sort(key=lambda x: -x[0])
-        return [(s, p, c) for c, s, p in best[:limit]]
+                    keep &= ~fallback
+            pids = np.flatnonzero(keep)
+            parts.append((path.name, pids))
+            sims.append(vecs[pids].astype(np.float32) @ q)
+            years.append(_years_of_ordinals(ends[pids]))
+        if not sims:
+            return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return parts, np.concatenate(years), np.concatenate(sims)
+
+    def dense_search(self, query_vec: np.ndarray, *, version: int | None = None, before: dt.date | None = None,
+                     limit: int = 100, include_fallback: bool = False) -> list[tuple[str, int, float]]:
+        """The ``limit`` passages most similar to ``query_vec`` (cosine), as (segment, pid, cosine)."""
+        parts, _years, sims = self.dense_cosines(query_vec, version=version, before=before,
+                                                 include_fallback=include_fallback)
+        if not len(sims):
+            return []
+        k = min(limit, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.lexsort((top, -sims[top]))]
+        offsets = np.cumsum([0] + [len(p) for _s, p in parts])
+        out = []
+        for i in top:
+            j = int(np.searchsorted(offsets, i, side="right") - 1)
+            seg, pids = parts[j]
+            out.append((seg, int(pids[i - offsets[j]]), float(sims[i])))
+        return out
 
     def num_passages(self) -> int:
         """Passages in the index (all segments it holds)."""
