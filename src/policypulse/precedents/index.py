@@ -172,6 +172,22 @@ def _years_of_ordinals(days: np.ndarray) -> np.ndarray:
     return np.array([dt.date.fromordinal(int(d)).year for d in uniq], dtype=np.int64)[inv]
 
 
+def top_cosines(parts: list[tuple[str, np.ndarray]], sims: np.ndarray, limit: int) -> list[tuple[str, int, float]]:
+    """The ``limit`` best of ``PassageIndex.dense_cosines``' answer, as (segment, pid, cosine), best first."""
+    if not len(sims):
+        return []
+    k = min(limit, len(sims))
+    top = np.argpartition(-sims, k - 1)[:k]
+    top = top[np.lexsort((top, -sims[top]))]
+    offsets = np.cumsum([0] + [len(p) for _s, p in parts])
+    out = []
+    for i in top:
+        j = int(np.searchsorted(offsets, i, side="right") - 1)
+        seg, pids = parts[j]
+        out.append((seg, int(pids[i - offsets[j]]), float(sims[i])))
+    return out
+
+
 def passage_keys(texts: list[str]) -> np.ndarray:
     """64-bit keys of passage texts (BLAKE2b): what a stored vector was computed from."""
     import hashlib
@@ -565,18 +581,7 @@ class PassageIndex:
         """The ``limit`` passages most similar to ``query_vec`` (cosine), as (segment, pid, cosine)."""
         parts, _years, sims = self.dense_cosines(query_vec, version=version, before=before,
                                                  include_fallback=include_fallback)
-        if not len(sims):
-            return []
-        k = min(limit, len(sims))
-        top = np.argpartition(-sims, k - 1)[:k]
-        top = top[np.lexsort((top, -sims[top]))]
-        offsets = np.cumsum([0] + [len(p) for _s, p in parts])
-        out = []
-        for i in top:
-            j = int(np.searchsorted(offsets, i, side="right") - 1)
-            seg, pids = parts[j]
-            out.append((seg, int(pids[i - offsets[j]]), float(sims[i])))
-        return out
+        return top_cosines(parts, sims, limit)
 
     def num_passages(self) -> int:
         """Passages in the index (all segments it holds)."""

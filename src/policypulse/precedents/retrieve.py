@@ -43,7 +43,7 @@ import pandas as pd
 from policypulse.corpus.store import Store
 from policypulse.errors import MissingExtraError, UsageError
 from policypulse.options import as_date
-from policypulse.precedents.index import Hit, PassageIndex
+from policypulse.precedents.index import Hit, PassageIndex, top_cosines
 
 
 class Corpus(Protocol):
@@ -207,20 +207,25 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
         strong = max(STRONG, min(0.75, 1.5 / max(len(weighted), 1)))
     hits: dict[tuple[str, int], Hit] = {(h.seg, h.pid): h for h in lex}
     if use_dense:
+        import numpy as np
+
         from policypulse.precedents import dense as dense_mod
 
         qv = dense_mod.encoder().encode([text])[0]
         parts, _years, sims = index.dense_cosines(qv, version=corpus.version, before=cut,
                                                   include_fallback=include_fallback)
-        keys = [(seg, int(pid)) for seg, pids in parts for pid in pids]
-        cos = dict(zip(keys, sims.tolist()))
-        dn = index.dense_search(qv, version=corpus.version, before=cut, limit=pool,
-                                include_fallback=include_fallback)
+        dn = top_cosines(parts, sims, pool)  # the vectors are read once per query
         missing = [(seg, p) for seg, p, _c in dn if (seg, p) not in hits]
         hits.update(index.fetch(missing))
         fused = fuse([[(h.seg, h.pid) for h in lex], [(seg, p) for seg, p, _ in dn]])
+        where = {seg: (n, pids) for n, (seg, pids) in enumerate(parts)}
+        offsets = np.cumsum([0] + [len(p) for _s, p in parts])
         for key, h in hits.items():
-            h.cosine = cos.get(key)
+            seg_pids = where.get(key[0])
+            if seg_pids is not None:  # the cosine of every pooled passage, found by binary search (pids ascend)
+                n, pids = seg_pids
+                i = int(np.searchsorted(pids, key[1]))
+                h.cosine = float(sims[offsets[n] + i]) if i < len(pids) and pids[i] == key[1] else None
             h.score = fused.get(key, 0.0)
         method = f"BM25 (tantivy) fused with all-MiniLM-L6-v2 cosine by reciprocal rank fusion (k={RRF_K})"
     else:
