@@ -293,6 +293,19 @@ def test_the_fieldnorm_table_is_tantivys() -> None:
         assert explained == _FIELDNORMS[np.searchsorted(_FIELDNORMS, length, side="right") - 1], length
 
 
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by the number of segments each time the indexed engine reads documents' text."""
+    reads: list[int] = []
+    real = IndexedEngine._norm_bytes
+
+    def counting(self: IndexedEngine, segs: Any, rows: Any) -> list[bytes]:
+        reads.append(len(segs))
+        return real(self, segs, rows)
+
+    monkeypatch.setattr(IndexedEngine, "_norm_bytes", counting)
+    return reads
+
+
 def test_mentions_from_scores_are_exact_without_reading_documents(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import random
@@ -311,14 +324,7 @@ def test_mentions_from_scores_are_exact_without_reading_documents(tmp_path: Path
     policypulse.ingest(tmp_path / "s", [src], near_duplicates=None)
     st = Store(tmp_path / "s")
     ix, scan = IndexedEngine(st), DuckDBEngine(st)
-    reads: list[int] = []
-    real = IndexedEngine._norm_bytes
-
-    def counting(self: IndexedEngine, segs: Any, rows: Any) -> list[bytes]:
-        reads.append(len(segs))
-        return real(self, segs, rows)
-
-    monkeypatch.setattr(IndexedEngine, "_norm_bytes", counting)
+    reads = _count_reads(monkeypatch)
     ideas = [Idea("bs", ("big society",)), Idea("either", ("big society", "alpha beta")), Idea("one", ("gamma",))]
     got = ix.counts(ideas, "month")
     assert sum(reads) == 0  # every mention came from a score
@@ -361,14 +367,7 @@ def test_runs_of_a_repeated_token_count_as_the_matching_rule(tmp_path: Path, mon
     policypulse.ingest(tmp_path / "s", [src], near_duplicates=None)
     st = Store(tmp_path / "s")
     ix, scan = IndexedEngine(st), DuckDBEngine(st)
-    reads: list[int] = []
-    real = IndexedEngine._norm_bytes
-
-    def counting(self: IndexedEngine, segs: Any, rows: Any) -> list[bytes]:
-        reads.append(len(segs))
-        return real(self, segs, rows)
-
-    monkeypatch.setattr(IndexedEngine, "_norm_bytes", counting)
+    reads = _count_reads(monkeypatch)
     ideas = [Idea(q, (q,)) for q in ("no", "no no", "no no no", "no no no no")]
     got, want = ix.counts(ideas, "month"), scan.counts(ideas, "month")
     pd.testing.assert_frame_equal(_sorted(got, ["idea", "period"]), _sorted(want, ["idea", "period"]))
