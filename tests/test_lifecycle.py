@@ -626,3 +626,15 @@ def test_no_peak_is_named_when_mentions_are_too_thin_to_place_one():
     lc2 = analyse(pd.DataFrame({"period": years, "docs": dense, "mentions": dense, "total_docs": 1}), "year",
                   idea="dense", n_boot=200)
     assert lc2.peak_clear and lc2.peak is not None and "peak" in {p["phase"] for p in lc2.phases}
+
+
+def test_a_sporadic_idea_said_lately_is_not_called_still_in_use():
+    # Three mentions in seventy years, the last in the latest period ("new deal" in the SOTU: 1953, 1995, 2026).
+    years = pd.date_range("1957-01-01", periods=70, freq="YS")
+    docs = np.zeros(70, dtype=np.int64)
+    docs[[0, 38, 69]] = 1
+    lc = analyse(pd.DataFrame({"period": years, "docs": docs, "mentions": docs, "total_docs": 1}), "year",
+                 idea="new deal", n_boot=200)
+    assert lc.status == "alive" and not lc.peak_clear
+    assert lc.verdict_text.startswith("Alive but sporadic: 'new deal' was mentioned again 2026")
+    assert "3 documents since 1957" in lc.verdict_text and "still in use" not in lc.verdict_text

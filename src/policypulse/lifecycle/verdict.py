@@ -86,4 +86,10 @@ def verdict_text(lc: IdeaLifecycle) -> str:
     if lc.status == "emerging":
         born = when(lc.emergence, lc.by) if lc.emergence else last
         return f"Emerging: {name} entered sustained use in {born} (last mentioned {last})."
+    if not lc.peak_clear and lc.first_mention is not None:
+        # Said now and then, never in sustained use: "still in use" would claim more than a few mentions show.
+        first = when(lc.first_mention, lc.by, lc.exact_days)
+        n = lc.total_docs_mentioning
+        return (f"Alive but sporadic: {name} was mentioned again {last}, though only now and then "
+                f"({n} document{'' if n == 1 else 's'} since {first}){forecast}.")
     return f"Alive: {name} is still in use (last mentioned {last}){forecast}."
