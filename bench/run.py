@@ -257,15 +257,7 @@ def ensure_corpus(n: int) -> Path:
 
 def quarter_file(n: int) -> Path:
     """The first quarter of the corpus's lines (same generator, a quarter of the input) for the flat-memory check."""
-    src, dst = corpus_path(n), DATA / f"corpus-{n}-quarter.jsonl"
-    if not dst.exists():
-        want = n // 4
-        with open(src, "rb") as fi, open(dst, "wb") as fo:
-            for i, line in enumerate(fi):
-                if i >= want:
-                    break
-                fo.write(line)
-    return dst
+    return head_file(n // 4, n)
 
 
 def write_result(name: str, text: str, data: dict[str, Any]) -> Path:
@@ -446,7 +438,7 @@ def _same_code(git_state: str | None, mach: dict[str, Any]) -> bool:
 
 
 def head_file(n: int, of: int) -> Path:
-    """The first ``n`` lines of the ``of``-document corpus (same generator; as ``quarter_file``)."""
+    """The first ``n`` lines of the ``of``-document corpus (same generator)."""
     src, dst = corpus_path(of), DATA / f"corpus-{of}-first-{n}.jsonl"
     if not dst.exists():
         with open(src, "rb") as fi, open(dst, "wb") as fo:
@@ -455,7 +447,6 @@ def head_file(n: int, of: int) -> Path:
                     break
                 fo.write(line)
     return dst
-
 
 
 def _scaling_point(n: int, corpus: Path, origin: str) -> dict:
