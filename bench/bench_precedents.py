@@ -193,6 +193,13 @@ def compare_engines(store: Path, n_docs: int, seed: int) -> dict[str, dict[str, 
 SPLITS = ("tuning", "heldout")
 
 
+def _doc_passage(hit) -> tuple[str | None, int | None]:
+    """(document id, passage ordinal) of a result row or an earliest-match dict, (None, None) for none."""
+    if hit is None:
+        return None, None
+    return str(hit["doc_id"]), int(hit["passage"])
+
+
 def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS, dense: bool = False) -> dict:
     """The precedents checks of bench/eval/<name>.yaml (rules in its header) on one real corpus.
 
@@ -207,6 +214,7 @@ def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS, de
 
     ref = realtext.reference(name)
     entries = [e for e in ref.get("precedents", []) if e.get("split", "tuning") in splits]
+    load0, t_start = os.getloadavg(), time.perf_counter()
     rows = []
     method = None
     with policypulse.open(store) as c:
@@ -241,13 +249,50 @@ def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS, de
             before = find_precedents(c, e["description"], before=f"{lo}-01-01", limit=10, dense=dense)
             prior = int(before.earliest["date"][:4]) if before.earliest else None
             none_right = prior is None if want is None else (prior is not None and abs(prior - int(want)) <= 5)
+            top_doc, top_passage = _doc_passage(top)
+            earliest_doc, earliest_passage = _doc_passage(res.earliest)
+            before_doc, before_passage = _doc_passage(before.earliest)
             rows.append({"name": e["name"], "split": split, "year": e["year"], "first_in_corpus": first,
                          "precedent_before": want, "top_year": top_year,
+                         "top_doc": top_doc, "top_passage": top_passage, "earliest_doc": earliest_doc,
+                         "earliest_passage": earliest_passage, "before_doc": before_doc,
+                         "before_passage": before_passage,
                          "best_right": bool(best_right), "earliest": early, "earliest_right": bool(earliest_right),
                          "earliest_before_first": prior, "none_right": bool(none_right),
                          "summary": res.summary, "summary_before": before.summary,
                          "seconds": round(time.perf_counter() - t0, 2)})
-    return {"corpus": name, "method": method, "dense": dense, "rows": rows}
+    unjudged = read_by_hand(name, rows)
+    return {"corpus": name, "method": method, "dense": dense, "rows": rows, "unjudged": unjudged,
+            "seconds": round(time.perf_counter() - t_start, 1),
+            "load_average_start_end": [round(x, 2) for x in load0] + [round(x, 2) for x in os.getloadavg()]}
+
+
+READ_OK = ("programme", "forerunner")
+
+
+def read_by_hand(name: str, rows: list[dict]) -> list[str]:
+    """Add the by-hand verdicts of bench/eval/<name>-precedents-read.yaml to each row (rule in its header);
+    return the passages returned but not yet judged."""
+    import yaml
+
+    path = HERE / "eval" / f"{name}-precedents-read.yaml"
+    judged = yaml.safe_load(path.read_text()) if path.exists() else {}
+    unjudged = []
+    for r in rows:
+        verdicts = {(j["doc"], int(j["passage"])): j["verdict"] for j in (judged or {}).get(r["name"], [])}
+        for part in ("top", "earliest", "before"):
+            key = (r.get(f"{part}_doc"), r.get(f"{part}_passage"))
+            if key[0] is None:
+                r[f"{part}_read"] = None
+                continue
+            r[f"{part}_read"] = verdicts.get(key, "unjudged")
+            if key not in verdicts:
+                unjudged.append(f"{r['name']}: {key[0]} passage {key[1]}")
+        r["read_best_right"] = r["top_read"] in READ_OK
+        r["read_earliest_right"] = r["earliest_read"] in READ_OK
+        # asked before the first use: nothing earlier is strong, or what is strong is a forerunner
+        r["read_none_right"] = r["before_read"] is None or r["before_read"] == "forerunner"
+    return unjudged
 
 
 CHECKS = (("best_right", "best-ranked passage right", lambda r: True),
@@ -257,6 +302,10 @@ CHECKS = (("best_right", "best-ranked passage right", lambda r: True),
            lambda r: r.get("precedent_before") is None),
           ("none_right", "forerunner found (within 5 years) asked before the first use, schemes with one",
            lambda r: r.get("precedent_before") is not None))
+READ_CHECKS = (("read_best_right", "best-ranked passage, read by hand: the programme or a forerunner"),
+               ("read_earliest_right", "earliest strong match, read by hand: the programme or a forerunner"),
+               ("read_none_right", "asked before the first use, read by hand: no earlier strong match, or a "
+                "forerunner"))
 
 
 def share_line(rows: list[dict], key: str, target: float | None = 0.9) -> str:
@@ -282,16 +331,22 @@ def real_report(results: list[dict]) -> str:
              "any run and used only to report.", ""]
     for res in results:
         rows = [r for r in res["rows"] if "skipped" not in r]
-        lines += [f"## {res['corpus']}", "", f"Ranking: {res.get('method')}.", "",
+        load = res.get("load_average_start_end")
+        took = (f" The run took {res['seconds']} s of wall time (two shared cores; load average 1/5/15 min "
+                f"{load[0]}/{load[1]}/{load[2]} at the start, {load[3]}/{load[4]}/{load[5]} at the end)."
+                if load else "")
+        lines += [f"## {res['corpus']}", "", f"Ranking: {res.get('method')}.{took}", "",
                   "| programme | split | first in corpus | best-ranked (year) | right | earliest strong | right | "
-                  "asked before its first use (forerunner) | right |", "|---|---|---|---|---|---|---|---|---|"]
+                  "asked before its first use (forerunner) | right | read by hand: best / earliest / before |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             fore = f" ({r['precedent_before']})" if r.get("precedent_before") else ""
+            read = " / ".join(r.get(f"{p}_read") or "-" for p in ("top", "earliest", "before"))
             lines.append(f"| {r['name']} | {r['split']} | {r['first_in_corpus']} | {r['top_year']} | "
                          f"{'yes' if r['best_right'] else 'NO'} | {r['earliest'] or 'none'} | "
                          f"{'yes' if r['earliest_right'] else 'NO'} | "
                          f"{r['earliest_before_first'] or 'no earlier strong match'}{fore} | "
-                         f"{'yes' if r['none_right'] else 'NO'} |")
+                         f"{'yes' if r['none_right'] else 'NO'} | {read} |")
         for split, label in (("heldout", "held out"), ("tuning", "tuning"), (None, "all")):
             part = [r for r in rows if split is None or r["split"] == split]
             if not part:
@@ -301,6 +356,11 @@ def real_report(results: list[dict]) -> str:
                 sub = [r for r in part if keep(r)]
                 target = 0.9 if "forerunner found" not in text else None
                 lines.append(f"- {text}: {share_line(sub, key, target)}")
+            if any("read_best_right" in r for r in part):
+                for key, text in READ_CHECKS:
+                    lines.append(f"- {text}: {share_line(part, key, None)}")
+        if res.get("unjudged"):
+            lines.append("\nReturned but not yet read by hand (count as not right): " + "; ".join(res["unjudged"]))
         skipped = [f"{r['name']} ({r['split']})" for r in res["rows"] if "skipped" in r]
         if skipped:
             lines.append(f"\nNot in the corpus (left out by the rule): {', '.join(skipped)}")

@@ -395,6 +395,41 @@ def test_a_strong_match_covers_much_of_the_description_at_the_family_level(tmp_p
                                                      and r.p_null <= params["strong_p"]))
 
 
+def test_a_description_in_british_spelling_finds_an_american_corpus_and_back(tmp_path):
+    # "programme" and "labour" share no term with "program" and "labor": before the corpus chose the spelling,
+    # the British description's heaviest terms matched nothing (or only the odd British passage) and the
+    # scheme's own passage was neither ranked first nor strong.
+    from policypulse.precedents.index import spelling_variants
+
+    assert spelling_variants("programme") == ["program"] and "labour" in spelling_variants("labor")
+    assert spelling_variants("defence") == ["defense"] and "organisation" in spelling_variants("organization")
+    store = tmp_path / "store"
+    scheme = ("The new labor program sends organizers to help farm workers form cooperatives and defend their "
+              "wages in the county labor center.")
+    odd = "A programme of concerts in the county hall was announced by the festival committee this summer."
+    noise = ["The council met to discuss the library roof, the bus timetable and a car park near the market.",
+             "Parents at the primary school raised money for a trip to the coast and a new climbing frame.",
+             "A labor dispute at the port ended when the union accepted the offer of the shipping company.",
+             "The city program of road repairs was delayed by the wet spring and the cost of asphalt."]
+    recs = [{"id": "scheme1950", "date": "1950-05-01", "text": scheme},
+            {"id": "odd1951", "date": "1951-05-01", "text": odd}]
+    recs += [{"id": f"n{y}-{k}", "date": f"{y}-{k + 1:02d}-11", "text": noise[k % 4]}
+             for y in range(1945, 1960) for k in range(12)]
+    ingest(str(store), [str(_write(tmp_path / "a.jsonl", recs))], fmt="jsonl")
+    with policypulse.open(store) as corpus:
+        index = PassageIndex(corpus.store)
+        index.ensure(corpus.version)
+        british = "labour organisers and a labour programme for the county centre"
+        assert index.query_terms(british) == [("labor", 2), ("organiz", 1), ("program", 1), ("counti", 1),
+                                              ("center", 1)]
+        assert index.corpus_spelling("programme") == "program"  # 1 passage against 16
+        res = find_precedents(corpus, british, before="1960-01-01", limit=5)
+    # without the corpus's spelling, the concert "programme" held every remaining term and was the strong match
+    assert res.results.iloc[0]["doc_id"] == "scheme1950"
+    assert res.earliest is not None and res.earliest["doc_id"] == "scheme1950"
+    assert not res.results.set_index("doc_id").loc["odd1951", "strong"]
+
+
 # --- the command line ---------------------------------------------------------------------------------
 
 

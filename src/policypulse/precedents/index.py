@@ -28,6 +28,7 @@ import fcntl
 import json
 import math
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -65,6 +66,27 @@ STOPWORDS = frozenset({
     "yourselves", "new",
 })
 MAX_QUERY_TERMS = 64
+# British and American spellings of one word share no term: "programme" is in 14 of the SOTU's 30,692
+# passages and "program" in 1,533, so a description written in British English gave its rarest, heaviest
+# term to 14 passages that happen to use it, and "labour", "defence" matched nothing at all. Each rule maps
+# a word's ending both ways; the corpus decides which form the query uses (``PassageIndex.corpus_spelling``).
+SPELLING_RATIO = 10
+_SPELLING_RULES = (("amme", "am"), ("ammes", "ams"), ("our", "or"), ("ours", "ors"), ("oured", "ored"),
+                   ("ouring", "oring"), ("ence", "ense"), ("ences", "enses"), ("tre", "ter"), ("tres", "ters"),
+                   ("ise", "ize"), ("ised", "ized"), ("ises", "izes"), ("ising", "izing"), ("isation", "ization"),
+                   ("isations", "izations"), ("iser", "izer"), ("isers", "izers"), ("yse", "yze"), ("ysed", "yzed"), ("elled", "eled"),
+                   ("elling", "eling"), ("ogue", "og"), ("ogues", "ogs"))
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def spelling_variants(word: str) -> list[str]:
+    """Other spellings of a casefolded word by the British/American ending rules (not the word itself)."""
+    out = []
+    for brit, amer in _SPELLING_RULES:
+        for a, b in ((brit, amer), (amer, brit)):
+            if word.endswith(a) and len(word) - len(a) >= 2:
+                out.append(word[: len(word) - len(a)] + b)
+    return [w for w in dict.fromkeys(out) if w != word]
 DENSE_PREVIOUS = "dense-previous"  # vectors of an index being rebuilt, reused by passage text
 _STOP_STEMS: frozenset[str] | None = None
 
@@ -388,10 +410,33 @@ class PassageIndex:
         if _STOP_STEMS is None:
             _STOP_STEMS = frozenset({t for w in STOPWORDS for t in self._analyzer.analyze(w)} | STOPWORDS)
         stop = _STOP_STEMS
-        for tok in self._analyzer.analyze(text):
+        words = [self.corpus_spelling(w) for w in _WORD_RE.findall(text.casefold())]
+        for tok in self._analyzer.analyze(" ".join(words)):
             if tok not in stop and len(tok) > 1:
                 counts[tok] = counts.get(tok, 0) + 1
         return list(counts.items())
+
+    def corpus_spelling(self, word: str) -> str:
+        """``word`` as the corpus spells it: its British or American variant when the corpus never uses the word
+        or uses the variant in at least ``SPELLING_RATIO`` times as many passages ("programme" asked of a U.S.
+        corpus is "program")."""
+        variants = spelling_variants(word)
+        index = self._open() if variants else None
+        if index is None:
+            return word
+        searcher = index.searcher()
+
+        def df(w: str) -> int:
+            stems = list(self._analyzer.analyze(w))
+            return int(searcher.doc_freq("text", stems[0])) if len(stems) == 1 else 0
+
+        own = df(word)
+        best, best_df = word, own
+        for v in variants:
+            n = df(v)
+            if n > best_df:
+                best, best_df = v, n
+        return best if best_df >= SPELLING_RATIO * own else word
 
     def weighted_terms(self, text: str) -> list[tuple[str, int, float]]:
         """The query's terms as (stemmed term, count in the query, weight = idf x query weight).
