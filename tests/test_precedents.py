@@ -348,6 +348,10 @@ def test_earliest_strong_match_timeline_and_episodes(tmp_path):
     assert tl.loc[1993, "total_docs"] == 2 and tl.loc[1993, "rate"] == 0.5
     assert list(tl.index) == list(range(1990, 2014))  # zeros included, no year after the cut
     assert "re-announced 2 times" in res.summary
+    with policypulse.open(store) as corpus:
+        once = find_precedents(corpus, "Police officers and psychiatric nurses will work together to divert "
+                                       "people with mental health problems from custody", before="2004-01-01")
+    assert "in 2 separate episodes (1993-1994, 2003): re-announced once." in once.summary
     assert set(res.results["doc_id"]) >= {"s1993", "s1994", "s2003", "s2013"}
     assert not res.results.loc[res.results["doc_id"].str.startswith("n"), "strong"].any()
 

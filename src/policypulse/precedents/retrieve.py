@@ -124,7 +124,7 @@ class PrecedentsResult:
                 years = ", ".join(f"{r.start.year}" + (f"-{r.end.year}" if r.end.year != r.start.year else "")
                                   for r in self.episodes.itertuples())
                 lines.append(f"Described in {docs} in {len(self.episodes)} separate episodes "
-                             f"({years}): re-announced {self.re_announcements} times.")
+                             f"({years}): re-announced {_times(self.re_announcements)}.")
             else:
                 lines.append(f"Described in {docs}, in one episode.")
         else:
@@ -159,6 +159,10 @@ class PrecedentsResult:
             fig.savefig(path, dpi=150)
             plt.close(fig)
         return fig
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
 
 
 def _use_dense(index: PassageIndex, version: int, dense: bool | str) -> bool:
