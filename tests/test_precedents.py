@@ -427,6 +427,7 @@ def test_a_description_in_british_spelling_finds_an_american_corpus_and_back(tmp
         assert index.query_terms(british) == [("labor", 2), ("organiz", 1), ("program", 1), ("counti", 1),
                                               ("center", 1)]
         assert index.corpus_spelling("programme") == "program"  # 1 passage against 16
+        assert PassageIndex(corpus.store).corpus_spelling("labour") == "labor"  # on a fresh index object too
         res = find_precedents(corpus, british, before="1960-01-01", limit=5)
     # without the corpus's spelling, the concert "programme" held every remaining term and was the strong match
     assert res.results.iloc[0]["doc_id"] == "scheme1950"

@@ -424,6 +424,8 @@ class PassageIndex:
         index = self._open() if variants else None
         if index is None:
             return word
+        if self._analyzer is None:
+            self._analyzer = _analyzer()
         searcher = index.searcher()
 
         def df(w: str) -> int:
