@@ -103,6 +103,12 @@ def frequencies_from_scores(scores: np.ndarray, words: np.ndarray, explanation: 
     return est.astype(np.int64), exact
 
 
+def _pairable(tokens: list[str]) -> bool:
+    """Whether the pair index answers a phrase: two different tokens whose pair term tantivy keeps."""
+    return (len(tokens) == 2 and tokens[0] != tokens[1]
+            and len(tokens[0].encode()) + len(tokens[1].encode()) + 1 <= token_index.MAX_TERM_BYTES)
+
+
 def _self_overlapping(tokens: list[str]) -> bool:
     """Whether a phrase can overlap itself ("no no"): tantivy counts such overlaps, the matching rule does not."""
     return any(tokens[k:] == tokens[: len(tokens) - k] for k in range(1, len(tokens)))
@@ -183,6 +189,10 @@ class IndexedEngine(DuckDBEngine):
         # Mentions of phrases from tantivy's BM25 scores (frequencies_from_scores), else from reading every
         # matching document; both are exact, the first reads only documents whose score is ambiguous.
         self.use_scores = True
+        # Two-word phrases from the word-pair index where the store has one (query/pairs.py): one term's
+        # postings instead of a positional intersection; the same frequencies, exact the same way.
+        self.use_pairs = True
+        self._pairs: Any = False  # not looked up yet
         self._seg_table: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
@@ -295,6 +305,9 @@ class IndexedEngine(DuckDBEngine):
         import tantivy
 
         m = self.meta
+        pairs = self._pair_index() if within is None and _pairable(toks) else None
+        if pairs is not None:
+            return self._pair_frequencies(pairs, toks)
         query = self._phrase(toks)
         if within is not None:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (
@@ -309,6 +322,39 @@ class IndexedEngine(DuckDBEngine):
                     _explained(explanation, "dl,") != _decoded_length(m.words[max(pos[0], 0)])):
                 exact[:] = False
             exact &= ~self._long_norms(segs, rows)  # no token tantivy skipped, so its length is ours
+            parts.append((pos[keep], segs[keep], rows[keep], tf[keep], exact[keep]))
+        if not parts:
+            empty = np.empty(0, np.int64)
+            return empty, empty, empty, empty, np.empty(0, bool)
+        cols = list(zip(*parts))
+        return tuple(np.concatenate(c) for c in cols)  # type: ignore[return-value]
+
+    def _pair_index(self) -> Any:
+        """The store's word-pair index for this version (query/pairs.py), or None; looked up once."""
+        if not self.use_pairs:
+            return None
+        if self._pairs is False:
+            from policypulse.query import pairs
+
+            self._pairs = pairs.open_pairs(self.store, self.version)
+        return self._pairs
+
+    def _pair_frequencies(self, pairs: Any, toks: list[str]
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``_frequencies`` of a phrase of two different tokens, from the pair index's term (one posting list,
+        no positions) instead of a phrase query. The pair field of a document of n words holds n - 1 terms,
+        its length in the BM25 score that gives each hit's frequency back."""
+        m = self.meta
+        parts = []
+        for segs, rows, scores, explanation in pairs.scored_hits(toks[0], toks[1]):
+            pos = self._positions(segs, rows)
+            keep = pos >= 0
+            lengths = np.maximum(m.words[np.where(keep, pos, 0)] - 1, 0)
+            tf, exact = frequencies_from_scores(scores, lengths, explanation)
+            if (_explained(explanation, "freq,") != tf[0] or not exact[0] or
+                    _explained(explanation, "dl,") != _decoded_length(lengths[0])):
+                exact[:] = False
+            exact &= ~self._long_norms(segs, rows)  # a pair tantivy skipped changes the length
             parts.append((pos[keep], segs[keep], rows[keep], tf[keep], exact[keep]))
         if not parts:
             empty = np.empty(0, np.int64)
