@@ -243,6 +243,7 @@ def test_discovery_pages_not_built_say_so_and_name_the_command(client: TestClien
     notice = r.text[r.text.index('id="not-built"'):]
     notice = notice[: notice.index("</section>")]
     assert "not built for store version 1" in notice
+    assert "<p>The " in notice  # the message begins its sentence with a capital letter
     assert f"<code>policypulse {command} {Path(web_store).resolve()}</code>" in notice
 
 
@@ -345,6 +346,10 @@ def test_discovery_pages_render_the_results(built: TestClient) -> None:
     # d2010-1 holds all three words
     assert "Earliest strong match before 2011-01-01: 2010-02-15" in html
     assert 'class="doc-link" href="/doc/d2009-0"' in html and 'id="bars-chart"' in html
+    # "strong" belongs to a document (any of its passages), so it is said beside the document, never beside
+    # the one passage shown, whose own share of the words can be lower
+    table = html[html.index('id="precedents-table"'):]
+    assert "(strong)" not in table and "· a strong match</span>" in table
 
 
 @pytest.mark.parametrize("path, params, fragment", [
