@@ -7,6 +7,7 @@ is drawn, so cheap requests never queue behind expensive ones.
 
 from __future__ import annotations
 
+import gc
 import hmac
 import ipaddress
 import json
@@ -392,6 +393,14 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     hosts = {_host_key(h) for h in allowed_hosts or []} | {"127.0.0.1", "localhost", "[::1]", "testserver"}
     secret = None if token is None else token.encode("utf-8", "surrogatepass")
+
+    @app.on_event("startup")
+    def freeze_startup_objects() -> None:
+        # A cold count turns thousands of tantivy hits into Python tuples, which sets off the cyclic garbage
+        # collector; its full collections walk every object the imports made (pandas, FastAPI, ...). Frozen
+        # once at start, those are skipped: 13.2 -> 9.3 ms of CPU per track of a common-word pair at 1M
+        # (median of 6 alternating rounds). Objects are still freed by reference counting.
+        gc.freeze()
 
     @app.on_event("shutdown")
     def stop_workers() -> None:
