@@ -526,7 +526,10 @@ def report(size: str, store: Path, mach: dict[str, Any], settings: dict[str, Any
             f"- machine: {mach['cpu']}, {mach['cores']} cores, {mach['ram_gb']} GB RAM; Python {mach['python']}, "
             f"policypulse {mach['policypulse']}, DuckDB {mach['duckdb']}\n"
             f"- code under test: {mach.get('git', 'unknown')} (at the start of the run); counting engine that "
-            f"`policypulse.open` chose for this store: `{engine}`\n"
+            f"`policypulse.open` chose for this store: `{engine}`"
+            + ({True: ", with the word-pair index (`policypulse index-pairs`: two-word phrases from one term)",
+                False: ", without a word-pair index (two-word phrases by tantivy's phrase queries)"}
+               .get(settings.get("pair_index"), "")) + "\n"
             f"- load: the machine is shared with other engineers' tests; 1/5/15-min load average "
             f"{mach['load_avg_start']} at the start, {load_end} at the end "
             "(samples every 5 s in the JSON)\n"
@@ -628,9 +631,12 @@ def run(docs: int, mach: dict[str, Any] | None = None, *, store: Path | None = N
 
     with policypulse.open(store) as corpus:  # what the server's requests run on
         engine, docs_n, version = type(corpus.engine).__name__, corpus.store.count(), corpus.version
+        finder = getattr(corpus.engine, "_pair_index", None)
+        pair_index = finder() is not None if finder is not None else False
     settings = {"clients": clients, "duration": duration, "timeout": timeout, "seed": SEED,
                 "scenarios": list(scenarios), "endpoints": list(ENDPOINTS), "by": list(BYS), "engine": engine,
-                "store_docs": docs_n, "store_version": version, "workers": workers, "client": client}
+                "store_docs": docs_n, "store_version": version, "workers": workers, "client": client,
+                "pair_index": pair_index}
     results = []
     for name in scenarios:
         probes = None
