@@ -32,7 +32,7 @@ def serve(
     import uvicorn
 
     import policypulse
-    from policypulse.web.app import SERVE_ENV, create_app, is_loopback
+    from policypulse.web.app import SERVE_ENV, create_app, freeze_startup_objects, is_loopback
 
     if not is_loopback(host):
         if not token:
@@ -54,6 +54,7 @@ def serve(
               + f"  ({n} server process{'es' if n > 1 else ''}; Ctrl-C to stop)\n")
     if n == 1:
         app_ = create_app(store, token=token, allowed_hosts=names)
+        freeze_startup_objects()
         sys.stderr.write(banner)
         uvicorn.run(app_, host=host, port=port, log_level="warning")
         return
