@@ -118,7 +118,7 @@ PAIRS_TIP_DOCS = 100_000
 
 
 def _pairs_tip(store: str) -> None:
-    """Suggest the word-pair index when a large store lacks it (two-word queries are then 10-50x slower)."""
+    """Suggest the word-pair index when a large store lacks it (common-word pairs then cost several times more)."""
     from policypulse.corpus.store import Store as StoreDir
     from policypulse.query import pairs
 
