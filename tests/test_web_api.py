@@ -376,7 +376,7 @@ def test_discovery_api_errors_are_json_400(built: TestClient, path: str, params:
 
 def test_discovery_pages_show_errors_on_the_page(built: TestClient) -> None:
     r = built.get("/emerging", params={"from": "2012-13-01"})
-    assert r.status_code == 400 and 'class="error" role="alert">from must be an ISO date' in r.text
+    assert r.status_code == 400 and 'class="error" role="alert">From must be an ISO date' in r.text
 
 
 def test_discovery_pages_escape_hostile_text(built: TestClient) -> None:
