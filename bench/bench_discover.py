@@ -322,6 +322,7 @@ def real_report(results: list[dict[str, Any]]) -> str:
                     f"{len(r['reference'])} | {', '.join(r['missed'])} | {', '.join(r['not_ideas'])} | "
                     f"{', '.join(r['unjudged'])} |")
             for label, keep in (("all windows", lambda k: True),
+                                ("tuning windows", lambda k, r=res: bool(r["emerging"][k].get("tuning"))),
                                 ("held-out windows", lambda k, r=res: not r["emerging"][k].get("tuning"))):
                 ks = [k for k in rows if keep(k)]
                 mp = _mean([rows[k]["precision_at_20"] for k in ks])

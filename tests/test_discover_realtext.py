@@ -210,3 +210,43 @@ def test_general_nouns_lists_numbers_and_the_audience_are_not_ideas() -> None:
     kinds, why = phrase_kinds(ix)
     got = dict(zip(phrases, kinds))
     assert got == cases, {p: (got[p], w) for p, w in zip(phrases, why) if got[p] != cases[p]}
+
+
+def test_a_fresh_count_is_rounded_to_whole_documents_before_the_minimum() -> None:
+    from policypulse.discover.common import enough_docs
+
+    # three addresses, one of eleven contexts repeated (2.75 fresh documents): still three statements;
+    # one passage reprinted in two of three documents (2.0): two
+    assert enough_docs(np.array([3 * 11 / 12, 3 * 2 / 3, 3.0]), 3).tolist() == [True, False, True]
+
+
+def test_a_programme_of_three_addresses_with_one_repeated_sentence_is_still_born(tmp_path: Path) -> None:
+    from policypulse.discover import emerging
+
+    rng = np.random.default_rng(5)
+    filler = ("the economy grew and the budget was balanced while the army and the navy kept the peace "
+              "across the land and the farms and factories prospered in every state of the union").split()
+    said = {1990: ["Farmers asked for the harbor bridge fund in spring.", "The harbor bridge fund helped towns.",
+                   "We thank the harbor bridge fund for roads."],
+            1991: ["No harbor bridge fund reached the hills before.", "Our harbor bridge fund builds ports.",
+                   "We thank the harbor bridge fund for roads."],  # the same sentence as in 1990
+            1992: ["Mayors praise the harbor bridge fund now.", "A harbor bridge fund for every coast.",
+                   "Congress doubled the harbor bridge fund at last."]}
+    lines = []
+    for year in range(1900, 2000):
+        body = [" ".join(rng.choice(filler, 12)).capitalize() + "." for _ in range(40)]
+        for k, sentence in enumerate(said.get(year, [])):
+            body.insert(5 + 10 * k, sentence)
+        lines.append(json.dumps({"id": f"s{year}", "date": f"{year}-01-20", "text": " ".join(body)}))
+    path = tmp_path / "speeches.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert main(["ingest", str(store), str(path)]) == 0
+    with policypulse.open(store) as c:
+        ix = phrase_index(c)
+        from policypulse.discover.common import fresh_share
+
+        pid = ix.phrase_id("harbor bridge fund")
+        assert pid is not None and 3 * fresh_share(ix)[pid] < 3  # a repeated context: fewer than 3 fresh
+        df = emerging(c, date_from="1989-01-01", date_to="1993-12-31", by="year", limit=10, n_boot=0)
+        assert "harbor bridge fund" in list(df["phrase"]), list(df["phrase"])

@@ -452,6 +452,13 @@ def cohesion(ix: Any) -> np.ndarray:
     return out
 
 
+def enough_docs(fresh_docs: Any, k: float) -> np.ndarray:
+    """Does a count of documents weighted by ``fresh_share`` reach ``k``? It is rounded to the nearest
+    document first: Medicare's 3 addresses of 1967-1969 with one of its 40 contexts repeated count 2.93, still
+    three statements; two reprints of one passage (share 2/3 of 3 documents) still count 2."""
+    return np.asarray(fresh_docs, dtype=float) >= k - 0.5
+
+
 def fresh_share(ix: Any) -> np.ndarray:
     """Per phrase_id: the share of its occurrences said afresh, distinct contexts (the two tokens either side)
     over occurrences, at most 1 (1 where unknown). A passage reprinted word for word in several documents (a

@@ -15,6 +15,7 @@ from policypulse.discover.common import (
     check_limit,
     cohesion,
     emergence_of,
+    enough_docs,
     explain_birth,
     fresh_share,
     greedy_distinct,
@@ -98,7 +99,7 @@ def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: st
     accept = idea_mask(ix, include_names=include_names)
     kinds = ix._kinds[0]
     coh = cohesion(ix)
-    ok = (inside * fresh >= min_docs - 1e-9) & (pre["score"] > 0) & (pre["p_value"] < PRESELECT_ALPHA) & accept
+    ok = enough_docs(inside * fresh, min_docs) & (pre["score"] > 0) & (pre["p_value"] < PRESELECT_ALPHA) & accept
     cand = np.flatnonzero(ok)
     cand = cand[np.argsort(-pre["score"][cand], kind="stable")][: max(PRESELECT, 15 * limit)]
     docs, occ = g.dense(cand)
