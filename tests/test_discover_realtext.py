@@ -250,3 +250,55 @@ def test_a_programme_of_three_addresses_with_one_repeated_sentence_is_still_born
         assert pid is not None and 3 * fresh_share(ix)[pid] < 3  # a repeated context: fewer than 3 fresh
         df = emerging(c, date_from="1989-01-01", date_to="1993-12-31", by="year", limit=10, n_boot=0)
         assert "harbor bridge fund" in list(df["phrase"]), list(df["phrase"])
+
+
+def test_a_five_word_name_listed_as_two_chained_pieces_is_joined(tmp_path: Path) -> None:
+    from policypulse.discover import emerging
+
+    rng = np.random.default_rng(11)
+    filler = ("the economy grew and the budget was balanced while the army and the navy kept the peace "
+              "across the land and the farms and factories prospered in every state of the union").split()
+    name = ["Ships need the Department of Harbors and Rivers.", "We fund the Department of Harbors and Rivers.",
+            "Ports are deep thanks to the Department of Harbors and Rivers.", "I praise the Department of Harbors and Rivers.",
+            "Towns ask more of the Department of Harbors and Rivers.", "Mayors trust the Department of Harbors and Rivers."]
+    lines = []
+    for year in range(1900, 2000):
+        body = [" ".join(rng.choice(filler, 12)).capitalize() + "." for _ in range(40)]
+        if year >= 1985:
+            body.insert(8, " ".join(rng.choice(name, 2, replace=False)))
+        lines.append(json.dumps({"id": f"s{year}", "date": f"{year}-01-20", "text": " ".join(body)}))
+    path = tmp_path / "speeches.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert main(["ingest", str(store), str(path)]) == 0
+    with policypulse.open(store) as c:
+        ix = phrase_index(c)
+        assert ix.phrase_id("department of harbors and rivers") is None  # five tokens: never counted
+        df = emerging(c, date_from="1980-01-01", date_to="1994-12-31", by="year", limit=10, n_boot=0)
+        top = list(df["phrase"])
+        assert top[0] == "department of harbors and rivers", top
+        assert "department of harbors" not in top and "harbors and rivers" not in top
+        row = df.iloc[0]
+        assert str(row["first_mention"]).startswith("1985") and row["explanation"].startswith("born 1985")
+
+
+def test_the_succession_window_ends_with_the_bulk_of_use_and_starts_at_the_peak() -> None:
+    import importlib
+
+    import pandas as pd
+
+    succ = importlib.import_module("policypulse.discover.successors")
+    periods = pd.date_range("1950-01-01", "2020-01-01", freq="YS")
+    docs = np.zeros(len(periods), dtype=np.int64)
+    year = {int(p.year): i for i, p in enumerate(periods)}
+    for y in range(1960, 1981):
+        docs[year[y]] = 10 - abs(y - 1970) // 2  # a heyday around 1970
+    for y in (1990, 2000, 2010, 2015):
+        docs[year[y]] = 1  # echoes: "the former ..."
+    life = {"peak": "1970-01-01", "first_mention": "1960-01-01", "last_mention": "2015-01-20",
+            "status": "dormant", "phases": [{"phase": "decline", "start": "1966-01-01", "end": "1980-12-31"}]}
+    ds, de, ws, we = succ.succession_window(docs, periods, life, "year")
+    assert periods[ds].year == 1966
+    assert periods[de].year <= 1980  # not 2015: the echoes do not stretch the decline
+    assert periods[ws].year == 1966  # not before the peak's side of the decline: 1966 - tau would be 1952
+    assert periods[we].year < 2015

@@ -21,6 +21,7 @@ from policypulse.discover.common import (
     greedy_distinct,
     idea_mask,
     lifecycle_fields,
+    overlaps,
     period_index,
     phrase_index,
     series_of,
@@ -139,9 +140,11 @@ def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: st
         out = out[out["score"] > 0].reset_index(drop=True)
         keep = [not ix.is_fragment(pid, inside, FRAGMENT_SHARE) for pid in out["phrase_id"]]
         out = out[keep].sort_values(["score", "phrase"], ascending=[False, True]).reset_index(drop=True)
-        take = greedy_distinct(range(len(out)), list(out["phrase"]), limit)
+        take = greedy_distinct(range(len(out)), list(out["phrase"]), limit + CHAIN_SPARE)
         out = out.iloc[take].reset_index(drop=True)
-        life = [lifecycle_fields(g.series(pid), by, ph, n_boot=n_boot, seed=seed)
+        out, frames = join_chains(corpus, ix, out, inside, ia, ic, g, by)
+        out = out.iloc[:limit].reset_index(drop=True)
+        life = [lifecycle_fields(frames.get(ph, g.series(pid) if pid >= 0 else None), by, ph, n_boot=n_boot, seed=seed)
                 for pid, ph in zip(out["phrase_id"], out["phrase"])]
         result = pd.concat([out[COLUMNS], pd.DataFrame(life, columns=list(LIFECYCLE_FIELDS))], axis=1)
     result.attrs["provenance"] = corpus.provenance(
@@ -149,6 +152,74 @@ def emerging(corpus: Any, *, date_from: str | dt.date | None = None, date_to: st
         limit=limit, min_docs=min_docs, n_boot=n_boot, seed=seed, include_names=include_names,
         phrase_statistics=_stats_meta(ix))
     return result
+
+
+CHAIN_SPARE = 5  # rows kept beyond the limit, so that joining two of them still fills it
+
+
+def join_chains(corpus: Any, ix: Any, out: pd.DataFrame, inside: np.ndarray, ia: int, ic: int, g: Any,
+                by: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Extend a listed phrase into the longer name it is a piece of, beyond the counted length.
+
+    Phrases are counted up to ``ngrams.MAX_N`` tokens, so a five-word name is two kept pieces that share a
+    word ("department of commerce" and "commerce and labor"). A listed phrase is extended by the kept
+    phrase that ends on its first word (or starts on its last), the one with most documents in the window,
+    when that piece holds at least FRAGMENT_SHARE of the listed phrase's documents there and the engine
+    finds the joined name in as many: the 1900s' "department of commerce and labor". The row keeps its
+    statistics under the longer name, whose lifecycle the engine counts; listed pieces of it are dropped.
+    """
+    from policypulse.discover.ngrams import MAX_N
+    from policypulse.discover.stopwords import is_boundary
+    from policypulse.query.ideas import Idea
+
+    ph = ix.phrases["phrase"].to_numpy()
+    nn = ix.phrases["n"].to_numpy()
+    joins: dict[int, str] = {}
+    for row, pid in enumerate(out["phrase_id"]):
+        toks = ph[pid].split(" ")
+        if len(toks) < 2 or inside[pid] <= 0:
+            continue
+        ix.superphrases(int(pid))  # builds the index's token -> multi-word phrases map
+        best: tuple[float, str] | None = None
+        for end, t in (("start", toks[0]), ("end", toks[-1])):
+            if is_boundary(t):
+                continue
+            for q in ix._by_token.get(t, ()):
+                qt = ph[q].split(" ")
+                if nn[q] < 2 or q == pid or inside[q] < FRAGMENT_SHARE * inside[pid]:
+                    continue
+                if end == "start" and qt[-1] == t:
+                    joined = qt + toks[1:]
+                elif end == "end" and qt[0] == t:
+                    joined = toks + qt[1:]
+                else:
+                    continue
+                if len(joined) > MAX_N and (best is None or inside[q] > best[0]):
+                    best = (float(inside[q]), " ".join(joined))
+        if best is not None:
+            joins[row] = best[1]
+    frames: dict[str, pd.DataFrame] = {}
+    if not joins:
+        return out, frames
+    ideas = {p: Idea(p, (f'"{p}"',)) for p in set(joins.values())}
+    tr = corpus.track(list(ideas.values()), by=by)
+    out = out.copy()
+    for row, joined in sorted(joins.items()):
+        frame = pd.DataFrame({"period": g.periods}).merge(
+            tr.loc[tr["idea"] == joined, ["period", "docs", "mentions"]], on="period", how="left").fillna(0)
+        frame["total_docs"] = g.exposure
+        frame = frame.astype({"docs": np.int64, "mentions": np.int64})
+        pid = int(out["phrase_id"].iat[row])
+        if frame["docs"].to_numpy()[ia : ic + 1].sum() < FRAGMENT_SHARE * float(inside[pid]):
+            continue
+        frames[joined] = frame
+        out.loc[row, ["phrase", "n_tokens", "phrase_id"]] = [joined, len(joined.split(" ")), -1]
+    # best first, a row that overlaps one kept above it is a piece of it (or it of the row): dropped
+    keep: list[int] = []
+    for k, phrase in enumerate(out["phrase"]):
+        if not any(overlaps(phrase, out["phrase"].iat[j]) for j in keep):
+            keep.append(k)
+    return out.iloc[keep].reset_index(drop=True), frames
 
 
 def _stats_meta(ix: Any) -> dict[str, Any]:
