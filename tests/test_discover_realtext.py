@@ -282,23 +282,22 @@ def test_a_five_word_name_listed_as_two_chained_pieces_is_joined(tmp_path: Path)
         assert str(row["first_mention"]).startswith("1985") and row["explanation"].startswith("born 1985")
 
 
-def test_the_succession_window_ends_with_the_bulk_of_use_and_starts_at_the_peak() -> None:
+def test_the_succession_window_starts_no_earlier_than_the_old_ideas_peak() -> None:
     import importlib
 
     import pandas as pd
 
     succ = importlib.import_module("policypulse.discover.successors")
-    periods = pd.date_range("1950-01-01", "2020-01-01", freq="YS")
+    periods = pd.date_range("1940-01-01", "2020-01-01", freq="YS")
     docs = np.zeros(len(periods), dtype=np.int64)
     year = {int(p.year): i for i, p in enumerate(periods)}
     for y in range(1960, 1981):
-        docs[year[y]] = 10 - abs(y - 1970) // 2  # a heyday around 1970
-    for y in (1990, 2000, 2010, 2015):
-        docs[year[y]] = 1  # echoes: "the former ..."
-    life = {"peak": "1970-01-01", "first_mention": "1960-01-01", "last_mention": "2015-01-20",
-            "status": "dormant", "phases": [{"phase": "decline", "start": "1966-01-01", "end": "1980-12-31"}]}
+        docs[year[y]] = max(1, 10 - abs(y - 1965))  # rises to 1965, falls to 1980
+    life = {"peak": "1965-01-01", "first_mention": "1960-01-01", "last_mention": "1980-01-01",
+            "status": "dead", "phases": [{"phase": "decline", "start": "1970-01-01", "end": "1980-12-31"}]}
     ds, de, ws, we = succ.succession_window(docs, periods, life, "year")
-    assert periods[ds].year == 1966
-    assert periods[de].year <= 1980  # not 2015: the echoes do not stretch the decline
-    assert periods[ws].year == 1966  # not before the peak's side of the decline: 1966 - tau would be 1952
-    assert periods[we].year < 2015
+    assert (periods[ds].year, periods[de].year) == (1970, 1980)
+    # tau = 10 years would open the window in 1960, while the old idea was still rising: phrases born then
+    # grew up beside it (companions), so the window opens at its peak
+    assert periods[ws].year == 1965
+    assert periods[we].year == 2010

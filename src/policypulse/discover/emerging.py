@@ -184,10 +184,12 @@ def join_chains(corpus: Any, ix: Any, out: pd.DataFrame, inside: np.ndarray, ia:
         for end, t in (("start", toks[0]), ("end", toks[-1])):
             if is_boundary(t):
                 continue
-            for q in ix._by_token.get(t, ()):
+            ids = np.asarray(ix._by_token.get(t, ()), dtype=np.int64)
+            # only phrases holding most of its documents can extend it (a vectorised screen: a common
+            # word's list holds every kept phrase with it)
+            ids = ids[(nn[ids] >= 2) & (ids != pid) & (inside[ids] >= FRAGMENT_SHARE * inside[pid])]
+            for q in ids:
                 qt = ph[q].split(" ")
-                if nn[q] < 2 or q == pid or inside[q] < FRAGMENT_SHARE * inside[pid]:
-                    continue
                 if end == "start" and qt[-1] == t:
                     joined = qt + toks[1:]
                 elif end == "end" and qt[0] == t:

@@ -64,7 +64,6 @@ TEXT_DOCS = 15  # documents in that sample
 TEXT_WINDOW = 50  # ... in the sample compared for the shortlist (wider: few documents, many words each)
 POOL_DOCS = 2000  # documents of the window read once for the candidates' words (at most)
 POOL_BLOCKS = 8  # ... from this many stretches of the window (a scan returns the oldest first)
-ECHO_SHARE = 0.9  # the decline ends when this share of the old idea's documents has been said
 HANDOVER_BLOCKS = 8  # the decline window is cut into at most this many blocks to correlate changes
 
 COLUMNS = ["phrase", "score", "handover", "context", "rate_correlation", "pickup", "onset", "shared_context",
@@ -260,12 +259,6 @@ def succession_window(old_docs: np.ndarray, periods: pd.DatetimeIndex, life: dic
     ds = at(falls[0]) if falls else peak
     last = at(life.get("last_use") or life["last_mention"])
     de = last if life["status"] in ("dead", "dormant") else n - 1
-    # The decline is over once nearly all of the idea's use is (ECHO_SHARE of its documents): later
-    # mentions are echoes ("the former Soviet Union" until 2014), which would stretch the time scale to
-    # decades and count as "near the decline" every topic born in them (NATO 1972, Iran 1973).
-    cum = np.cumsum(np.asarray(old_docs, dtype=float))
-    if cum.size and cum[-1] > 0:
-        de = min(de, int(np.searchsorted(cum, ECHO_SHARE * cum[-1])))
     de = max(de, ds)
     tau = max(RECENT_WINDOW[by], RUN_LENGTH[by], de - ds)
     # ... but not before the old idea's peak: a phrase born while the old one was still rising grew up
