@@ -279,6 +279,15 @@ def _silence_evidence(s: Series, first: int, last_use: int, silent: np.ndarray, 
         er = float(s.exposure[recent].sum())
         if xr > 0 and er > 0:
             p = max(p, silence_p(xr / phi_hist, er / phi_hist, exposure, phi_sil))
+    # A burst is not a new normal: when the rate window is a recent stretch above the rate of the whole
+    # current life, the life's rate must find the silence surprising as well. In serially correlated
+    # counts a window that stopped growing at a burst overstates the rate; a fading idea's life rate is
+    # higher than its window's, so this never weakens the verdict on a decline.
+    if win.size < hist.size:
+        xh = float(docs[hist].sum()) - (1.0 if first in hist else 0.0)
+        eh = float(s.exposure[hist].sum())
+        if xh > 0 and eh > 0 and xh / eh < x / e:
+            p = max(p, silence_p(xh / phi_hist, eh / phi_hist, exposure, phi_sil))
     return _Evidence(p, rate * exposure, rate, int(x), int(win.size), phi_sil, used_model, a, b)
 
 
