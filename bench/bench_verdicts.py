@@ -199,7 +199,30 @@ def main() -> None:
         }
         print(process, json.dumps(results[process]), flush=True)
     elapsed = time.perf_counter() - t0
+    # A run of one part (--ideas 0 or --forecasts 0) keeps the other part's results from the last run,
+    # so that one table holds both; the header says which run each part comes from.
+    args.kept = []
+    previous = Path(args.out).with_suffix(".json")
+    if (not args.ideas or not args.forecasts) and previous.exists():
+        old = json.loads(previous.read_text())
+        part = "death" if not args.ideas else "forecast"
+        for process in results:
+            if old.get(process, {}).get(part):
+                results[process][part] = old[process][part]
+                if part not in args.kept:
+                    args.kept.append(part)
+        results["_runs"] = {**old.get("_runs", {}), ("forecast" if part == "death" else "death"): vars_run(args, elapsed)}
+        results["_ideas"] = args.ideas or old.get("_ideas", 0)
+    else:
+        results["_runs"] = {"death": vars_run(args, elapsed), "forecast": vars_run(args, elapsed)}
+        results["_ideas"] = args.ideas
     write(results, args, elapsed)
+
+
+def vars_run(args: argparse.Namespace, elapsed: float) -> str:
+    """The command line and time of one run, for the header."""
+    return (f"`python bench/bench_verdicts.py --ideas {args.ideas} --forecasts {args.forecasts} "
+            f"--seed {args.seed}` ({elapsed:.0f} s, {time.strftime('%Y-%m-%d %H:%M')})")
 
 
 def _mark(value: float, target: float, upper: bool) -> str:
@@ -208,26 +231,29 @@ def _mark(value: float, target: float, upper: bool) -> str:
 
 
 def write(results: dict, args: argparse.Namespace, elapsed: float) -> None:
+    processes = {k: v for k, v in results.items() if not k.startswith("_")}
     lines = [
         "# Death verdict and forecast on simulated ideas (issue 15)",
         "",
-        f"`python bench/bench_verdicts.py --ideas {args.ideas} --forecasts {args.forecasts} --seed {args.seed}`"
-        f" ({elapsed:.0f} s). Monthly series of 240 months, corpus volume 100-3,000 documents a month,",
+        f"Death verdicts from {results['_runs'].get('death', '-')}; forecasts from "
+        f"{results['_runs'].get('forecast', '-')}. Monthly series of 240 months, corpus volume 100-3,000 "
+        "documents a month,",
         "0.1-3 expected mentions a month while in use (tests/verdict_sim.py). alpha = 0.05. Baselines are",
         "judged at alpha after the same minimum silence. Each rate is a share of "
-        f"{args.ideas} ideas (binomial standard error about {np.sqrt(0.05 * 0.95 / max(args.ideas, 1)):.3f} at 0.05).",
+        f"{results['_ideas']} ideas (binomial standard error about "
+        f"{np.sqrt(0.05 * 0.95 / max(results['_ideas'], 1)):.3f} at 0.05).",
         "The oracle knows each idea's true rate and process; its ceiling row is the best power any test can",
         "have while keeping ever dead at the target: where that ceiling is below 0.80, the power target",
         "cannot be met together with the ever-dead target by any method.",
     ]
-    if args.ideas:
+    if any(r["death"] for r in processes.values()):
         lines += [
             "",
             "| process | method | false dead, one look (<= 0.05) | ever dead, ten yearly looks (<= 0.10) "
             "| power 24 months after death (>= 0.80) |",
             "|---|---|---|---|---|",
         ]
-    for process, r in results.items():
+    for process, r in processes.items():
         for method, d in r["death"].items():
             if method == "oracle":
                 lines.append(f"| {process} | oracle: true rate and process known, same level | - "
@@ -241,7 +267,7 @@ def write(results: dict, args: argparse.Namespace, elapsed: float) -> None:
                 f"| {_mark(d['ever_dead'], TARGETS['ever_dead'], True)} "
                 f"| {_mark(d['power24'], TARGETS['power24'], False)} |"
             )
-    if any(r["forecast"] for r in results.values()):
+    if any(r["forecast"] for r in processes.values()):
         lines += [
             "",
             "Forecast of the last mention, issued when the rate has faded to 1/8 of its peak (fading ideas,",
@@ -251,7 +277,7 @@ def write(results: dict, args: argparse.Namespace, elapsed: float) -> None:
             "| 95% interval covers the truth (>= 0.90) | median absolute error (days) |",
             "|---|---|---|---|---|---|",
         ]
-        for process, r in results.items():
+        for process, r in processes.items():
             f = r["forecast"]
             if f:
                 lines.append(
