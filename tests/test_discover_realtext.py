@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -220,29 +221,39 @@ def test_a_fresh_count_is_rounded_to_whole_documents_before_the_minimum() -> Non
     assert enough_docs(np.array([3 * 11 / 12, 3 * 2 / 3, 3.0]), 3).tolist() == [True, False, True]
 
 
+def _century_of_addresses(tmp_path: Path, seed: int,
+                           add: Callable[[int, list[str], np.random.Generator], None]) -> Path:
+    """A store of one address a year, 1900-1999, of 40 filler sentences; `add` puts a year's own sentences in."""
+    rng = np.random.default_rng(seed)
+    filler = ("the economy grew and the budget was balanced while the army and the navy kept the peace "
+              "across the land and the farms and factories prospered in every state of the union").split()
+    lines = []
+    for year in range(1900, 2000):
+        body = [" ".join(rng.choice(filler, 12)).capitalize() + "." for _ in range(40)]
+        add(year, body, rng)
+        lines.append(json.dumps({"id": f"s{year}", "date": f"{year}-01-20", "text": " ".join(body)}))
+    path = tmp_path / "speeches.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert main(["ingest", str(store), str(path)]) == 0
+    return store
+
+
 def test_a_programme_of_three_addresses_with_one_repeated_sentence_is_still_born(tmp_path: Path) -> None:
     from policypulse.discover import emerging
 
-    rng = np.random.default_rng(5)
-    filler = ("the economy grew and the budget was balanced while the army and the navy kept the peace "
-              "across the land and the farms and factories prospered in every state of the union").split()
     said = {1990: ["Farmers asked for the harbor bridge fund in spring.", "The harbor bridge fund helped towns.",
                    "We thank the harbor bridge fund for roads."],
             1991: ["No harbor bridge fund reached the hills before.", "Our harbor bridge fund builds ports.",
                    "We thank the harbor bridge fund for roads."],  # the same sentence as in 1990
             1992: ["Mayors praise the harbor bridge fund now.", "A harbor bridge fund for every coast.",
                    "Congress doubled the harbor bridge fund at last."]}
-    lines = []
-    for year in range(1900, 2000):
-        body = [" ".join(rng.choice(filler, 12)).capitalize() + "." for _ in range(40)]
+
+    def add(year: int, body: list[str], rng: np.random.Generator) -> None:
         for k, sentence in enumerate(said.get(year, [])):
             body.insert(5 + 10 * k, sentence)
-        lines.append(json.dumps({"id": f"s{year}", "date": f"{year}-01-20", "text": " ".join(body)}))
-    path = tmp_path / "speeches.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    store = tmp_path / "store"
-    assert main(["ingest", str(store), str(path)]) == 0
-    with policypulse.open(store) as c:
+
+    with policypulse.open(_century_of_addresses(tmp_path, 5, add)) as c:
         ix = phrase_index(c)
         from policypulse.discover.common import fresh_share
 
@@ -255,23 +266,15 @@ def test_a_programme_of_three_addresses_with_one_repeated_sentence_is_still_born
 def test_a_five_word_name_listed_as_two_chained_pieces_is_joined(tmp_path: Path) -> None:
     from policypulse.discover import emerging
 
-    rng = np.random.default_rng(11)
-    filler = ("the economy grew and the budget was balanced while the army and the navy kept the peace "
-              "across the land and the farms and factories prospered in every state of the union").split()
     name = ["Ships need the Department of Harbors and Rivers.", "We fund the Department of Harbors and Rivers.",
             "Ports are deep thanks to the Department of Harbors and Rivers.", "I praise the Department of Harbors and Rivers.",
             "Towns ask more of the Department of Harbors and Rivers.", "Mayors trust the Department of Harbors and Rivers."]
-    lines = []
-    for year in range(1900, 2000):
-        body = [" ".join(rng.choice(filler, 12)).capitalize() + "." for _ in range(40)]
+
+    def add(year: int, body: list[str], rng: np.random.Generator) -> None:
         if year >= 1985:
             body.insert(8, " ".join(rng.choice(name, 2, replace=False)))
-        lines.append(json.dumps({"id": f"s{year}", "date": f"{year}-01-20", "text": " ".join(body)}))
-    path = tmp_path / "speeches.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    store = tmp_path / "store"
-    assert main(["ingest", str(store), str(path)]) == 0
-    with policypulse.open(store) as c:
+
+    with policypulse.open(_century_of_addresses(tmp_path, 11, add)) as c:
         ix = phrase_index(c)
         assert ix.phrase_id("department of harbors and rivers") is None  # five tokens: never counted
         df = emerging(c, date_from="1980-01-01", date_to="1994-12-31", by="year", limit=10, n_boot=0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -323,11 +324,7 @@ class IndexedEngine(DuckDBEngine):
                 exact[:] = False
             exact &= ~self._long_norms(segs, rows)  # no token tantivy skipped, so its length is ours
             parts.append((pos[keep], segs[keep], rows[keep], tf[keep], exact[keep]))
-        if not parts:
-            empty = np.empty(0, np.int64)
-            return empty, empty, empty, empty, np.empty(0, bool)
-        cols = list(zip(*parts))
-        return tuple(np.concatenate(c) for c in cols)  # type: ignore[return-value]
+        return _joined(parts)
 
     def _pair_index(self) -> Any:
         """The store's word-pair index for this version (query/pairs.py), or None; looked up once."""
@@ -356,11 +353,7 @@ class IndexedEngine(DuckDBEngine):
                 exact[:] = False
             exact &= ~self._long_norms(segs, rows)  # a pair tantivy skipped changes the length
             parts.append((pos[keep], segs[keep], rows[keep], tf[keep], exact[keep]))
-        if not parts:
-            empty = np.empty(0, np.int64)
-            return empty, empty, empty, empty, np.empty(0, bool)
-        cols = list(zip(*parts))
-        return tuple(np.concatenate(c) for c in cols)  # type: ignore[return-value]
+        return _joined(parts)
 
     def _repeats(self, token: str, n: int, pos: np.ndarray, tf: np.ndarray, exact: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -731,3 +724,13 @@ def _all(queries: list[Any]) -> Any:
 def _regex_escape(token: str) -> str:
     # Tokens hold letters, digits, combining marks and '#'; escape anything else the regex syntax knows.
     return "".join("\\" + c if c in "\\.+*?()|[]{}^$&-~" else c for c in token)
+
+
+def _joined(parts: Sequence[tuple[np.ndarray, ...]]
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-shard (positions, segments, rows, frequencies, exact) joined into one array each."""
+    if not parts:
+        empty = np.empty(0, np.int64)
+        return empty, empty, empty, empty, np.empty(0, bool)
+    cols = list(zip(*parts))
+    return tuple(np.concatenate(c) for c in cols)  # type: ignore[return-value]
