@@ -60,9 +60,20 @@ JAVA_TOKEN_RE = "#?[\\p{L}\\p{N}][\\p{L}\\p{N}\\p{M}]*"
 JAVA_ASCII_TOKEN_RE = "#?[a-z0-9]+"
 
 
+# The same control characters as bytes, for ASCII text: bytes.translate is one table lookup a byte, about 4x
+# faster than the regex's search (measured: 0.05 against 0.19 CPU s over 20,000 benchmark texts).
+_ASCII_CONTROL = bytes(c for a, b in _CONTROL_RANGES for c in range(a, b + 1) if c < 128)
+_ASCII_CONTROL_TO_SPACE = bytes(32 if c in _ASCII_CONTROL else c for c in range(256))
+
+
 def clean_text(text: str) -> str:
     """Control characters to spaces and mojibake repaired: the text as stored (and as queries are read)."""
-    if CONTROL_RE.search(text):  # one scan for the common case of clean text
+    if text.isascii():
+        raw = text.encode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROL)) != len(raw):  # one pass for the common case of clean text
+            text = raw.translate(_ASCII_CONTROL_TO_SPACE).decode("ascii")
+        return text  # ASCII text holds no mojibake
+    if CONTROL_RE.search(text):
         text = CONTROL_RE.sub(" ", text)
     if not text.isascii():
         import ftfy  # only non-ASCII text can hold mojibake; plain queries never pay for the import
@@ -92,6 +103,7 @@ def prepare(text: str) -> str:
 # For pure-ASCII text (most of any English corpus) every ASCII character that is not a letter, a digit or
 # '#' separates tokens, so a translate + split finds the same tokens about 4x faster than the regex.
 _ASCII_SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum() and chr(c) != "#"}
+_ASCII_ALNUM_HASH = frozenset(c for c in range(128) if c not in _ASCII_SEPARATORS)
 
 
 def tokens(text: str) -> list[str]:
@@ -127,8 +139,18 @@ def token_spans(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), origin[m.start()], origin[m.end() - 1] + 1) for m in TOKEN_RE.finditer(s)]
 
 
+# tokens' ASCII path on bytes: separators to spaces and letters to lower case in one table lookup a byte; split
+# and join of bytes tokens cost less than of str (measured: normalise 0.62 against 0.71 CPU s over 20,000 texts)
+_ASCII_NORM_TABLE = bytes(32 if c < 128 and c not in _ASCII_ALNUM_HASH else c for c in range(256)).lower()
+
+
 def normalise(text: str) -> tuple[str, int]:
     """The stored normalised token string of ``text`` and its number of tokens."""
+    if text.isascii() and "#" not in text:
+        btoks = text.encode("ascii").translate(_ASCII_NORM_TABLE).split()
+        if not btoks:
+            return "", 0
+        return (b" " + b"  ".join(btoks) + b" ").decode("ascii"), len(btoks)
     toks = tokens(text)
     if not toks:
         return "", 0
