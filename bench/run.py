@@ -449,12 +449,21 @@ def head_file(n: int, of: int) -> Path:
     return dst
 
 
-def _scaling_point(n: int, corpus: Path, origin: str) -> dict:
+def _warm(path: Path) -> None:
+    """Read a file once so that the measured run finds what fits of it in the page cache (both sides alike)."""
+    with open(path, "rb") as fh:
+        while fh.read(64 << 20):
+            pass
+
+
+def _scaling_point(n: int, corpus: Path, origin: str, duckdb: bool = False) -> dict:
     """Ingest `corpus` into a scratch store, measured; the point for the scaling fit. The store is removed
-    after (up to 10 GB each: the 1M store of the ingest section stays)."""
+    after (up to 10 GB each: the 1M store of the ingest section stays). With ``duckdb``, DuckDB's
+    read-normalise-write pipeline of the ingest section runs on the same file right after, measured alike."""
     store = DATA / f"store-scale-{label(n)}"
     report = DATA / f"report-scale-{label(n)}.json"
     shutil.rmtree(store, ignore_errors=True)
+    _warm(corpus)
     log(f"scaling: policypulse ingest on {corpus.name}")
     r = run_measured([PP, "ingest", str(store), str(corpus), "--report", str(report)])
     log(f"  {r['wall_s']:.1f} s, CPU {r['tree_cpu_s']:.1f} s, peak {r['peak_rss_gb']:.2f} GB")
@@ -464,13 +473,25 @@ def _scaling_point(n: int, corpus: Path, origin: str) -> dict:
              "store_bytes": dir_size(store) if store.exists() else 0, "load_before": r["load_before"],
              "load": r["load"], "rc": r["rc"], "stderr": r["stderr"]}
     shutil.rmtree(store, ignore_errors=True)
+    if duckdb:
+        pq_out = DATA / f"duckdb-scale-{label(n)}.parquet"
+        pq_out.unlink(missing_ok=True)
+        _warm(corpus)
+        log(f"scaling: duckdb pipeline on {corpus.name}")
+        d = run_measured([PY, "-c", DUCKDB_PIPELINE, str(corpus), str(pq_out)])
+        log(f"  {d['wall_s']:.1f} s, CPU {d['tree_cpu_s']:.1f} s, peak {d['peak_rss_gb']:.2f} GB")
+        point["duckdb"] = {k: d[k] for k in ("wall_s", "tree_cpu_s", "peak_rss_gb", "load_before", "load", "rc")} | {
+            "rows": d["stdout"].strip()[-20:], "out_bytes": pq_out.stat().st_size if pq_out.exists() else 0}
+        pq_out.unlink(missing_ok=True)
     return point
 
-def section_scaling(sizes: list[str], mach: dict[str, Any]) -> dict[str, Any]:
+
+def section_scaling(sizes: list[str], mach: dict[str, Any], duckdb: bool = False) -> dict[str, Any]:
     """policypulse ingest at several corpus sizes (issue 19): wall, CPU of the process tree, peak RSS and store
     size against documents, and their fitted growth exponents. A size is N (the generated N-document corpus)
     or N/M (the first N lines of the M-document corpus). A size already measured by the ingest section with
-    the same code (``results/ingest-<size>.json``) is taken from there instead of ingested again."""
+    the same code (``results/ingest-<size>.json``) is taken from there instead of ingested again, unless
+    ``duckdb`` asks for DuckDB's pipeline beside each size (measured in the same run)."""
     points: list[dict[str, Any]] = []
     earlier = RESULTS / "scaling-ingest.json"
     for spec in sizes:
@@ -478,15 +499,17 @@ def section_scaling(sizes: list[str], mach: dict[str, Any]) -> dict[str, Any]:
         n = int(head)
         if earlier.exists():  # measured by an earlier run of this section, same code: not again
             old = json.loads(earlier.read_text())
-            if _same_code(old.get("machine", {}).get("git"), mach) and any(p["docs"] == n for p in old["points"]):
+            if _same_code(old.get("machine", {}).get("git"), mach) and any(
+                    p["docs"] == n and (p.get("duckdb") or not duckdb) for p in old["points"]):
                 log(f"scaling: {label(n)} from an earlier run")
                 continue
         if of:
             points.append(_scaling_point(n, head_file(n, int(of)),
-                                         f"this run (first {n:,} lines of the {int(of):,}-document corpus)"))
+                                         f"this run (first {n:,} lines of the {int(of):,}-document corpus)",
+                                         duckdb))
             continue
         prior = RESULTS / f"ingest-{label(n)}.json"
-        if prior.exists():
+        if prior.exists() and not duckdb:
             old = json.loads(prior.read_text())
             pp = old.get("full", {}).get("policypulse", {})
             if _same_code(old.get("machine", {}).get("git"), mach) and "tree_cpu_s" in pp:
@@ -495,7 +518,7 @@ def section_scaling(sizes: list[str], mach: dict[str, Any]) -> dict[str, Any]:
                                "from": prior.name, **{k: pp[k] for k in ("wall_s", "tree_cpu_s", "peak_rss_gb",
                                                                           "store_bytes", "load_before", "load")}})
                 continue
-        points.append(_scaling_point(n, ensure_corpus(n), "this run"))
+        points.append(_scaling_point(n, ensure_corpus(n), "this run", duckdb))
     # sizes measured by earlier runs of this section with the same code (sizes can be run one at a time)
     if earlier.exists():
         old = json.loads(earlier.read_text())
@@ -525,6 +548,26 @@ def section_scaling(sizes: list[str], mach: dict[str, Any]) -> dict[str, Any]:
          ["CPU time (process tree)", f"{fits['tree_cpu_s']:.2f}", "1 = linear"],
          ["peak RSS", f"{fits['peak_rss_gb']:.2f}", "0 = flat in input size"],
          ["store size", f"{fits['store_bytes']:.2f}", "1 = linear"]])
+    duck = [p for p in points if p.get("duckdb")]
+    if duck:
+        drows = [[f"{p['docs']:,}", f"{p['wall_s']:.0f} s / {p['duckdb']['wall_s']:.0f} s",
+                  f"{p['duckdb']['wall_s'] / p['wall_s']:.2f}x",
+                  f"{p['tree_cpu_s']:.0f} s / {p['duckdb']['tree_cpu_s']:.0f} s",
+                  f"{p['tree_cpu_s'] / p['duckdb']['tree_cpu_s']:.2f}x",
+                  f"{p['peak_rss_gb']:.2f} GB / {p['duckdb']['peak_rss_gb']:.2f} GB",
+                  f"{p['store_bytes'] / 1e9:.2f} GB / {p['duckdb']['out_bytes'] / 1e9:.2f} GB",
+                  f"{p['load_before'][0]} / {p['load'][0]}; {p['duckdb']['load_before'][0]} / {p['duckdb']['load'][0]}"]
+                 for p in duck]
+        text += ("\n\n## Beside DuckDB's read-normalise-write pipeline (same file, right after the ingest)\n\n"
+                 + md_table(["documents", "wall: ingest / DuckDB", "throughput ratio (DuckDB wall / ingest wall)",
+                             "CPU (tree): ingest / DuckDB", "CPU ratio", "peak RSS: ingest / DuckDB",
+                             "output: store / Parquet", "1-min load before / after: ingest; DuckDB"], drows))
+        if len({p["docs"] for p in duck}) > 1:
+            dn = [p["docs"] for p in duck]
+            fits["duckdb_tree_cpu_s"] = _exponent(dn, [p["duckdb"]["tree_cpu_s"] for p in duck])
+            fits["duckdb_peak_rss_gb"] = _exponent(dn, [p["duckdb"]["peak_rss_gb"] for p in duck])
+            text += (f"\n\nDuckDB's exponents over the same sizes: CPU {fits['duckdb_tree_cpu_s']:.2f}, "
+                     f"peak RSS {fits['duckdb_peak_rss_gb']:.2f}.\n")
     res = {"points": points, "exponents": fits, "machine": mach}
     write_result("scaling-ingest", text, res)
     return res
@@ -1159,6 +1202,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="1000000,2000000,4000000",
                     help="scaling: comma-separated corpus sizes (default 1M,2M,4M; corpora generated if missing); "
                          "N/M: the first N lines of the M-document corpus")
+    ap.add_argument("--scaling-duckdb", action="store_true",
+                    help="scaling: run DuckDB's read-normalise-write pipeline beside ingest at every size")
     ap.add_argument("--no-profile", action="store_true", help="skip the cProfile of ingest")
     ap.add_argument("--store", type=Path, default=None,
                     help="track: an existing store of the corpus to measure (read only; default bench/data/store-<size>)")
@@ -1178,7 +1223,7 @@ def main(argv: list[str] | None = None) -> None:
     if "ingest" in sections:
         section_ingest(args.docs, mach, quarter=not args.no_quarter, profile=not args.no_profile)
     if "scaling" in sections:
-        section_scaling([x.strip() for x in args.sizes.split(",") if x.strip()], mach)
+        section_scaling([x.strip() for x in args.sizes.split(",") if x.strip()], mach, duckdb=args.scaling_duckdb)
     if "track" in sections:
         ppw = args.pp_watchlist or 1000
         section_track(args.docs, mach, args.repeat, ppw, args.wl_repeat, store_path=args.store)
