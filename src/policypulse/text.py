@@ -75,13 +75,12 @@ def clean_text(text: str) -> str:
         return text  # ASCII text holds no mojibake
     if CONTROL_RE.search(text):
         text = CONTROL_RE.sub(" ", text)
-    if not text.isascii():
-        import ftfy  # only non-ASCII text can hold mojibake; plain queries never pay for the import
+    import ftfy  # only non-ASCII text can hold mojibake; plain queries never pay for the import
 
-        if ftfy.is_bad(text):
-            # Only the encoding repair: quotes, ligatures and width stay as the author wrote them, so
-            # the text we store and the idea dictionaries see the same characters (explicit policy).
-            text = ftfy.fix_encoding(text)
+    if ftfy.is_bad(text):
+        # Only the encoding repair: quotes, ligatures and width stay as the author wrote them, so
+        # the text we store and the idea dictionaries see the same characters (explicit policy).
+        text = ftfy.fix_encoding(text)
     return text
 
 
