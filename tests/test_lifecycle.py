@@ -638,3 +638,14 @@ def test_a_sporadic_idea_said_lately_is_not_called_still_in_use():
     assert lc.status == "alive" and not lc.peak_clear
     assert lc.verdict_text.startswith("Alive but sporadic: 'new deal' was mentioned again 2026")
     assert "3 documents since 1957" in lc.verdict_text and "still in use" not in lc.verdict_text
+
+
+def test_lifespan_label_says_whether_the_life_is_over():
+    from policypulse.cli.lifecycle_cmds import _days
+    from policypulse.describe import lifespan_label
+
+    # A life that ended (dead) is a length; one that went quiet is a lower bound; one in use goes on.
+    assert lifespan_label(1461.0, "dead", _days) == "4 years"
+    assert lifespan_label(13149.0, "dormant", _days) == "at least 36 years"
+    assert lifespan_label(26663.0, "alive", _days) == "73 years so far"
+    assert lifespan_label(None, "alive", _days) == ""

@@ -46,3 +46,17 @@ def lifespan_sentence(lc: dict[str, Any]) -> str:
     else:
         span = f"{days:.0f} days"
     return f"{lc.get('idea')} {verb} {span}."
+
+
+def lifespan_label(days: Any, status: str | None, unit: Any) -> str:
+    """A lifespan in words that says whether the life is over: '4 years' (dead), 'at least 36 years'
+    (gone quiet, not yet significantly dead), '12 years so far' (still in use); '' when missing.
+    `unit` turns days into text ('36 years')."""
+    text = unit(days)
+    if not text:
+        return ""
+    if status == "dead":
+        return text
+    if status == "dormant":
+        return f"at least {text.removeprefix('about ')}"
+    return f"{text} so far"

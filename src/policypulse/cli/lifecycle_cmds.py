@@ -103,7 +103,7 @@ def _render(result: Any, format: str, out: str | None) -> None:
     if format == "table" and not out:
         import pandas as pd
 
-        from policypulse.describe import verdict_text
+        from policypulse.describe import lifespan_label, verdict_text
 
         frame = pd.DataFrame({
             "idea": [r["idea"] for r in records],
@@ -112,9 +112,7 @@ def _render(result: Any, format: str, out: str | None) -> None:
             "peak": [_span(r.get("peak"), r.get("peak_interval"), r.get("by") or "day") for r in records],
             "last mention": [r.get("last_mention") or "" for r in records],
             # A life not yet over (not dead) is a lower bound: say so, as compare's table does.
-            "lifespan": [_days(r.get("lifespan_days")) + (" so far" if r.get("lifespan_censored") and
-                                                          _days(r.get("lifespan_days")) else "")
-                         for r in records],
+            "lifespan": [lifespan_label(r.get("lifespan_days"), r.get("status"), _days) for r in records],
             "death p": [_p(r.get("death_p_value")) for r in records],
             "forecast last mention": [_span(r.get("forecast_last_mention"), r.get("forecast_interval"),
                                             r.get("by") or "day") for r in records],
@@ -213,7 +211,7 @@ def compare(
     if format == "table" and not out:
         # For people: the verdict in words, dates as written, spans in years or months; no NaT, no exponents
         # (CSV and JSON keep the table's own columns).
-        from policypulse.describe import verdict_text
+        from policypulse.describe import lifespan_label, verdict_text
         from policypulse.report import present
 
         records = {r["idea"]: r for r in result.to_dicts()}
@@ -223,8 +221,8 @@ def compare(
             peak=[present.period_label(v, by) for v in table["peak"]],
             time_to_peak=[_days(v) or "—" for v in table["time_to_peak_days"]],
             half_life=[_days(v) or "—" for v in table["half_life_days"]],
-            lifespan=[(_days(v) or "—") + (" so far" if c else "") for v, c in
-                      zip(table["lifespan_days"], table["lifespan_censored"])],
+            lifespan=[lifespan_label(v, records[i].get("status") if i in records else None, _days) or "—"
+                      for v, i in zip(table["lifespan_days"], table["idea"])],
             last_mention=[present.day_label(v) for v in table["last_mention"]],
             forecast_last_mention=[present.period_label(v, by) for v in table["forecast_last_mention"]])
         emit(shown[["idea", "verdict", "born", "peak", "time_to_peak", "half_life", "lifespan", "last_mention",

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from policypulse.describe import lifespan_label
 from policypulse.describe import verdict_text as _fallback_verdict
 from policypulse.lifecycle.verdict import QUOTED
 
@@ -168,7 +169,7 @@ def facts(lc: dict[str, Any], by: str) -> list[tuple[str, str]]:
     add("Last mention", day_label(last) if _ts(last) else "")
     if _ts(lc.get("last_use")) is not None and lc.get("echoes"):
         add("Last use", f"{day_label(lc.get('last_use'))} (the later mentions are echoes: retrospective, not uses)")
-    add("Talked about for", _days(lc.get("lifespan_days")))
+    add("Talked about for", lifespan_label(lc.get("lifespan_days"), lc.get("status"), _days))
     sure = probability_label(lc.get("death_probability"), lc.get("status"))
     p = p_label(lc.get("death_p_value"))
     if lc.get("status") in ("dead", "dormant", "declining") and (sure or p):
