@@ -597,6 +597,7 @@ def test_a_gone_quiet_sentence_quotes_only_a_probability_that_has_held():
     lc = analyse(_monthly([0, 2, 9, 14, 12, 9, 7, 6, 4, 4, 3, 3, 2, 2, 2, 1, 2, 1]), "month", idea="quiet",
                  n_boot=0)
     lc.status, lc.expected_mentions_in_silence = "dormant", 5.0
+    lc.death_p_value, lc.verdict_level = 0.004, 0.01  # surprising, but short of the minimum silence
     lc.death_probability = 0.63  # the range where, on real history, most silences ended in renewed use
     assert "%" not in verdict_text(lc) and "not yet long enough" in verdict_text(lc)
     lc.death_probability = QUOTED + 0.05
@@ -638,6 +639,29 @@ def test_a_sporadic_idea_said_lately_is_not_called_still_in_use():
     assert lc.status == "alive" and not lc.peak_clear
     assert lc.verdict_text.startswith("Alive but sporadic: 'new deal' was mentioned again 2026")
     assert "3 documents since 1957" in lc.verdict_text and "still in use" not in lc.verdict_text
+
+
+def test_a_gone_quiet_sentence_says_why_the_silence_is_not_a_death():
+    from datetime import date
+
+    from policypulse.lifecycle.verdict import verdict_text
+
+    lc = analyse(_monthly([0, 2, 9, 14, 12, 9, 7, 6, 4, 4, 3, 3, 2, 2, 2, 1, 2, 1]), "month", idea="quiet",
+                 n_boot=0)
+    lc.status, lc.death_probability, lc.verdict_level = "dormant", 0.5, 0.01
+    lc.last_mention, lc.series_end = date(1931, 12, 8), date(2026, 1, 1)
+    # Long silence, few uses: the sentence gives the evidence, not "not yet long enough" after 94 years.
+    lc.total_docs_mentioning, lc.expected_mentions_in_silence, lc.death_p_value = 6, 3.4, 0.097
+    text = verdict_text(lc)
+    assert "the 94 years since would have held about 3 mentions" in text
+    assert "with only 6 uses to go on" in text and "9.7% of the time" in text and "under 1%" in text
+    assert "not yet long enough" not in text
+    # Too few mentions expected in the silence to tell.
+    lc.total_docs_mentioning, lc.expected_mentions_in_silence, lc.death_p_value = 17, 0.4, 0.7
+    assert "would have held fewer than one mention, too few" in verdict_text(lc)
+    # One mention is no rate at all.
+    lc.total_docs_mentioning = 1
+    assert "was mentioned once, December 1931;" in verdict_text(lc)  # monthly periods: month precision
 
 
 def test_lifespan_label_says_whether_the_life_is_over():
