@@ -622,6 +622,13 @@ def test_no_peak_is_named_when_mentions_are_too_thin_to_place_one():
     assert [p["phase"] for p in lc.phases] == ["in use", "dormant"]  # said in the first year: no latent phase
     assert not {"rise", "peak", "decline"} & {p["phase"] for p in lc.phases}
     assert any("too thin to place a peak" in n for n in lc.notes)
+    # With no peak to count from there is no half-life (the SOTU's "gold standard": said in 1868, 1881,
+    # 1899, 1902, 1903 and 1931 was given a half-life of one year after a peak it could not place).
+    gold = np.zeros(159, dtype=np.int64)  # 1868-2026
+    gold[[0, 13, 31, 34, 35, 63]] = 1
+    lc3 = analyse(pd.DataFrame({"period": pd.date_range("1868-01-01", periods=159, freq="YS"), "docs": gold,
+                                "mentions": gold, "total_docs": 1}), "year", idea="gold", n_boot=200)
+    assert not lc3.peak_clear and lc3.half_life_days is None
     dense = np.zeros(70, dtype=np.int64)
     dense[[14, 15, 16, 17, 20]] = 1  # five mentions in seven years, then silence
     lc2 = analyse(pd.DataFrame({"period": years, "docs": dense, "mentions": dense, "total_docs": 1}), "year",

@@ -220,6 +220,8 @@ def _analyse_series(
     if not lc.peak_clear:
         # No period is named as the peak that the data cannot tell from the rest; the interval stays.
         lc.peak = lc.peak_rate = lc.time_to_peak_days = None
+        # A half-life is counted from the peak: with no peak to count from it would date nothing.
+        lc.half_life_days = None
         notes.append("mentions are spread too thin to place a peak: its 95% interval spans most of the life")
     spans = (life_phases(sm, waves, life_end, lc.status, s.docs) if lc.peak_clear
              else unplaced_phases(s.n, first, life_end, lc.status))
