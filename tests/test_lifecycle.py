@@ -586,7 +586,8 @@ def test_verdict_sentence_for_an_unborn_idea_and_an_open_ended_forecast():
     lc2.status, lc2.forecast_last_mention = "declining", date(2003, 6, 1)
     lc2.forecast_interval = (date(2002, 1, 1), None)
     text = verdict_text(lc2)
-    assert "forecast for about June 2003 (95% not before January 2002; no later bound can be given)" in text
+    assert "its last mention cannot be dated yet (95% not before January 2002; the fading is too slow" in text
+    assert "June 2003" not in text  # no central date without an upper end
     lc2.forecast_interval = (date(2002, 1, 1), date(2004, 3, 1))
     assert "(95% between January 2002 and March 2004)" in verdict_text(lc2)
 

@@ -173,7 +173,8 @@ def test_present_formats_periods_intervals_and_p_values() -> None:
     assert present.p_label(1.15e-17) == "p < 0.001" and present.p_label(0.0312) == "p = 0.031"
     fc = present.forecast_label({"forecast_last_mention": "2065-01-01", "forecast_interval": ["1988-01-01", None],
                                  "status": "dormant", "last_mention": "1988-01-01"}, "year")
-    assert fc == "around 2065 (not before 1988; no upper bound)"
+    # No upper end: the bound only, not a central date that would look sharper than the model is.
+    assert fc == "cannot be dated: not before 1988, and the fading is too slow to set a latest date"
     fc = present.forecast_label({"forecast_last_mention": "1988-01-01", "forecast_interval": ["1988-01-01", None],
                                  "status": "dormant", "last_mention": "1988-01-25"}, "year")
     assert fc == "no more uses expected after the last one (1988); the model cannot rule out later ones (no upper bound)"

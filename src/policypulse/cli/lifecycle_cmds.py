@@ -86,7 +86,8 @@ def _period(day: str | None, by: str) -> str:
 
 def _span(point: str | None, interval: list[str | None] | None, by: str = "day") -> str:
     """'1966 (1965 to 1969)' for yearly periods; an interval only when it is not a single period; 'not
-    clear (1949 to 2016)' for an interval without a point (mentions too thin to place the peak)."""
+    clear (1949 to 2016)' for an interval without a point (mentions too thin to place the peak); only the
+    bound for an interval with no upper end (a central date would look sharper than it is)."""
     lo, hi = ((list(interval) if interval else []) + [None, None])[:2]
     if not point:
         return f"not clear ({_period(lo, by)} to {_period(hi, by)})" if lo and hi else ""
@@ -94,7 +95,7 @@ def _span(point: str | None, interval: list[str | None] | None, by: str = "day")
     if lo and hi and lo_s != hi_s:
         return f"{p} ({lo_s} to {hi_s})"
     if lo and not hi:
-        return f"{p} (from {lo_s}; no upper bound within 200 years)"
+        return f"not before {lo_s}; no upper bound within 200 years"
     return p
 
 

@@ -121,8 +121,9 @@ def verdict_text(lc: IdeaLifecycle) -> str:
             if lo_s != hi_s:
                 forecast += f" (95% between {lo_s} and {hi_s})"
         elif lo is not None:
-            # The upper end is beyond 200 years: say so rather than imply a sharp date.
-            forecast += f" (95% not before {when(lo, grain)}; no later bound can be given)"
+            # The upper end is beyond 200 years: a central date would look sharper than the model is.
+            forecast = (f"; its last mention cannot be dated yet (95% not before {when(lo, grain)}; the fading "
+                        "is too slow to set a latest date)")
     if lc.status == "declining":
         return f"Declining: {name} is still used but far less than at its peak (last mentioned {last}){forecast}."
     if lc.status == "emerging":

@@ -127,12 +127,13 @@ def forecast_label(lc: dict[str, Any], by: str) -> str:
         if hi is None:
             text += "; the model cannot rule out later ones (no upper bound)"
         return text
+    if lo is not None and hi is None:
+        # With no upper end a central date would look sharper than the model is: give the bound only.
+        return f"cannot be dated: not before {period_label(lo, by)}, and the fading is too slow to set a latest date"
     text = f"around {period_label(fc, by)}"
     band = interval_label([lo, hi], by)
     if band:
         text += f" (likely {band})"
-    elif lo is not None and hi is None:
-        text += f" (not before {period_label(lo, by)}; no upper bound)"
     return text
 
 
