@@ -681,3 +681,14 @@ def test_lifespan_label_says_whether_the_life_is_over():
     assert lifespan_label(13149.0, "dormant", _days) == "at least 36 years"
     assert lifespan_label(26663.0, "alive", _days) == "73 years so far"
     assert lifespan_label(None, "alive", _days) == ""
+
+
+def test_death_probability_discounts_a_single_look_as_the_verdict_level_does():
+    from policypulse.lifecycle.death import REPEAT_FACTOR, death_probability
+
+    # Prior 1/n (each use equally likely the last); the silence's likelihood if still in use is p / 0.2.
+    assert REPEAT_FACTOR == 0.2
+    assert death_probability(0.002, 4) == pytest.approx(1 / (1 + 3 * 0.01))
+    # A silence that says nothing (p / 0.2 >= 1) leaves the prior: 1 in 3 for three uses.
+    assert death_probability(0.5, 3) == pytest.approx(1 / 3)
+    assert death_probability(0.01, 1) is None and death_probability(None, 5) is None

@@ -61,8 +61,9 @@ def _gone_quiet(lc: IdeaLifecycle, name: str, last: str) -> str:
     """The sentence for a silence that is not (yet) a death, saying why from the test's own evidence:
     too few mentions expected, too few uses to trust the rate, or a silence still short of the minimum."""
     prob, p, level = lc.death_probability, lc.death_p_value, lc.verdict_level
-    # Below QUOTED the stated probability has not held on real history (bench/results/verdicts-sotu.md:
-    # of silences given 0.5-0.9, 88% ended in renewed use), so the sentence does not quote it.
+    # Below QUOTED the stated probability is only a rough guide on real history (bench/results/
+    # verdicts-sotu.md: of silences given 0.5-0.8, mean 0.61, 42% stayed silent), so the sentence does not
+    # quote it.
     odds = f" ({percent(prob)} that it is no longer in use)" if prob is not None and prob >= QUOTED else ""
     if lc.total_docs_mentioning == 1:
         return f"Gone quiet: {name} was mentioned once, {last}; one mention cannot tell whether it is dead."

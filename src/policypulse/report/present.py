@@ -93,11 +93,11 @@ def p_label(p: Any) -> str:
 
 def probability_label(prob: Any, status: str | None = None) -> str:
     """The death probability in words: '97% likely no longer in use', '' when missing; for an idea not
-    called dead, below verdict.QUOTED it is 'undecided' (such probabilities have not held on real history)."""
+    called dead, below verdict.QUOTED it is 'undecided' (such probabilities are a rough guide on real history)."""
     if prob is None or (isinstance(prob, float) and math.isnan(prob)):
         return ""
     if status != "dead" and float(prob) < QUOTED:
-        return "undecided (a probability of death below 90% has not held on real history)"
+        return "undecided (below 90%, the probability of death has been only a rough guide on real history)"
     pct = 100.0 * float(prob)
     if pct > 99.5:
         return "more than 99% likely no longer in use"
