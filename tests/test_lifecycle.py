@@ -672,6 +672,21 @@ def test_a_gone_quiet_sentence_says_why_the_silence_is_not_a_death():
     assert "was mentioned once, December 1931;" in verdict_text(lc)  # monthly periods: month precision
 
 
+def test_a_dead_verdict_never_states_a_probability_below_even_odds():
+    from policypulse.lifecycle.verdict import verdict_text
+
+    lc = analyse(_monthly([0, 2, 9, 14, 12, 9, 7, 6, 4, 4, 3, 3, 2, 2, 2, 1, 2, 1]), "month", idea="third way",
+                 n_boot=0)
+    lc.status, lc.death_p_value = "dead", 0.0064
+    lc.death_probability = 0.97
+    assert verdict_text(lc).startswith("Probably dead: 97% that 'third way' is no longer in use")
+    # Many uses give a low prior that any one was the last: the test's evidence, not "Probably dead: 41%".
+    lc.death_probability = 0.41
+    text = verdict_text(lc)
+    assert text.startswith("Called dead: a silence this long would happen only 0.64% of the time if 'third way'")
+    assert "41%" not in text
+
+
 def test_lifespan_label_says_whether_the_life_is_over():
     from policypulse.cli.lifecycle_cmds import _days
     from policypulse.describe import lifespan_label

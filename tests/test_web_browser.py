@@ -419,6 +419,6 @@ def test_embeddable_chart_draws_alone_with_its_verdict(gap_server: str, browser:
     rows = _api(gap_server, "/api/track", q="new deal", by="year", measure="docs")
     assert got["y"] == [r["value"] for r in rows]
     assert d.find_element(By.ID, "verdict").text.startswith(("Declining", "Alive", "Gone quiet", "Probably dead",
-                                                              "Dead", "Emerging", "Never"))
+                                                              "Called dead", "Dead", "Emerging", "Never"))
     assert not d.find_elements(By.CSS_SELECTOR, "header, nav")  # the chart alone, for an <iframe>
     _shot(d, "embed")

@@ -102,8 +102,16 @@ def verdict_text(lc: IdeaLifecycle) -> str:
     use = when(lc.last_use, lc.by, lc.exact_days) if lc.last_use else last
     prob = lc.death_probability
     if lc.status == "dead":
-        head = (f"Probably dead: {percent(prob)} that {name} is no longer in use"
-                if prob is not None else f"Dead: {name} is no longer in use")
+        if prob is not None and prob >= 0.5:
+            head = f"Probably dead: {percent(prob)} that {name} is no longer in use"
+        elif lc.death_p_value is not None:
+            # The test calls it dead, but an idea used this often starts with a low prior chance that any
+            # one use was its last: "Probably dead: 41%" would contradict itself, so the sentence gives the
+            # test's own evidence instead.
+            head = (f"Called dead: a silence this long would happen only {_share(lc.death_p_value)} of the "
+                    f"time if {name} were still in use")
+        else:
+            head = f"Dead: {name} is no longer in use"
         text = f"{head}; last used {use}"
         if lc.echoes:
             many = "mention looks" if lc.echoes == 1 else "mentions look"
