@@ -39,6 +39,9 @@ ECHO_ALPHA = 0.05  # level of the test that the later mentions exceed the echo r
 DECLINE_ALPHA = 0.05  # a longer rate window is used only if its older part is not significantly higher
 MAX_BLOCK_FRACTION = 5  # dispersion at block length B needs at least this many blocks of the window
 CORRELATED = 1.5  # dispersion over long blocks this many times that of single periods: serial correlation
+# A life at least this many covered periods long has its dispersion measured around a log-quadratic trend:
+# a rise and fall is a trend, not noise (around a straight line, Big Society's wave read as 42 times Poisson).
+HUMP_MIN = 24
 
 
 @dataclass(frozen=True)
@@ -134,17 +137,20 @@ def current_life(s: Series, first: int, last: int, docs: np.ndarray) -> int:
     return first
 
 
-def trend_means(docs: np.ndarray, exposure: np.ndarray) -> np.ndarray:
-    """Expected documents per period under a log-linear trend in the rate (a Poisson GLM with offset).
+def trend_means(docs: np.ndarray, exposure: np.ndarray, quadratic: bool = False) -> np.ndarray:
+    """Expected documents per period under a log-linear (or log-quadratic) trend in the rate (a Poisson GLM
+    with offset).
 
-    Dispersion is measured around this trend, so that a steady fade is not mistaken for noise.
+    Dispersion is measured around this trend, so that a steady fade (or, quadratic, a rise and fall) is
+    not mistaken for noise.
     """
     total = float(docs.sum())
     mu = exposure * (total / max(float(exposure.sum()), 1.0))
     if docs.size < 4 or total < 3:
         return mu
     t = np.arange(docs.size, dtype=float)
-    x = np.column_stack([np.ones_like(t), (t - t.mean()) / max(t.std(), 1.0)])
+    z = (t - t.mean()) / max(t.std(), 1.0)
+    x = np.column_stack([np.ones_like(t), z] + ([z * z] if quadratic else []))
     fit = fit_poisson(x, docs.astype(float), np.log(np.maximum(exposure, 1).astype(float)))
     if fit is None or not np.all(np.isfinite(fit.params)):
         return mu
@@ -237,7 +243,10 @@ def _silence_evidence(s: Series, first: int, last_use: int, silent: np.ndarray, 
     """Predictive p of the covered periods `silent` after `last_use`, from the history first..last_use."""
     start = current_life(s, first, last_use, docs)
     hist = np.flatnonzero(s.covered[start : last_use + 1]) + start
-    hist_profile = dispersion_profile(docs[hist], s.exposure[hist])
+    # Over a whole life the trend may rise and fall (a wave): measured around a straight line, the wave
+    # itself would read as overdispersion at long blocks and hide any silence.
+    hist_profile = dispersion_profile(docs[hist], s.exposure[hist], trend_means(
+        docs[hist], s.exposure[hist].astype(float), quadratic=hist.size >= HUMP_MIN))
     win = rate_window(Series(s.by, s.periods, docs, s.mentions, s.exposure, s.covered), first, last_use,
                       hist_profile)
     # Every use in the window counts, the last one included: with a = x and b = the window's exposure the
@@ -365,14 +374,16 @@ def _with_echoes(s: Series, first: int, use: int, engine: str, level: float) -> 
 
 
 def _uses(s: Series, last_use: int) -> int:
-    """Documents that used the idea up to and including the last use."""
-    return int(s.docs[: last_use + 1].sum())
+    """Periods in which the idea was used, up to and including the last use: the prior's count. Periods,
+    not documents, so that the prior does not fall as the corpus grows (the same idea in ten times as many
+    newspapers is not ten times less likely to have died)."""
+    return int(np.count_nonzero(s.docs[: last_use + 1]))
 
 
 def death_probability(p: float | None, uses: int) -> float | None:
     """Probability that the idea is no longer in use, given the silence's predictive p.
 
-    Bayes with "each of the `uses` documents equally likely to be the last" as the prior (1 / uses) and
+    Bayes with "each of the `uses` periods of use equally likely to be the last" as the prior (1 / uses) and
     likelihoods 1 (dead: the silence is certain) and p / REPEAT_FACTOR, at most 1 (still in use): the
     same discount of a single look's p that the verdict's level makes for repeated use. Undiscounted,
     the probability overstated death on real history (bench/results/verdicts-sotu.md: of silences given
