@@ -1,6 +1,7 @@
 """Death verdicts on the planted ideas of the bench's news corpus, against their known ends (issue 15).
 
-    python bench/bench_planted_verdicts.py [--store bench/data/store-1M] [--truth corpus.jsonl.truth.json]
+    python bench/bench_planted_verdicts.py [--store bench/data/store-1M]
+        [--truth bench/data/corpus-1000000.jsonl.truth.json]
 
 The synthetic news corpus (bench/corpus.py) plants 50 ideas with real shapes: a rise, a peak and a fall
 over years, overdispersed month to month, and an end after which the generator never writes them again.
@@ -36,8 +37,8 @@ def _months(a: str, b: str) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--store", default="/work/data/store-1M-dash")
-    ap.add_argument("--truth", default="/work/data/corpus-1000000.jsonl.truth.json")
+    ap.add_argument("--store", default=str(ROOT / "bench" / "data" / "store-1M"))
+    ap.add_argument("--truth", default=str(ROOT / "bench" / "data" / "corpus-1000000.jsonl.truth.json"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "verdicts-planted.md"))
     args = ap.parse_args()
     truth = json.loads(Path(args.truth).read_text())

