@@ -91,8 +91,65 @@ def main() -> None:
     for name, kind, gap, h, ln in rows:
         lines.append(f"| {name} | {kind} | {gap} | {h['status']} | {p(h)} | {phi(h)} | {ln['status']} | {p(ln)} "
                      f"| {phi(ln)} |")
+    lines += forecast_lines(args.store, ideas, end)
     Path(args.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines[:12]))
+
+
+FADE = 4  # the forecast is issued when the planted rate (6-month mean) has fallen to a quarter of its peak
+
+
+def forecast_lines(store: str, ideas: dict, end: str) -> list[str]:
+    """The forecast of the last mention on each planted idea that ended, issued as a user would have seen
+    it mid-fade (the series cut where the planted 6-month mean first fell to 1/FADE of its peak, at least 12
+    months before the last planted month), against the true last month."""
+    import numpy as np
+    import pandas as pd
+
+    from policypulse.lifecycle.analysis import analyse
+
+    dead = [n for n in ideas if _months(max(ideas[n]["docs"]), end) >= DEAD_AFTER]
+    with policypulse.open(store) as corpus:
+        track = corpus.track(dead, by="month")
+    rows, scored, given, two_sided, covered, errors = [], 0, 0, 0, 0, []
+    for name in dead:
+        docs = pd.Series(ideas[name]["docs"], dtype=float)
+        docs.index = pd.PeriodIndex(docs.index, freq="M")
+        docs = docs.reindex(pd.period_range(docs.index.min(), docs.index.max(), freq="M"), fill_value=0.0)
+        mean6 = docs.rolling(6, min_periods=1).mean()
+        top = int(np.argmax(mean6.to_numpy()))
+        after = np.flatnonzero(mean6.to_numpy()[top:] <= mean6.iloc[top] / FADE)
+        last = docs.index[-1]
+        if not after.size or (last - docs.index[top + int(after[0])]).n < 12:
+            continue
+        cut = docs.index[top + int(after[0])].to_timestamp()
+        frame = track.loc[(track["idea"] == name) & (track["period"] <= cut),
+                          ["period", "docs", "mentions", "total_docs"]].reset_index(drop=True)
+        lc = analyse(frame, "month", idea=name, n_boot=200)
+        scored += 1
+        truth = last.to_timestamp().date()
+        fc, iv = lc.forecast_last_mention, lc.forecast_interval
+        hit = None
+        if fc is not None:
+            given += 1
+            errors.append(abs((fc - truth).days))
+        if iv is not None and iv[0] is not None and iv[1] is not None:
+            two_sided += 1
+            hit = iv[0] <= truth <= iv[1]
+            covered += hit
+        band = "-" if iv is None else f"{iv[0]} to {iv[1] or 'no upper end'}"
+        rows.append(f"| {name} | {cut:%Y-%m} | {truth:%Y-%m} | {fc or '-'} | {band} | "
+                    f"{'-' if hit is None else ('yes' if hit else 'NO')} |")
+    med = f"{np.median(errors):.0f} days" if errors else "-"
+    return ["", "## Forecast of the last mention, issued mid-fade", "",
+            f"Each planted idea that ended, cut where its planted 6-month mean first fell to 1/{FADE} of its peak "
+            "(at least 12 months before its last planted month); analysed by month on the store's counts up to the "
+            "cut. Targets (issue 15): a two-sided interval for >= 0.90, covering the truth >= 0.90.", "",
+            f"Scored {scored}; point forecast given {given}; two-sided interval {two_sided} "
+            f"({two_sided / max(scored, 1):.2f}); of those covering the true last month {covered} "
+            f"({covered / max(two_sided, 1):.2f}); median absolute error of the point {med}.", "",
+            "| idea | cut | true last month | forecast | 95% interval | covers |", "|---|---|---|---|---|---|",
+            *rows]
 
 
 if __name__ == "__main__":
