@@ -664,6 +664,9 @@ def test_a_gone_quiet_sentence_says_why_the_silence_is_not_a_death():
     assert "the 94 years since would have held about 3 mentions" in text
     assert "with only 6 uses to go on" in text and "9.7% of the time" in text and "under 1%" in text
     assert "not yet long enough" not in text
+    # A p just above the level is not rounded onto it ("1% of the time, and a verdict needs under 1%").
+    lc.death_p_value = 0.01048  # "third way" in the 100k news sample
+    assert "1.05% of the time, and a verdict needs under 1%" in verdict_text(lc)
     # Too few mentions expected in the silence to tell.
     lc.total_docs_mentioning, lc.expected_mentions_in_silence, lc.death_p_value = 17, 0.4, 0.7
     assert "would have held fewer than one mention, too few" in verdict_text(lc)

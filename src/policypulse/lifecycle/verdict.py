@@ -88,9 +88,12 @@ def _gone_quiet(lc: IdeaLifecycle, name: str, last: str) -> str:
     why = (f"with only {uses} uses to go on, " if uses < 10 else
            ("its uses coming in bursts, " if (lc.dispersion or 1.0) >= 1.5 else ""))
     need = f", and a verdict needs under {_share(level)}" if level is not None else ""
+    chance = _share(p)
+    if level is not None and chance == _share(level):  # '1% ... needs under 1%' would read as a contradiction
+        chance = f"{100.0 * p:.3g}%"
     return (f"Gone quiet: {name} was last mentioned {last}; had it stayed in use, {since} would have held "
             f"about {expected:.0f} mentions, but {why}a silence that long would still happen "
-            f"{_share(p)} of the time{need}{odds}.")
+            f"{chance} of the time{need}{odds}.")
 
 
 def verdict_text(lc: IdeaLifecycle) -> str:
