@@ -246,6 +246,7 @@ def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS, de
                 earliest_right = early is not None and lo - 5 <= early <= first + 9
             else:  # a documented forerunner: the earliest strong match is that forerunner
                 earliest_right = early is not None and abs(early - int(want)) <= 5
+            ceiling = _ceiling(res.pool, (lo - 5, first + 9) if want is None else (int(want) - 5, int(want) + 5))
             before = find_precedents(c, e["description"], before=f"{lo}-01-01", limit=10, dense=dense)
             prior = int(before.earliest["date"][:4]) if before.earliest else None
             none_right = prior is None if want is None else (prior is not None and abs(prior - int(want)) <= 5)
@@ -259,12 +260,44 @@ def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS, de
                          "before_passage": before_passage,
                          "best_right": bool(best_right), "earliest": early, "earliest_right": bool(earliest_right),
                          "earliest_before_first": prior, "none_right": bool(none_right),
-                         "summary": res.summary, "summary_before": before.summary,
+                         "summary": res.summary, "summary_before": before.summary, **ceiling,
                          "seconds": round(time.perf_counter() - t0, 2)})
     unjudged = read_by_hand(name, rows)
     return {"corpus": name, "method": method, "dense": dense, "rows": rows, "unjudged": unjudged,
             "seconds": round(time.perf_counter() - t_start, 1),
             "load_average_start_end": [round(x, 2) for x in load0] + [round(x, 2) for x in os.getloadavg()]}
+
+
+def _ceiling(pool, window: tuple[int, int]) -> dict:
+    """How far the pool lets any rule on (strength, null probability) go for check (2).
+
+    The strongest passage of the right window and the strongest one before it (each by its null probability,
+    then its strength), and ``separable``: some passage of the window is ahead of every earlier passage in
+    strength or in null probability. When it is not, every earlier passage that matters holds at least as much
+    of the description, at least as improbably, as anything in the window, and no rule that calls a passage
+    strong for more strength or a smaller probability can name the window without naming that earlier
+    passage first: the most any such rule (one per programme, even) could reach.
+    """
+    import math
+
+    lo, hi = window
+    if pool is None or pool.empty:
+        return {"window_best": None, "earlier_best": None, "separable": False}
+    years = pool["date"].map(lambda d: d.year)
+    lp = -pool["p_null"].clip(lower=1e-300).map(math.log10)
+    good = pool.assign(lp=lp)[(years >= lo) & (years <= hi)]
+    bad = pool.assign(lp=lp)[years < lo]
+
+    def best(df):
+        if df.empty:
+            return None
+        row = df.sort_values(["lp", "strength"], ascending=False).iloc[0]
+        return {"year": int(row["date"].year), "strength": round(float(row["strength"]), 3),
+                "log10_p": round(-float(row["lp"]), 2)}
+
+    bs, bl = bad["strength"].to_numpy(), bad["lp"].to_numpy()
+    separable = any(bool(((s > bs) | (q > bl)).all()) for s, q in zip(good["strength"], good["lp"]))
+    return {"window_best": best(good), "earlier_best": best(bad), "separable": separable}
 
 
 READ_OK = ("programme", "forerunner")
@@ -322,6 +355,10 @@ def share_line(rows: list[dict], key: str, target: float | None = 0.9) -> str:
     return out
 
 
+def _best_cell(b: dict | None) -> str:
+    return "-" if not b else f"{b['year']} {b['strength']:.2f} {b['log10_p']:.1f}"
+
+
 def real_report(results: list[dict]) -> str:
     """Markdown for the precedents evaluation on real text."""
     lines = ["# Precedents on real text (issue 18)", "", f"Date {time.strftime('%Y-%m-%d %H:%M')}. Rules: "
@@ -337,8 +374,9 @@ def real_report(results: list[dict]) -> str:
                 if load else "")
         lines += [f"## {res['corpus']}", "", f"Ranking: {res.get('method')}.{took}", "",
                   "| programme | split | first in corpus | best-ranked (year) | right | earliest strong | right | "
-                  "asked before its first use (forerunner) | right | read by hand: best / earliest / before |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "asked before its first use (forerunner) | right | read by hand: best / earliest / before | "
+                  "strongest in the window / before it (year strength log10 p) | separable |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             fore = f" ({r['precedent_before']})" if r.get("precedent_before") else ""
             read = " / ".join(r.get(f"{p}_read") or "-" for p in ("top", "earliest", "before"))
@@ -346,7 +384,8 @@ def real_report(results: list[dict]) -> str:
                          f"{'yes' if r['best_right'] else 'NO'} | {r['earliest'] or 'none'} | "
                          f"{'yes' if r['earliest_right'] else 'NO'} | "
                          f"{r['earliest_before_first'] or 'no earlier strong match'}{fore} | "
-                         f"{'yes' if r['none_right'] else 'NO'} | {read} |")
+                         f"{'yes' if r['none_right'] else 'NO'} | {read} | {_best_cell(r.get('window_best'))} / "
+                         f"{_best_cell(r.get('earlier_best'))} | {'yes' if r.get('separable') else 'no'} |")
         for split, label in (("heldout", "held out"), ("tuning", "tuning"), (None, "all")):
             part = [r for r in rows if split is None or r["split"] == split]
             if not part:
@@ -356,6 +395,9 @@ def real_report(results: list[dict]) -> str:
                 sub = [r for r in part if keep(r)]
                 target = 0.9 if "forerunner found" not in text else None
                 lines.append(f"- {text}: {share_line(sub, key, target)}")
+            if any("separable" in r for r in part):
+                lines.append("- ceiling of check (2) for any rule on strength and null probability (some passage of "
+                             "the window ahead of every earlier one in either): " + share_line(part, "separable", None))
             if any("read_best_right" in r for r in part):
                 for key, text in READ_CHECKS:
                     lines.append(f"- {text}: {share_line(part, key, None)}")

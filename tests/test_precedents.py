@@ -354,6 +354,11 @@ def test_earliest_strong_match_timeline_and_episodes(tmp_path):
     assert "in 2 separate episodes (1993-1994, 2003): re-announced once." in once.summary
     assert set(res.results["doc_id"]) >= {"s1993", "s1994", "s2003", "s2013"}
     assert not res.results.loc[res.results["doc_id"].str.startswith("n"), "strong"].any()
+    # the pool the summary was read from: every pooled passage judged, the strong ones those of the scheme
+    pool = res.pool
+    assert len(pool) >= 4 and set(pool.loc[pool["strong"], "doc_id"]) == {"s1993", "s1994", "s2003", "s2013"}
+    assert (pool.loc[pool["strong"], "strength"] >= 0.45).all() and (pool["date"] < dt.date(2014, 1, 1)).all()
+    assert list(pool["score"]) == sorted(pool["score"], reverse=True)
 
 
 def test_a_strong_match_covers_much_of_the_description_at_the_family_level(tmp_path):

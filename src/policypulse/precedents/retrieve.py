@@ -93,6 +93,9 @@ class PrecedentsResult:
     method: str
     pool_truncated: bool = False
     provenance: dict[str, Any] = field(default_factory=dict)
+    # Every pooled passage judged (doc_id, passage, date, score, strength, p_null, strong), best-ranked first:
+    # what the earliest strong match and the timeline were read from (the bench's ceiling check uses it).
+    pool: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def re_announcements(self) -> int:
@@ -292,8 +295,12 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
     truncated = len(lex) >= pool and bool(lex) and is_strong(lex[-1])
     timeline = _timeline(corpus, strong_docs, cut)
     episodes = _episodes(strong_docs, gap_days)
+    pool_rows = [{"doc_id": h.doc_id, "passage": h.ordinal, "date": h.date, "score": h.score,
+                  "strength": strength(h), "p_null": p_null[(h.seg, h.pid)], "strong": is_strong(h)} for h in ranked]
     result = PrecedentsResult(query=text, before=cut, results=results, earliest=earliest, timeline=timeline,
-                              episodes=episodes, method=method, pool_truncated=truncated)
+                              episodes=episodes, method=method, pool_truncated=truncated,
+                              pool=pd.DataFrame(pool_rows, columns=["doc_id", "passage", "date", "score", "strength",
+                                                                    "p_null", "strong"]))
     result.provenance = corpus.provenance(
         command="precedents", text=text, before=cut.isoformat() if cut else None, limit=limit,
         dense=use_dense, strong=strong, family_alpha=FAMILY_ALPHA, passages_tested=tested,
