@@ -250,6 +250,11 @@ def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS, de
             before = find_precedents(c, e["description"], before=f"{lo}-01-01", limit=10, dense=dense)
             prior = int(before.earliest["date"][:4]) if before.earliest else None
             none_right = prior is None if want is None else (prior is not None and abs(prior - int(want)) <= 5)
+            # asked by name (a user who knows it): the earliest strong match is the first address that says it
+            by_name = find_precedents(c, e["name"], before=f"{first + 10}-01-01", limit=10, dense=dense)
+            name_before = find_precedents(c, e["name"], before=f"{lo}-01-01", limit=10, dense=dense)
+            name_early = int(by_name.earliest["date"][:4]) if by_name.earliest else None
+            name_prior = int(name_before.earliest["date"][:4]) if name_before.earliest else None
             top_doc, top_passage = _doc_passage(top)
             earliest_doc, earliest_passage = _doc_passage(res.earliest)
             before_doc, before_passage = _doc_passage(before.earliest)
@@ -261,6 +266,8 @@ def real_precedents(name: str, store: Path, splits: tuple[str, ...] = SPLITS, de
                          "best_right": bool(best_right), "earliest": early, "earliest_right": bool(earliest_right),
                          "earliest_before_first": prior, "none_right": bool(none_right),
                          "summary": res.summary, "summary_before": before.summary, **ceiling,
+                         "name_earliest": name_early, "name_earliest_right": name_early == first,
+                         "name_before": name_prior, "name_none_right": name_prior is None,
                          "seconds": round(time.perf_counter() - t0, 2)})
     unjudged = read_by_hand(name, rows)
     return {"corpus": name, "method": method, "dense": dense, "rows": rows, "unjudged": unjudged,
@@ -375,8 +382,9 @@ def real_report(results: list[dict]) -> str:
         lines += [f"## {res['corpus']}", "", f"Ranking: {res.get('method')}.{took}", "",
                   "| programme | split | first in corpus | best-ranked (year) | right | earliest strong | right | "
                   "asked before its first use (forerunner) | right | read by hand: best / earliest / before | "
-                  "strongest in the window / before it (year strength log10 p) | separable |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "strongest in the window / before it (year strength log10 p) | separable | "
+                  "asked by name: earliest / before it |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             fore = f" ({r['precedent_before']})" if r.get("precedent_before") else ""
             read = " / ".join(r.get(f"{p}_read") or "-" for p in ("top", "earliest", "before"))
@@ -385,7 +393,8 @@ def real_report(results: list[dict]) -> str:
                          f"{'yes' if r['earliest_right'] else 'NO'} | "
                          f"{r['earliest_before_first'] or 'no earlier strong match'}{fore} | "
                          f"{'yes' if r['none_right'] else 'NO'} | {read} | {_best_cell(r.get('window_best'))} / "
-                         f"{_best_cell(r.get('earlier_best'))} | {'yes' if r.get('separable') else 'no'} |")
+                         f"{_best_cell(r.get('earlier_best'))} | {'yes' if r.get('separable') else 'no'} | "
+                         f"{r.get('name_earliest') or 'none'} / {r.get('name_before') or 'none'} |")
         for split, label in (("heldout", "held out"), ("tuning", "tuning"), (None, "all")):
             part = [r for r in rows if split is None or r["split"] == split]
             if not part:
@@ -398,6 +407,11 @@ def real_report(results: list[dict]) -> str:
             if any("separable" in r for r in part):
                 lines.append("- ceiling of check (2) for any rule on strength and null probability (some passage of "
                              "the window ahead of every earlier one in either): " + share_line(part, "separable", None))
+            if any("name_earliest_right" in r for r in part):
+                lines.append("- asked by name (the name as the query; not a target: a user who knows it): earliest "
+                             "strong match is the first address using the name: "
+                             + share_line(part, "name_earliest_right", None) + "; asked before it: no earlier "
+                             "strong match: " + share_line(part, "name_none_right", None))
             if any("read_best_right" in r for r in part):
                 for key, text in READ_CHECKS:
                     lines.append(f"- {text}: {share_line(part, key, None)}")

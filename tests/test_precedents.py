@@ -361,6 +361,35 @@ def test_earliest_strong_match_timeline_and_episodes(tmp_path):
     assert list(pool["score"]) == sorted(pool["score"], reverse=True)
 
 
+def test_a_name_is_matched_as_said_not_as_scattered_words(tmp_path):
+    # "peace" and "corps" in one 1813 passage (a corps raised to keep the peace) are not the Peace Corps: a short
+    # query that the corpus says as a phrase is a name, and a passage matches it only when it says it.
+    store = tmp_path / "store"
+    scattered = ("A corps of mounted volunteers was raised on the frontier of Georgia, and the peace of that "
+                 "border has been kept by it through the whole of the season.")
+    named = ("A newly conceived Peace Corps is winning friends and helping people in fourteen countries, "
+             "supplying trained and dedicated young men and women.")
+    keywords = ("The mounted corps sent volunteers to the border; the frontier towns now enjoy peace and trade "
+                "with the settlers of the interior.")
+    noise = "The tariff on iron and the revenue of the customs houses were discussed at length this year."
+    recs = [{"id": "y1813", "date": "1813-12-07", "text": scattered},
+            {"id": "y1962", "date": "1962-01-11", "text": named},
+            {"id": "y1820", "date": "1820-11-14", "text": keywords}]
+    recs += [{"id": f"n{y}", "date": f"{y}-03-01", "text": noise} for y in range(1800, 1990, 5)]
+    ingest(str(store), [str(_write(tmp_path / "a.jsonl", recs))], fmt="jsonl")
+    with policypulse.open(store) as corpus:
+        res = find_precedents(corpus, "Peace Corps", before="1970-01-01")
+        early = find_precedents(corpus, "peace corps", before="1961-01-01")
+        loose = find_precedents(corpus, "corps volunteers peace", before="1970-01-01")
+    assert res.earliest["doc_id"] == "y1962" and res.provenance["parameters"]["name"] == "peac corp"
+    assert set(res.results["doc_id"]) >= {"y1813", "y1962"}  # the ranked list is as before: only "strong" changed
+    assert not res.results.set_index("doc_id").loc["y1813", "strong"]
+    assert early.earliest is None and not early.results.empty
+    assert "no passage found among the" in early.summary and "says this name" in early.summary
+    # keywords the corpus never says together are matched as before: every term anywhere in the passage
+    assert loose.provenance["parameters"]["name"] is None and loose.earliest["doc_id"] == "y1813"
+
+
 def test_a_strong_match_covers_much_of_the_description_at_the_family_level(tmp_path):
     # An earlier passage that shares a few of the description's rarest words (improbable under its era's null:
     # p ~ 3e-7) but under half its weight shares a topic, not the scheme: "no earlier strong match" before

@@ -530,6 +530,23 @@ class PassageIndex:
         present = set(self._analyzer.analyze(text))
         return np.array([t in present for t in terms], dtype=bool)
 
+    def phrase_tokens(self, text: str) -> list[str]:
+        """A query as the index analyses it, stop words included and in order (the corpus's spelling)."""
+        if self._analyzer is None:
+            self._analyzer = _analyzer()
+        words = [self.corpus_spelling(w) for w in _WORD_RE.findall(text.casefold())]
+        return list(self._analyzer.analyze(" ".join(words)))
+
+    def holds_phrase(self, phrase: list[str], text: str) -> bool:
+        """True when ``text``, analysed, holds the analysed ``phrase`` as consecutive tokens."""
+        if self._analyzer is None:
+            self._analyzer = _analyzer()
+        if not phrase:
+            return False
+        tokens = list(self._analyzer.analyze(text))
+        k, first = len(phrase), phrase[0]
+        return any(tokens[i:i + k] == phrase for i, tok in enumerate(tokens) if tok == first)
+
     def lexical(self, text: str, *, version: int | None = None, before: dt.date | None = None,
                 limit: int = 100, include_fallback: bool = False) -> list[Hit]:
         """The ``limit`` best passages by BM25 (tantivy), dated before ``before``, of one store version."""

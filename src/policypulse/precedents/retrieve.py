@@ -67,6 +67,14 @@ NULL_BINS = 400  # resolution of the null distribution of strength (share of wei
 # SOTU reference programmes (bench/eval/sotu.yaml); 0.25 let passages that share a topic's common words in
 # (a 1858 passage on schooling freed Africans for a preschool programme).
 STRONG = 0.45
+# A query of at most NAME_WORDS words that the corpus uses as a phrase (at any date) is a name: "peace corps",
+# "war on poverty". A passage matches a name only when it says it, the words in order and together (stemmed:
+# "charter school" is "charter schools"); holding them scattered in an 80-word passage made "peace" and "corps"
+# the earliest strong match for "peace corps" in 1813 (a corps raised to keep the peace) and "social" and
+# "security" one for "social security" in 1827. Short keywords the corpus never says together ("big society
+# volunteers") are matched as before. NAME_POOL: the passages, any date, searched for the phrase.
+NAME_WORDS = 6
+NAME_POOL = 200
 SNIPPET_CHARS = 400
 RESULT_COLUMNS = ["doc_id", "date", "source", "score", "snippet"]
 
@@ -135,8 +143,13 @@ class PrecedentsResult:
             tested, floor = params.get("passages_tested"), params.get("strong")
             among = f"of the {tested:,} earlier passages " if tested else "earlier passage "
             share = f" ({100 * floor:.0f}% of its weight)" if floor else ""
-            lines.append(f"No earlier strong match{cut}: none {among}says most of what this description says"
-                         f"{share} beyond what passages of its time share by chance.")
+            if params.get("name"):
+                within = f" among the {tested:,} earlier passages" if tested else ""
+                lines.append(f"No earlier strong match{cut}: no passage found{within} says this name (its words "
+                             "together, in order).")
+            else:
+                lines.append(f"No earlier strong match{cut}: none {among}says most of what this description "
+                             f"says{share} beyond what passages of its time share by chance.")
         lines.append(f"Ranking: {self.method}.")
         return " ".join(lines)
 
@@ -212,6 +225,7 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
     weighted = index.weighted_terms(text)
     if strong is None:  # a short query must be matched almost whole: one word of three is no match
         strong = max(STRONG, min(0.75, 1.5 / max(len(weighted), 1)))
+    name = _name_phrase(index, text, corpus.version, include_fallback)
     hits: dict[tuple[str, int], Hit] = {(h.seg, h.pid): h for h in lex}
     if use_dense:
         import numpy as np
@@ -256,9 +270,11 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
     alpha_null = FAMILY_ALPHA / max(tested, 1)
 
     def is_strong(h: Hit) -> bool:
-        # A passage holding every term of the description says all it says: for a short query (a name, a
-        # phrase) that is the question asked, and however small the corpus, no null can call it chance; a
-        # long description is never held whole by chance.
+        if name:  # a name is matched as said, its words together and in order, not scattered
+            return index.holds_phrase(name, h.text)
+        # A passage holding every term of the description says all it says: for a short query (keywords)
+        # that is the question asked, and however small the corpus, no null can call it chance; a long
+        # description is never held whole by chance.
         lexical_strong = strength(h) >= 1.0 - 1e-9 or (
             strength(h) >= strong and p_null[(h.seg, h.pid)] <= alpha_null)
         # Cosine similarity does not make a match strong: on the SOTU tuning programmes every cosine floor
@@ -303,13 +319,25 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
                                                                     "p_null", "strong"]))
     result.provenance = corpus.provenance(
         command="precedents", text=text, before=cut.isoformat() if cut else None, limit=limit,
-        dense=use_dense, strong=strong, family_alpha=FAMILY_ALPHA, passages_tested=tested,
+        dense=use_dense, strong=strong, name=" ".join(name) if name else None, family_alpha=FAMILY_ALPHA,
+        passages_tested=tested,
         strong_p=alpha_null, era_years=ERA_YEARS, gap_days=gap_days, include_fallback=include_fallback, pool=pool,
         rrf_k=RRF_K if use_dense else None,
         # BM25 statistics (idf, average length) are those of every passage in the index, which may hold a
         # later version's segments too: recorded so that a rerun can tell whether they were the same.
         passage_index={"segments": len(index.state()["segments"]), "passages": index.num_passages()})
     return result
+
+
+def _name_phrase(index: PassageIndex, text: str, version: int, include_fallback: bool) -> list[str] | None:
+    """The query's analysed tokens when it is a name: at most NAME_WORDS words, two or more of them terms, said
+    as a phrase by some passage of the version (any date); None otherwise."""
+    phrase = index.phrase_tokens(text)
+    if not 2 <= len(phrase) <= NAME_WORDS or len(index.query_terms(text)) < 2:
+        return None
+    # at any date: a name asked before it was coined is still a name, whose earlier passages do not say it
+    found = index.lexical(text, version=version, before=None, limit=NAME_POOL, include_fallback=include_fallback)
+    return phrase if any(index.holds_phrase(phrase, h.text) for h in found) else None
 
 
 class EraNull:
