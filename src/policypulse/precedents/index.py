@@ -523,11 +523,22 @@ class PassageIndex:
                 df[e, t] = searcher.search(q, 1, count=True).count
         return n, df
 
+    def tokens(self, text: str) -> list[str]:
+        """A passage's text as the index analyses it (the last few thousand kept: a query reads each pooled
+        passage for its strength and again for a name)."""
+        cache = self.__dict__.setdefault("_token_cache", {})
+        toks = cache.get(text)
+        if toks is None:
+            if self._analyzer is None:
+                self._analyzer = _analyzer()
+            if len(cache) >= 4096:
+                cache.clear()
+            toks = cache[text] = list(self._analyzer.analyze(text))
+        return toks
+
     def present_terms(self, terms: list[str], text: str) -> np.ndarray:
         """Which of the (stemmed) ``terms`` a passage's text contains."""
-        if self._analyzer is None:
-            self._analyzer = _analyzer()
-        present = set(self._analyzer.analyze(text))
+        present = set(self.tokens(text))
         return np.array([t in present for t in terms], dtype=bool)
 
     def phrase_tokens(self, text: str) -> list[str]:
@@ -539,13 +550,33 @@ class PassageIndex:
 
     def holds_phrase(self, phrase: list[str], text: str) -> bool:
         """True when ``text``, analysed, holds the analysed ``phrase`` as consecutive tokens."""
-        if self._analyzer is None:
-            self._analyzer = _analyzer()
         if not phrase:
             return False
-        tokens = list(self._analyzer.analyze(text))
+        tokens = self.tokens(text)
         k, first = len(phrase), phrase[0]
         return any(tokens[i:i + k] == phrase for i, tok in enumerate(tokens) if tok == first)
+
+    def says_phrase(self, phrase: list[str], terms: list[str], *, version: int | None = None, limit: int = 200,
+                    include_fallback: bool = False) -> bool:
+        """True when a passage of ``version`` (any date) holding every one of ``terms`` says ``phrase``: the best
+        ``limit`` such passages by BM25 are read, in order, until one does."""
+        tantivy = _tantivy()
+        index = self._open()
+        segs = [p.name for p in self.store.segment_paths(version)]
+        if index is None or not segs or not terms:
+            return False
+        schema = self._schema
+        clauses = [(tantivy.Occur.Must, tantivy.Query.term_query(schema, "text", t, index_option="freq"))
+                   for t in terms]
+        clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0))
+                    for f in self._filters(version, None, segs)]
+        if not include_fallback:
+            clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(schema, "date_source", "fallback")))
+        searcher = index.searcher()
+        for _score, addr in searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False).hits:
+            if self.holds_phrase(phrase, (searcher.doc(addr).get_all("text") or [""])[0]):
+                return True
+        return False
 
     def lexical(self, text: str, *, version: int | None = None, before: dt.date | None = None,
                 limit: int = 100, include_fallback: bool = False) -> list[Hit]:

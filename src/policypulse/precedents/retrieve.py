@@ -269,7 +269,15 @@ def find_precedents(corpus: Corpus, text: str, before: str | dt.date | None = No
     tested = index.count(version=corpus.version, before=cut, include_fallback=include_fallback)
     alpha_null = FAMILY_ALPHA / max(tested, 1)
 
+    verdicts: dict[tuple[str, int], bool] = {}
+
     def is_strong(h: Hit) -> bool:
+        key = (h.seg, h.pid)
+        if key not in verdicts:
+            verdicts[key] = _is_strong(h)
+        return verdicts[key]
+
+    def _is_strong(h: Hit) -> bool:
         if name:  # a name is matched as said, its words together and in order, not scattered
             return index.holds_phrase(name, h.text)
         # A passage holding every term of the description says all it says: for a short query (keywords)
@@ -333,11 +341,12 @@ def _name_phrase(index: PassageIndex, text: str, version: int, include_fallback:
     """The query's analysed tokens when it is a name: at most NAME_WORDS words, two or more of them terms, said
     as a phrase by some passage of the version (any date); None otherwise."""
     phrase = index.phrase_tokens(text)
-    if not 2 <= len(phrase) <= NAME_WORDS or len(index.query_terms(text)) < 2:
+    terms = [t for t, _c in index.query_terms(text)]
+    if not 2 <= len(phrase) <= NAME_WORDS or len(terms) < 2:
         return None
     # at any date: a name asked before it was coined is still a name, whose earlier passages do not say it
-    found = index.lexical(text, version=version, before=None, limit=NAME_POOL, include_fallback=include_fallback)
-    return phrase if any(index.holds_phrase(phrase, h.text) for h in found) else None
+    said = index.says_phrase(phrase, terms, version=version, limit=NAME_POOL, include_fallback=include_fallback)
+    return phrase if said else None
 
 
 class EraNull:
