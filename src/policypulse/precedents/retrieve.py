@@ -23,8 +23,9 @@ times its weight in the query. A strong match needs both
    strong match", so the level is Bonferroni's over them, and the chance that any passage of any era is
    called strong by chance alone is at most ``FAMILY_ALPHA`` under the null).
 
-A passage that holds every term of the description is strong whatever the null (a short query is then
-matched as asked; a long description is never held whole by chance). Dense vectors change the ranking
+A passage that holds every term of the description is strong whatever the null (short keywords are then
+matched as asked; a long description is never held whole by chance). A short query that the corpus says as
+a phrase is a name (``NAME_WORDS``), and a passage is a strong match for it only when it says it. Dense vectors change the ranking
 only: no cosine rule measured on the SOTU made the earliest strong match better. A document is a strong
 match when any of its pooled passages is. When no earlier passage is strong the answer is "no earlier
 strong match", and the ranked list stays as it is (docs/methods.md, "Precedents"). The earliest strong match, the timeline of strong matches per year and the episodes of
