@@ -227,6 +227,7 @@ class PassageIndex:
         self._index: Any = None
         self._schema: Any = None
         self._analyzer: Any = None
+        self._token_cache: dict[str, list[str]] = {}
 
     # -- state -----------------------------------------------------------------------------------
     def _fresh_state(self) -> dict[str, Any]:
@@ -526,7 +527,7 @@ class PassageIndex:
     def tokens(self, text: str) -> list[str]:
         """A passage's text as the index analyses it (the last few thousand kept: a query reads each pooled
         passage for its strength and again for a name)."""
-        cache = self.__dict__.setdefault("_token_cache", {})
+        cache = self._token_cache
         toks = cache.get(text)
         if toks is None:
             if self._analyzer is None:

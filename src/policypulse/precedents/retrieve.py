@@ -25,8 +25,8 @@ times its weight in the query. A strong match needs both
 
 A passage that holds every term of the description is strong whatever the null (short keywords are then
 matched as asked; a long description is never held whole by chance). A short query that the corpus says as
-a phrase is a name (``NAME_WORDS``), and a passage is a strong match for it only when it says it. Dense vectors change the ranking
-only: no cosine rule measured on the SOTU made the earliest strong match better. A document is a strong
+a phrase is a name (``NAME_WORDS``), and a passage is a strong match for it only when it says it. Dense
+vectors change the ranking only: no cosine rule measured on the SOTU made the earliest strong match better. A document is a strong
 match when any of its pooled passages is. When no earlier passage is strong the answer is "no earlier
 strong match", and the ranked list stays as it is (docs/methods.md, "Precedents"). The earliest strong match, the timeline of strong matches per year and the episodes of
 re-announcement come from a pool of the best ``POOL`` passages, and the result says when that pool may have
