@@ -22,7 +22,9 @@ build adds segments it does not hold: two-word phrases are then counted by the t
 
 from __future__ import annotations
 
+import array
 import json
+import operator
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -184,6 +186,29 @@ def build(store: Store, progress: Callable[[int], None] | None = None) -> int:
 
 # -- reading --------------------------------------------------------------------------------------------
 
+_SCORE, _ADDRESS = operator.itemgetter(0), operator.itemgetter(1)
+
+
+def hit_arrays(searcher: Any, query: Any, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any] | None:
+    """``(seg, row, score, address of the first hit)`` of up to ``limit`` hits in one shard; None without any.
+
+    tantivy-py hands every hit over as a Python ``(score, DocAddress)`` tuple; what follows is what costs per
+    hit on our side, so it is done in C: addresses and scores taken out with ``map``/``itemgetter``, the fast
+    fields' lists of ints packed by ``array.array`` (about 360 against 620 ns a hit for ``zip`` and
+    ``np.asarray`` over the lists, measured on a term of 7,918 hits at 1M). Same arrays as before.
+    """
+    if limit <= 0:
+        return None
+    hits = searcher.search(query, limit, count=False).hits
+    if not hits:
+        return None
+    addresses = list(map(_ADDRESS, hits))
+    scores = np.fromiter(map(_SCORE, hits), np.float32, len(hits))
+    segs = np.frombuffer(array.array("q", searcher.fast_field_values("seg", addresses)), np.int64)
+    rows = np.frombuffer(array.array("q", searcher.fast_field_values("row", addresses)), np.int64)
+    return segs, rows, scores, addresses[0]
+
+
 class PairShards:
     """The pair index's shards opened for reading."""
 
@@ -209,7 +234,7 @@ class PairShards:
         query, term, out = self.query(a, b), pair_term(a, b), []
         for searcher in self.searchers:
             bound = searcher.doc_freq(FIELD, term)  # exact: the index never deletes documents
-            found = token_index._search(searcher, query, bound) if bound else None
+            found = hit_arrays(searcher, query, bound)
             if found is not None:
                 segs, rows, scores, first = found
                 out.append((segs, rows, scores, json.loads(query.explain(searcher, first).to_json())))

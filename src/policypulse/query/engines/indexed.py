@@ -12,10 +12,11 @@ over-long token) goes to the scan of the parent engine, so every query is answer
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -85,12 +86,19 @@ def frequencies_from_scores(scores: np.ndarray, words: np.ndarray, explanation: 
     idf, avg = _explained(explanation, "idf"), _explained(explanation, "avgdl")
     if idf is None or avg is None or not len(scores):
         return np.zeros(len(scores), np.int64), np.zeros(len(scores), bool)
-    weight = np.float32(idf) * (np.float32(1) + _K1)
+    return _solve_tf(scores, words, np.float32(idf), np.float32(avg))
+
+
+def _solve_tf(scores: np.ndarray, words: np.ndarray, idf: np.ndarray | np.float32, avg: np.ndarray | np.float32
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """``frequencies_from_scores`` with the idf and average length given (a value, or one per hit: the hits of
+    several shards at once), both float32 as tantivy computes them."""
+    weight = idf * (np.float32(1) + _K1)
     length = _decoded_length(words).astype(np.float32)
-    norm = _K1 * (np.float32(1) - _B + _B * length / np.float32(avg))
+    norm = _K1 * (np.float32(1) - _B + _B * length / avg)
     s64 = scores.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        est = np.rint(s64 * norm / (float(weight) - s64))
+        est = np.rint(s64 * norm / (np.asarray(weight, np.float64) - s64))
     est = np.where(np.isfinite(est) & (est >= 1) & (est < 2**24), est, 0)
 
     def score(tf: np.ndarray) -> np.ndarray:
@@ -183,6 +191,7 @@ class IndexedEngine(DuckDBEngine):
         self.schema = index.schema
         self._meta: _Meta | None = None
         self._totals: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._total_arrays: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._masks: dict[tuple[Any, ...], np.ndarray] = {}
         self._texts: dict[int, norms_mod.TextRows] = {}
         self._text_cache = norms_mod.GroupCache()
@@ -314,7 +323,7 @@ class IndexedEngine(DuckDBEngine):
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (
                 tantivy.Occur.Must, tantivy.Query.const_score_query(within, 0.0))])
         parts = []
-        for segs, rows, scores, explanation in self.index.scored_hits(query, toks):
+        for segs, rows, scores, explanation in self._scored_hits(query, toks):
             pos = self._positions(segs, rows)
             keep = pos >= 0
             tf, exact = frequencies_from_scores(scores, m.words[np.where(keep, pos, 0)], explanation)
@@ -325,6 +334,29 @@ class IndexedEngine(DuckDBEngine):
             exact &= ~self._long_norms(segs, rows)  # no token tantivy skipped, so its length is ours
             parts.append((pos[keep], segs[keep], rows[keep], tf[keep], exact[keep]))
         return _joined(parts)
+
+    def _scored_hits(self, query: Any, terms: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]]:
+        """Per token-index shard with hits of a phrase of ``terms``: ``(seg, row, BM25 score, explanation of the
+        first hit)``; ``Shards.scored_hits`` with the cheaper conversion of hits (``pairs.hit_arrays``)."""
+        from policypulse.query.pairs import hit_arrays
+
+        # the phrase's rarest term bounds its hits in a shard; a shard without one is not searched
+        plans = [(searcher, min(searcher.doc_freq("norm", t) for t in terms)) for searcher in self.index.searchers]
+        plans = [(searcher, bound) for searcher, bound in plans if bound]
+
+        def search(plan: tuple[Any, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]] | None:
+            found = hit_arrays(plan[0], query, plan[1])
+            if found is None:
+                return None
+            segs, rows, scores, first = found
+            return segs, rows, scores, json.loads(query.explain(plan[0], first).to_json())
+
+        # tantivy releases the GIL while it searches: frequent terms are searched on all cores at once
+        if len(plans) > 1 and sum(bound for _, bound in plans) >= token_index.PARALLEL_MIN_BOUND:
+            found = list(token_index._pool().map(search, plans))
+        else:
+            found = [search(plan) for plan in plans]
+        return [f for f in found if f is not None]
 
     def _pair_index(self) -> Any:
         """The store's word-pair index for this version (query/pairs.py), or None; looked up once."""
@@ -340,18 +372,47 @@ class IndexedEngine(DuckDBEngine):
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``_frequencies`` of a phrase of two different tokens, from the pair index's term (one posting list,
         no positions) instead of a phrase query. The pair field of a document of n words holds n - 1 terms,
-        its length in the BM25 score that gives each hit's frequency back."""
+        its length in the BM25 score that gives each hit's frequency back. Every shard's hits are solved in
+        one pass (each hit with its shard's idf and average length): per shard, numpy's per-call costs were
+        most of the time of a rare phrase."""
+        m = self.meta
+        found = pairs.scored_hits(toks[0], toks[1])
+        if not found:
+            return _joined([])
+        explained = [(_explained(e, "idf"), _explained(e, "avgdl"), e) for *_, e in found]
+        if any(idf is None or avg is None for idf, avg, _ in explained):
+            return self._pair_frequencies_by_shard(found)
+        sizes = [len(f[0]) for f in found]
+        segs = np.concatenate([f[0] for f in found]) if len(found) > 1 else found[0][0]
+        rows = np.concatenate([f[1] for f in found]) if len(found) > 1 else found[0][1]
+        scores = np.concatenate([f[2] for f in found]) if len(found) > 1 else found[0][2]
+        idf = np.repeat(np.array([x[0] for x in explained], np.float32), sizes)
+        avg = np.repeat(np.array([x[1] for x in explained], np.float32), sizes)
+        pos = self._positions(segs, rows)
+        keep = pos >= 0
+        safe = np.where(keep, pos, 0)
+        lengths = np.maximum(m.words[safe] - 1, 0)
+        tf, exact = _solve_tf(scores, lengths, idf, avg)
+        # A self-check per shard on its explained hit (the first): tantivy's own frequency and length for it.
+        first = 0
+        for size, (_, _, e) in zip(sizes, explained):
+            if (_explained(e, "freq,") != tf[first] or not exact[first] or
+                    _explained(e, "dl,") != _decoded_length(lengths[first])):
+                exact[first:first + size] = False
+            first += size
+        exact &= ~(keep & m.long[safe])  # a pair tantivy skipped changes the length
+        return pos[keep], segs[keep], rows[keep], tf[keep], exact[keep]
+
+    def _pair_frequencies_by_shard(self, found: list[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]]
+                                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``_pair_frequencies`` shard by shard (an explanation without idf or average: no hit is certain)."""
         m = self.meta
         parts = []
-        for segs, rows, scores, explanation in pairs.scored_hits(toks[0], toks[1]):
+        for segs, rows, scores, explanation in found:
             pos = self._positions(segs, rows)
             keep = pos >= 0
             lengths = np.maximum(m.words[np.where(keep, pos, 0)] - 1, 0)
             tf, exact = frequencies_from_scores(scores, lengths, explanation)
-            if (_explained(explanation, "freq,") != tf[0] or not exact[0] or
-                    _explained(explanation, "dl,") != _decoded_length(lengths[0])):
-                exact[:] = False
-            exact &= ~self._long_norms(segs, rows)  # a pair tantivy skipped changes the length
             parts.append((pos[keep], segs[keep], rows[keep], tf[keep], exact[keep]))
         return _joined(parts)
 
@@ -543,6 +604,73 @@ class IndexedEngine(DuckDBEngine):
             mask &= m.day <= np.datetime64(date_to, "D")
         return mask
 
+    def _idea_groups(self, idea: Idea, by: str, mask: np.ndarray, by_source: bool
+                     ) -> tuple[str, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray] | None | Literal[False]:
+        """One idea's ``_group`` from the index (None: no document counts), or False when only the scan can
+        count it (the index cannot narrow its query)."""
+        m = self.meta
+        node = idea.query
+        phrases = self._scorable(node) if self.use_scores else None
+        scored = self._scored_query(node, phrases) if phrases is not None else None
+        if scored is not None:
+            pos, mentions = scored
+            ok = mask[pos]
+            if not ok.any():
+                return None
+            return _group(idea.name, periods_of(m.day[pos[ok]], by), mentions[ok],
+                          m.source[pos[ok]] if by_source else None)
+        plan = self._candidates(node)
+        if plan is None:
+            return False
+        pos, segs, rows = self._hits(plan[0], self._bound(node))
+        ok = mask[pos]
+        pos, segs, rows = pos[ok], segs[ok], rows[ok]
+        norms = self._norm_bytes(segs, rows)
+        if plan[1]:
+            count = _Mentions(node)
+            mentions = np.fromiter((count(b) for b in norms), np.int64, len(norms))
+        else:
+            matcher = Matcher(node)
+            texts = [b.decode() for b in norms]
+            keep = np.fromiter((matcher.matches(t) for t in texts), bool, len(texts))
+            pos = pos[keep]
+            mentions = np.fromiter((matcher.mentions(t) for t, k in zip(texts, keep) if k), np.int64,
+                                   int(keep.sum()))
+        if not len(pos):
+            return None
+        return _group(idea.name, periods_of(m.day[pos], by), mentions, m.source[pos] if by_source else None)
+
+    def idea_counts(self, idea: Idea, by: str, *, include_fallback: bool = False, date_from: dt.date | None = None,
+                    date_to: dt.date | None = None, dedup: bool = True
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``counts`` of one idea as arrays, without a DataFrame: ``(periods datetime64[D], docs, mentions)``
+        of the periods it was said in, in order; None when only the scan can count it (then use ``counts``).
+
+        The dashboard's cold ``/api/track`` takes this path: the same numbers as ``counts`` (one code path
+        behind both), without the pandas frames that cost as much as counting a rare phrase.
+        """
+        if by not in PERIODS:
+            raise ValueError(f"unknown period {by!r}")
+        found = self._idea_groups(idea, by, self._mask(by, include_fallback, date_from, date_to, dedup), False)
+        if found is False:
+            return None
+        if found is None:
+            return np.empty(0, "datetime64[D]"), np.empty(0, np.int64), np.empty(0, np.int64)
+        return found[1], found[3], found[4]
+
+    def total_arrays(self, by: str, *, include_fallback: bool = False, date_from: dt.date | None = None,
+                     date_to: dt.date | None = None, dedup: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``totals`` as arrays: ``(periods datetime64[D], total_docs, total_words)`` of every period holding a
+        document, in order (the same numbers as ``totals``, from the same cached frame)."""
+        key = (by, include_fallback, date_from, date_to, dedup)
+        if key not in self._total_arrays:
+            frame = self.totals(by, include_fallback=include_fallback, date_from=date_from, date_to=date_to,
+                                dedup=dedup)
+            self._total_arrays[key] = (frame["period"].to_numpy().astype("datetime64[D]"),
+                                       frame["total_docs"].to_numpy(np.int64), frame["total_words"].to_numpy(np.int64))
+        return self._total_arrays[key]
+
     def counts(self, ideas: list[Idea], by: str, *, by_source: bool = False, include_fallback: bool = False,
                date_from: dt.date | None = None, date_to: dt.date | None = None, dedup: bool = True) -> pd.DataFrame:
         if by not in PERIODS:
@@ -553,38 +681,11 @@ class IndexedEngine(DuckDBEngine):
         scan: list[Idea] = []
         cols = ["idea", "period"] + (["source"] if by_source else []) + ["docs", "mentions"]
         for idea in ideas:
-            node = idea.query
-            phrases = self._scorable(node) if self.use_scores else None
-            scored = self._scored_query(node, phrases) if phrases is not None else None
-            if scored is not None:
-                pos, mentions = scored
-                ok = mask[pos]
-                if ok.any():
-                    parts.append(_group(idea.name, periods_of(m.day[pos[ok]], by), mentions[ok],
-                                        m.source[pos[ok]] if by_source else None))
-                continue
-            plan = self._candidates(node)
-            if plan is None:
+            found = self._idea_groups(idea, by, mask, by_source)
+            if found is False:
                 scan.append(idea)
-                continue
-            pos, segs, rows = self._hits(plan[0], self._bound(node))
-            ok = mask[pos]
-            pos, segs, rows = pos[ok], segs[ok], rows[ok]
-            norms = self._norm_bytes(segs, rows)
-            if plan[1]:
-                count = _Mentions(node)
-                mentions = np.fromiter((count(b) for b in norms), np.int64, len(norms))
-            else:
-                matcher = Matcher(node)
-                texts = [b.decode() for b in norms]
-                keep = np.fromiter((matcher.matches(t) for t in texts), bool, len(texts))
-                pos = pos[keep]
-                mentions = np.fromiter((matcher.mentions(t) for t, k in zip(texts, keep) if k), np.int64,
-                                       int(keep.sum()))
-            if not len(pos):
-                continue
-            parts.append(_group(idea.name, periods_of(m.day[pos], by), mentions,
-                                m.source[pos] if by_source else None))
+            elif found is not None:
+                parts.append(found)
         out = _frame(parts, m.sources, by_source)  # columns in the order of ``cols``
         if scan:
             more = super().counts(scan, by, by_source=by_source, include_fallback=include_fallback,
