@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -24,6 +26,7 @@ from policypulse.corpus.store import Store
 from policypulse.query import pairs
 from policypulse.query.engines.duckdb import DuckDBEngine
 from policypulse.query.engines.indexed import IndexedEngine
+from policypulse.report import measures
 from policypulse.query.ideas import Idea
 from synthetic import SyntheticCorpus
 
@@ -115,6 +118,42 @@ def test_track_and_api_track_agree_with_the_pair_index(store: Path) -> None:
     assert sum(r["docs"] for r in rows) > 0
 
 
+@pytest.mark.parametrize("by", ["day", "week", "month", "quarter", "year"])
+def test_the_dashboards_array_path_equals_corpus_track(store: Path, by: str) -> None:
+    """The dashboard counts an idea with IndexedEngine.idea_counts and zero-fills it without frames
+    (web.app.track_rows): every column equal to Corpus.track's for every query shape and period, with and
+    without the pair index, and a query only the scan can count falls back to Corpus.track."""
+    from policypulse.web.app import records_json, rows_frame, track_columns, track_json_bytes, track_rows
+
+    queries = [*QUERIES, "zzzz nothing", "society", "NOT society"] + [
+        " OR ".join(f'"{a}"' for a in p.aliases) + "".join(f' AND NOT "{x}"' for x in p.exclude)
+        for p in CORPUS.planted]
+    with policypulse.open(store) as corpus:
+        for use_pairs in (True, False):
+            corpus.engine.use_pairs = use_pairs  # type: ignore[attr-defined]
+            for q in queries:
+                want = corpus.track(q, by=by)
+                want.attrs = {}
+                rows = track_rows(corpus, q, by)
+                pd.testing.assert_frame_equal(rows_frame(rows), want, check_dtype=True)
+                value = track_columns(rows, by, "share", 3)["value"]
+                assert np.array_equal(value, measures.values(want, "share", 3), equal_nan=True)
+                for measure, smooth in (("share", 1), ("words", 3), ("mentions", 1)):
+                    cols = track_columns(rows, by, measure, smooth)
+                    # the JSON written from a template is the JSON of one dict per row
+                    assert orjson.loads(track_json_bytes(cols)) == orjson.loads(records_json(cols))
+        # an idea the index cannot count (idea_counts None: the engine's scan) goes through Corpus.track
+        engine = corpus.engine
+        engine.idea_counts = lambda *a, **k: None  # type: ignore[attr-defined]
+        try:
+            want = corpus.track("big society", by=by)
+            want.attrs = {}
+            pd.testing.assert_frame_equal(rows_frame(track_rows(corpus, "big society", by)), want)
+        finally:
+            del engine.idea_counts  # type: ignore[attr-defined]
+        assert track_rows(corpus, "society", by)["docs"].sum() > 0
+
+
 def test_a_new_ingest_is_counted_without_the_stale_pair_index_until_it_is_rebuilt(store: Path, tmp_path: Path,
                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
@@ -176,3 +215,17 @@ def test_index_pairs_command(store: Path, tmp_path: Path) -> None:
     ok = subprocess.run(run + [str(store)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert "fully covered" in ok.stderr
+
+
+def test_track_json_bytes_writes_any_idea_name_and_no_rows() -> None:
+    from policypulse.web.app import records_json, track_json_bytes
+
+    for name in ['50% "off", again', "a,b", "%s", "ünï ☃"]:
+        cols = {"idea": np.array([name] * 3, dtype=object), "period": np.array(["2001-01-01", "2002-01-01",
+                "2003-01-01"], dtype=object), "docs": np.array([1, 0, 2]), "rate": np.array([0.5, np.nan, 1e-7]),
+                "coverage": np.array(["ok", "gap", "ok"], dtype=object), "measure": "share", "smooth": 3}
+        assert orjson.loads(track_json_bytes(cols)) == orjson.loads(records_json(cols))
+        assert orjson.loads(track_json_bytes(cols))[1]["rate"] is None
+    empty = {"idea": np.array([], dtype=object), "period": np.array([], dtype=object), "docs": np.array([], np.int64),
+             "measure": "share"}
+    assert orjson.loads(track_json_bytes(empty)) == [] == orjson.loads(records_json(empty))

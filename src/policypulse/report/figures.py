@@ -7,7 +7,7 @@ for one idea, the lifecycle's verdict; it has a white background so it pastes in
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,12 +31,12 @@ GAP_COLOUR = "#fecaca"
 FORMATS = ("png", "svg")
 
 
-def life_window(rows: pd.DataFrame, by: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def life_window(rows: pd.DataFrame | Mapping[str, np.ndarray], by: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The periods an idea was alive, padded: what a chart shows first (None if it was never said)."""
     col = rows["period"]
     # numpy, not a pandas Series of Timestamps: this runs on every idea page (0.3 ms -> 0.02 ms)
-    periods = col.to_numpy() if pd.api.types.is_datetime64_any_dtype(col) else pd.to_datetime(col).to_numpy()
-    said = np.flatnonzero(rows["docs"].to_numpy() > 0)
+    periods = np.asarray(col) if pd.api.types.is_datetime64_any_dtype(col) else pd.to_datetime(col).to_numpy()
+    said = np.flatnonzero(np.asarray(rows["docs"]) > 0)
     if said.size == 0 or len(periods) == 0:
         return None
     a, b = int(said[0]), int(said[-1])

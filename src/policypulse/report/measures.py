@@ -63,16 +63,23 @@ def describe(measure: str, smooth: int, by: str) -> str:
 
 def raw_values(rows: pd.DataFrame, measure: str) -> np.ndarray:
     """The unsmoothed measure per row: NaN in coverage gaps."""
+    words = rows["total_words"].to_numpy(dtype=float) if "total_words" in rows else np.zeros(len(rows))
+    return raw_of(rows["docs"].to_numpy(dtype=float), rows["mentions"].to_numpy(dtype=float),
+                  rows["total_docs"].to_numpy(dtype=float), words, measure)
+
+
+def raw_of(docs: np.ndarray, mentions: np.ndarray, total_docs: np.ndarray, total_words: np.ndarray,
+           measure: str) -> np.ndarray:
+    """``raw_values`` from the columns as arrays (the dashboard's rows are arrays, not a DataFrame)."""
     check_measure(measure)
-    docs = rows["docs"].to_numpy(dtype=float)
-    mentions = rows["mentions"].to_numpy(dtype=float)
-    total = rows["total_docs"].to_numpy(dtype=float)
+    docs, mentions = np.asarray(docs, dtype=float), np.asarray(mentions, dtype=float)
+    total = np.asarray(total_docs, dtype=float)
     covered = total > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         if measure == "share":
             out = 100.0 * docs / np.where(covered, total, 1.0)
         elif measure == "words":
-            words = rows["total_words"].to_numpy(dtype=float) if "total_words" in rows else np.zeros(len(rows))
+            words = np.asarray(total_words, dtype=float)
             out = np.where(words > 0, 1e6 * mentions / np.where(words > 0, words, 1.0), np.nan)
         elif measure == "docs":
             out = docs.copy()
@@ -83,12 +90,22 @@ def raw_values(rows: pd.DataFrame, measure: str) -> np.ndarray:
 
 def values(rows: pd.DataFrame, measure: str, smooth: int = 1) -> np.ndarray:
     """The value a chart plots per row (one idea's rows in period order): see the module's rules."""
-    raw = raw_values(rows, measure)
+    return smoothed(raw_values(rows, measure), rows["docs"].to_numpy(), smooth)
+
+
+def values_of(docs: np.ndarray, mentions: np.ndarray, total_docs: np.ndarray, total_words: np.ndarray,
+              measure: str, smooth: int = 1) -> np.ndarray:
+    """``values`` from the columns as arrays."""
+    return smoothed(raw_of(docs, mentions, total_docs, total_words, measure), np.asarray(docs), smooth)
+
+
+def smoothed(raw: np.ndarray, docs: np.ndarray, smooth: int) -> np.ndarray:
+    """The module's smoothing rules applied to one idea's raw values (``docs``: its documents per period)."""
     if smooth <= 1 or len(raw) == 0:
         return raw
     check_smooth(smooth)
     sm = pd.Series(raw).rolling(smooth, center=True, min_periods=1).mean().to_numpy()
-    said = rows["docs"].to_numpy() > 0
+    said = docs > 0
     out = np.where(said, sm, raw)  # not said: the raw 0 stays; a gap: NaN stays
     return np.where(np.isnan(raw), np.nan, out)
 

@@ -13,6 +13,8 @@ import ipaddress
 import json
 import os
 import re
+import weakref
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from collections.abc import Callable
@@ -35,9 +37,11 @@ import policypulse
 from policypulse import __version__
 from policypulse.cli.output import frame_records, iso_days, jsonable
 from policypulse.errors import PolicyPulseError, QuerySyntaxError, UsageError
+from policypulse.query.engines.indexed import IndexedEngine
 from policypulse.query.ideas import idea_from_query
 from policypulse.report import measures, present
 from policypulse.report.figures import life_window
+from policypulse.timeline import PERIOD_DTYPE, period_grid
 from policypulse.web import discovery, slow
 from policypulse.web.cache import Busy, CorpusPool, ResultCache
 from policypulse.web.discovery import NotBuiltError
@@ -47,6 +51,7 @@ T = TypeVar("T")
 WEB_DIR = Path(str(resources.files("policypulse") / "web"))
 TRACK_FIELDS = ["idea", "period", "docs", "mentions", "total_docs", "rate", "coverage"]
 CACHE_SIZE = 256
+POOL_SIZE = 4  # corpora counting at once (Dashboard)
 MAX_COMPARE = 10
 BYS = ("day", "week", "month", "quarter", "year")
 Ideas = Annotated[list[str] | None, Query()]
@@ -84,15 +89,91 @@ def _period_ends(periods: np.ndarray, by: str) -> np.ndarray:
     return (periods.astype(f"datetime64[{unit}]") + step).astype("datetime64[D]") - np.timedelta64(1, "D")
 
 
-def track_columns(df: pd.DataFrame, by: str, measure: str, smooth: int) -> dict[str, Any]:
+ROW_FIELDS = ["idea", "period", "docs", "mentions", "total_docs", "total_words", "rate", "coverage"]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The periods of a version's track rows (every period from the first document's to the last's) with
+    their totals, the same for every idea: made once per opened corpus and period size, not per query."""
+
+    periods: np.ndarray  # datetime64[D]
+    total_docs: np.ndarray
+    total_words: np.ndarray
+    coverage: np.ndarray  # 'ok' / 'gap' (object)
+    period_text: np.ndarray  # ISO days (str)
+    end_text: np.ndarray  # ISO day of each period's last day (str)
+
+
+_GRIDS: weakref.WeakKeyDictionary[Any, dict[str, Grid]] = weakref.WeakKeyDictionary()
+
+
+def _grid(engine: IndexedEngine, by: str) -> Grid:
+    """The engine's ``Grid`` of ``by`` (cached while the engine lives)."""
+    grids = _GRIDS.setdefault(engine, {})
+    if by not in grids:
+        total_periods, total_docs, total_words = engine.total_arrays(by)
+        if len(total_periods):
+            periods = period_grid(total_periods.min(), total_periods.max(), by).astype("datetime64[D]")
+        else:
+            periods = np.empty(0, "datetime64[D]")
+        docs, words = np.zeros(len(periods), np.int64), np.zeros(len(periods), np.int64)
+        at = np.searchsorted(periods, total_periods)
+        docs[at], words[at] = total_docs, total_words
+        grids[by] = Grid(periods, docs, words, np.where(docs > 0, "ok", "gap").astype(object),
+                         np.datetime_as_string(periods, unit="D").astype(object),
+                         np.datetime_as_string(_period_ends(periods, by), unit="D").astype(object))
+    return grids[by]
+
+
+def track_rows(corpus: policypulse.Corpus, q: str, by: str) -> dict[str, np.ndarray]:
+    """One idea's track as arrays: ``Corpus.track(q, by=by)``'s columns and numbers, periods as datetime64[D]
+    (and the periods' ISO days, ``period_text`` and ``period_end``).
+
+    With the token index the counts come from ``IndexedEngine.idea_counts`` and are placed on the version's
+    zero-filled ``Grid`` of periods and totals (``timeline.period_grid``, as ``timeline.build`` does), without
+    a DataFrame: for a rare phrase the frames of ``Corpus.track`` cost more than the count (profiled at 1M:
+    about 1.5 ms of a cold ``/api/track``). Tests compare both paths. Other engines go through
+    ``Corpus.track``.
+    """
+    idea = idea_from_query(q)
+    engine = corpus.engine
+    found = engine.idea_counts(idea, by) if isinstance(engine, IndexedEngine) else None  # deduplicated, as track
+    if found is None or not isinstance(engine, IndexedEngine):
+        df = corpus.track(idea, by=by)
+        out = {k: df[k].to_numpy() for k in ROW_FIELDS}
+        out["period"] = out["period"].astype("datetime64[D]")
+        out["period_text"] = np.datetime_as_string(out["period"], unit="D").astype(object)
+        out["period_end"] = np.datetime_as_string(_period_ends(out["period"], by), unit="D").astype(object)
+        return out
+    periods, docs, mentions = found
+    grid = _grid(engine, by)
+    n = len(grid.periods)
+    out_docs, out_mentions = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    at = np.searchsorted(grid.periods, periods)
+    out_docs[at], out_mentions[at] = docs, mentions
+    covered = grid.total_docs > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(covered, out_docs / np.where(covered, grid.total_docs, 1), np.nan)
+    return {"idea": np.full(n, idea.name, dtype=object), "period": grid.periods, "docs": out_docs,
+            "mentions": out_mentions, "total_docs": grid.total_docs, "total_words": grid.total_words, "rate": rate,
+            "coverage": grid.coverage, "period_text": grid.period_text, "period_end": grid.end_text}
+
+
+def rows_frame(rows: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``track_rows`` as the frame ``Corpus.track`` returns (periods as datetime64[us])."""
+    data: dict[str, Any] = {k: rows[k] for k in ROW_FIELDS}
+    data["period"] = rows["period"].astype(PERIOD_DTYPE)
+    return pd.DataFrame(data)  # copies: the grid's arrays are shared by every idea's rows
+
+
+def track_columns(rows: dict[str, np.ndarray], by: str, measure: str, smooth: int) -> dict[str, Any]:
     """The columns of /api/track's rows: contract fields, words, the period's last day, and the plotted value."""
-    periods = df["period"].to_numpy(dtype="datetime64[D]")
-    return {"idea": df["idea"].to_numpy(), "period": np.datetime_as_string(periods, unit="D"),
-            "docs": df["docs"].to_numpy(), "mentions": df["mentions"].to_numpy(),
-            "total_docs": df["total_docs"].to_numpy(), "rate": df["rate"].to_numpy(),
-            "coverage": df["coverage"].to_numpy(), "total_words": df["total_words"].to_numpy(),
-            "period_end": np.datetime_as_string(_period_ends(periods, by), unit="D"),
-            "measure": measure, "smooth": smooth, "value": measures.values(df, measure, smooth)}
+    return {"idea": rows["idea"], "period": rows["period_text"], "docs": rows["docs"], "mentions": rows["mentions"],
+            "total_docs": rows["total_docs"], "rate": rows["rate"], "coverage": rows["coverage"],
+            "total_words": rows["total_words"], "period_end": rows["period_end"], "measure": measure, "smooth": smooth,
+            "value": measures.values_of(rows["docs"], rows["mentions"], rows["total_docs"], rows["total_words"],
+                                        measure, smooth)}
 
 
 def records_json(columns: dict[str, Any]) -> bytes:
@@ -101,6 +182,40 @@ def records_json(columns: dict[str, Any]) -> bytes:
     lists = [v.tolist() if isinstance(v, np.ndarray) else [v] * n for v in columns.values()]
     names = list(columns)
     return orjson.dumps([dict(zip(names, row)) for row in zip(*lists)])
+
+
+def _fragments(values: np.ndarray) -> list[bytes]:
+    """Each value's JSON text (NaN as null), from one orjson call over the column.
+
+    Only for numbers and strings without a comma: the array's text is split at its commas.
+    """
+    text = orjson.dumps(values.tolist())
+    return text[1:-1].split(b",") if len(values) else []
+
+
+def track_json_bytes(columns: dict[str, Any]) -> bytes:
+    """``records_json`` of ``track_columns``, the same JSON value (tested), written per row from a template.
+
+    Building a dict per row for orjson was most of the serialisation (0.4-0.9 ms at 312 monthly rows under
+    load, profiled): here each column is serialised once and the rows are joined from the pieces. Columns
+    that are one value for every row (idea, measure, smoothing) go into the template.
+    """
+    parts, args = [b"["], []
+    template = []
+    for i, (name, value) in enumerate(columns.items()):
+        key = orjson.dumps(name)
+        template.append((b"{" if i == 0 else b",") + key + b":")
+        if isinstance(value, np.ndarray) and value.dtype != object or name in ("period", "period_end", "coverage"):
+            template.append(b"%s")
+            args.append(_fragments(np.asarray(value)))
+        elif isinstance(value, np.ndarray):  # the idea: the same name in every row
+            template.append(orjson.dumps(value[0] if len(value) else "").replace(b"%", b"%%"))
+        else:
+            template.append(orjson.dumps(value).replace(b"%", b"%%"))
+    row = b"".join(template) + b"}"
+    parts.append(b",".join(map(row.__mod__, zip(*args))) if args else b"")
+    parts.append(b"]")
+    return b"".join(parts)
 
 
 def _original_url(doc: dict[str, Any]) -> str | None:
@@ -215,7 +330,10 @@ class Dashboard:
         self.store = str(store)
         with policypulse.open(self.store) as c:  # fail at start-up, not on the first request
             self.label = slow.corpus_label(c).rsplit(" (", 1)[0]
-        self.pool = CorpusPool(self.store, workers or min(4, os.cpu_count() or 1))
+        # Four corpora even on two cores: counting holds the interpreter lock, so more slots add no throughput,
+        # but a cheap count no longer waits for a slot behind two expensive ones (1M, 16 clients, distinct
+        # queries: /api/track p95 206 -> 163 ms with 8 slots against 2, at load 14-17); each costs about 70 MB.
+        self.pool = CorpusPool(self.store, workers or POOL_SIZE)
         self.cache = ResultCache(CACHE_SIZE)
         self.slow = slow.SlowWork(workers=1, processes=slow_processes)
         self._manifest: tuple[tuple[int, int, int], int] | None = None  # (inode, mtime, size) -> version
@@ -245,39 +363,40 @@ class Dashboard:
         """How exports name the corpus."""
         return f"{self.label} (version {version})"
 
-    def track(self, version: int, q: str, by: str) -> pd.DataFrame:
-        """An idea's track rows (cached per version)."""
-        def compute() -> pd.DataFrame:
+    def rows(self, version: int, q: str, by: str, *, cached_only: bool = False) -> dict[str, np.ndarray]:
+        """An idea's track as arrays (``track_rows``), counted once per (version, query, period)."""
+        def compute() -> dict[str, np.ndarray]:
             with self.pool.borrow(version) as c:
-                out = c.track(q, by=by)
-            # pandas deep-copies a frame's attrs (here the provenance) on every column read: 2 ms a request
-            out.attrs = {}
-            return out
-        return self.cache.get(("track", version, q, by), compute)
+                return track_rows(c, q, by)
+        return self.cache.get(("track", version, q, by), compute, cached_only=cached_only)
+
+    def track(self, version: int, q: str, by: str) -> pd.DataFrame:
+        """An idea's track rows as ``Corpus.track``'s frame (cached per version)."""
+        return self.cache.get(("track.frame", version, q, by), lambda: rows_frame(self.rows(version, q, by)))
 
     def track_frame(self, version: int, q: str, by: str, measure: str, smooth: int) -> pd.DataFrame:
         """The rows of /api/track as a frame (CSV and several ideas): the same columns the JSON carries."""
         def compute() -> pd.DataFrame:
-            return pd.DataFrame(track_columns(self.track(version, q, by), by, measure, smooth))
+            return pd.DataFrame(track_columns(self.rows(version, q, by), by, measure, smooth))
         return self.cache.get(("rows", version, q, by, measure, smooth), compute)
 
     def track_json(self, version: int, q: str, by: str, measure: str, smooth: int, *,
                    cached_only: bool = False) -> bytes:
         """The rows as the JSON body of /api/track, serialised once per (version, query, period, measure, smoothing).
 
-        Built from the columns without a second DataFrame: orjson over plain lists costs 0.4 ms at 312 rows
+        Built from the columns without a DataFrame: orjson over plain lists costs 0.4 ms at 312 rows
         where pandas' to_json of a frame built for it cost 1.1 ms plus 0.7 ms for the frame (profiled).
         """
         def compute() -> bytes:
-            return records_json(track_columns(self.track(version, q, by), by, measure, smooth))
+            return track_json_bytes(track_columns(self.rows(version, q, by), by, measure, smooth))
         return self.cache.get(("track.json", version, q, by, measure, smooth), compute, cached_only=cached_only)
 
     def summary(self, version: int, q: str, by: str, *, cached_only: bool = False) -> dict[str, Any]:
         """What the idea page needs besides the chart rows: matches, the span to zoom to, a common-words warning."""
         def compute() -> dict[str, Any]:
-            df = self.track(version, q, by)
-            w = life_window(df, by)
-            docs, total = int(df["docs"].sum()), int(df["total_docs"].sum())
+            rows = self.rows(version, q, by)
+            w = life_window(rows, by)
+            docs, total = int(rows["docs"].sum()), int(rows["total_docs"].sum())
             return {"matches": docs, "documents": total,
                     "window": [w[0].date().isoformat(), w[1].date().isoformat()] if w else None,
                     "warning": common_words_warning(q, docs, total) if docs else None}
@@ -299,7 +418,7 @@ class Dashboard:
 
     async def lifecycle(self, version: int, q: str, by: str) -> dict[str, Any]:
         """An idea's lifecycle fields, computed by the slow worker (cached per version)."""
-        self.track(version, q, by)  # a bad query fails here, at once, with its own message
+        self.rows(version, q, by)  # a bad query fails here, at once, with its own message
         lc: dict[str, Any] = await self.slow.get(("lifecycle", version, q, by), slow.lifecycle_job,
                                                  self.store, version, q, by)
         return self.decorate(lc, by)
@@ -357,15 +476,15 @@ class Dashboard:
 
     async def help_for(self, version: int, q: str, by: str) -> dict[str, Any]:
         """'Did you mean' for a query with no match; a warning for one made of very common words."""
-        df = self.track(version, q, by)
-        docs = int(df["docs"].sum())
+        rows = self.rows(version, q, by)
+        docs = int(rows["docs"].sum())
         out: dict[str, Any] = {"matches": docs, "suggestions": [], "warning": None}
-        total = int(df["total_docs"].sum())
+        total = int(rows["total_docs"].sum())
         if docs == 0:
             vocab = await self.vocabulary(version)
             for cand in suggest(q, vocab):
                 try:
-                    n = int(self.track(version, cand, by)["docs"].sum())
+                    n = int(self.rows(version, cand, by)["docs"].sum())
                 except PolicyPulseError:
                     continue
                 if n:
@@ -379,13 +498,14 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
                workers: int | None = None, slow_processes: bool = True) -> FastAPI:
     """The dashboard app over ``store``; with ``token`` every request must carry it.
 
-    ``workers`` bounds the cheap computations run at once (default: the cores, at most 4); slow ones
+    ``workers`` bounds the cheap computations run at once (default POOL_SIZE, 4); slow ones
     (lifecycles, figures) run in one separate worker process (``slow_processes=False``: a thread).
     """
     board = Dashboard(store, workers=workers, slow_processes=slow_processes)
     app = FastAPI(title="policypulse", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.board = board
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))  # autoescape is on for .html
+    templates.env.auto_reload = False  # installed templates do not change: no stat of each file per page
     # Dates and p-values as people write them, never raw ISO timestamps, NaT or exponents.
     templates.env.filters.update(period=present.period_label, day=present.day_label, pvalue=present.p_label,
                                  verdict=present.verdict, number=present.number_label)
@@ -535,7 +655,7 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
             raise UsageError(f"unknown format={format!r}; choose png or svg")
         d0, d1 = _date(date_from, "from"), _date(date_to, "to")
         for item in qs:
-            board.track(version, item, by)  # a bad query fails here with its own message
+            board.rows(version, item, by)  # a bad query fails here with its own message
         body = await board.slow.get(("figure", version, tuple(qs), by, measure, smooth, format, d0, d1),
                                     slow.figure_job, board.store, version, qs, by, measure, smooth, format, d0, d1)
         media = "image/png" if format == "png" else "image/svg+xml"
