@@ -148,6 +148,11 @@ def test_chart_draws_every_covered_period_beside_gaps_and_zooms_to_the_life(gap_
     assert got["min"] >= _seconds("1960-01-01") and got["max"] <= _seconds("1976-01-01")
     legend = d.find_element("id", "phase-legend").text
     assert "no documents collected" in legend
+    # the chart's own legend names the idea alone away from the cursor (no empty "Period:"), values under it
+    key = d.find_element("css selector", "#timeline .u-legend")
+    assert "pp-idle" in (key.get_attribute("class") or "") and "new deal" in key.text and "Period" not in key.text
+    d.execute_script("var u = PP.charts['timeline']; u.setCursor({left: u.valToPos(u.data[0][3], 'x'), top: 10});")
+    assert "pp-idle" not in (key.get_attribute("class") or "") and "Period" in key.text and "1963" in key.text
     verdict = d.find_element("id", "verdict").text
     assert verdict and "None" not in verdict and "NaT" not in verdict and not re.search(r"\de-\d", verdict)
     facts = d.find_element("id", "facts").text

@@ -207,6 +207,15 @@
     }
     return out;
   }
+  // The legend names the series and, under the cursor, its value: away from the chart it shows the names
+  // alone (no "Period:" and no empty values).
+  function idleLegend() {
+    function mark(u) {
+      var lg = u.root.querySelector(".u-legend");
+      if (lg) lg.classList.toggle("pp-idle", u.cursor.idx === null || u.cursor.idx === undefined);
+    }
+    return { hooks: { ready: mark, setLegend: mark } };
+  }
   function timeAxis(by) {
     return {
       incrs: INCRS[by] || INCRS.year, splits: timeSplits,
@@ -260,7 +269,7 @@
           points: { show: true, size: 6, fill: COLORS[0], stroke: COLORS[0],
                     filter: function () { return showAll ? null : lone; } } }
       ],
-      plugins: [bandsPlugin(state)]
+      plugins: [bandsPlugin(state), idleLegend()]
     }, [xs, ys], el);
     u.ppState = state;
     PP.charts[el.id] = u;
@@ -302,7 +311,7 @@
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.12 : 1]; } } },
       axes: [timeAxis(by), valueAxis(measure)],
       cursor: { drag: { x: true, y: false, setScale: true } },
-      series: defs, plugins: [bandsPlugin(state)]
+      series: defs, plugins: [bandsPlugin(state), idleLegend()]
     }, data, el);
     u.ppState = state;
     PP.charts[el.id] = u;
@@ -325,7 +334,7 @@
                { label: name, fill: "rgba(31,95,168,0.55)", stroke: COLORS[0], width: 1,
                  value: function (u, v, si, i) { return i === null || i === undefined ? "" : v === null ? "—" : v.toLocaleString("en"); },
                  paths: uPlot.paths.bars({ size: [0.8, 40] }), points: { show: false } }],
-      plugins: [bandsPlugin(state)]
+      plugins: [bandsPlugin(state), idleLegend()]
     }, [xs, ys], el);
     PP.charts[el.id] = u;
     el.setAttribute("data-points", String(xs.length));
