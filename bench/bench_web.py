@@ -457,6 +457,22 @@ def dashboard_plan(ideas: list[str]) -> Any:
     return plan
 
 
+def _http_stack() -> str:
+    """What uvicorn serves with in this environment (it picks httptools and uvloop when they are installed)."""
+    import importlib.util
+
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11 (pure Python)"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"uvicorn {http} + {loop}"
+
+
+def _pool_size() -> int:
+    """The dashboard's corpora counting at once (``web.app.POOL_SIZE``)."""
+    from policypulse.web import app
+
+    return int(getattr(app, "POOL_SIZE", 0)) or min(4, os.cpu_count() or 1)
+
+
 def corpus_phrases(corpus: Path, exclude: set[str], want: int, lines: int = 4000) -> list[str]:
     """Two-word phrases of the corpus's own text, each in at least two of its first ``lines`` documents.
 
@@ -540,7 +556,9 @@ def report(size: str, store: Path, mach: dict[str, Any], settings: dict[str, Any
             f"picks the idea page `/idea?q=&by=` or `/api/track?q=&by=` (50/50), an idea and by=year or month "
             f"(seed {SEED}); timeout {settings['timeout']:.0f} s; server: `policypulse serve STORE --port P "
             f"--workers {settings.get('workers', 1)}` ({settings.get('workers', 1)} uvicorn process(es) and the slow "
-            "worker), started afresh (empty caches) for each scenario; its CPU is that of all its processes\n"
+            "worker), started afresh (empty caches) for each scenario; its CPU is that of all its processes"
+            + (f"; HTTP: {settings['http']}; at most {settings['pool']} counts at once per process (corpora "
+               "pooled)" if settings.get("http") else "") + "\n"
             + (f"- fresh queries: the watchlist's {settings['fresh_queries']['watchlist']} background phrases, then "
                f"{settings['fresh_queries']['corpus_pairs']:,} two-word phrases of the corpus's own text (each in at "
                "least two of its first 4,000 documents; seeded order), each asked once per endpoint and period\n"
@@ -602,7 +620,7 @@ def reading(results: list[dict[str, Any]]) -> str:
         o, n = res["overall"], res["clients"]
         cpu_ms = 1000.0 * res["server_cpu_s"] / max(o["requests"], 1)
         wait = n / o["requests_per_s"] if o["requests_per_s"] else float("nan")
-        out.append(f"- {res['scenario']}: {o['requests_per_s']:.0f} requests/s at {cpu_ms:.0f} ms of server CPU per "
+        out.append(f"- {res['scenario']}: {o['requests_per_s']:.0f} requests/s at {cpu_ms:.1f} ms of server CPU per "
                    f"request on average; with {n} clients each always waiting for an answer, a request waits for "
                    f"those ahead of it: mean latency = clients / throughput = {1000 * wait:.0f} ms "
                    f"(measured mean {fmt_ms(o['mean_ms'])}).")
@@ -636,7 +654,7 @@ def run(docs: int, mach: dict[str, Any] | None = None, *, store: Path | None = N
     settings = {"clients": clients, "duration": duration, "timeout": timeout, "seed": SEED,
                 "scenarios": list(scenarios), "endpoints": list(ENDPOINTS), "by": list(BYS), "engine": engine,
                 "store_docs": docs_n, "store_version": version, "workers": workers, "client": client,
-                "pair_index": pair_index}
+                "pair_index": pair_index, "http": _http_stack(), "pool": _pool_size()}
     results = []
     for name in scenarios:
         probes = None
