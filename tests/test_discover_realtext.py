@@ -304,3 +304,35 @@ def test_the_succession_window_starts_no_earlier_than_the_old_ideas_peak() -> No
     # grew up beside it (companions), so the window opens at its peak
     assert periods[ws].year == 1965
     assert periods[we].year == 2010
+
+
+def test_a_generic_expression_is_told_from_a_name_by_how_the_corpus_uses_it() -> None:
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from policypulse.discover.common import termhood
+    from policypulse.discover.ngrams import PROPS_COLUMNS
+
+    # four phrases of 40 documents in a corpus of 200: a generic expression (lowercase, once per document,
+    # half function words, common words); the same said twice per document of its rare words (a programme's
+    # lowercase name); the generic expression inside one passage reprinted in every document; and a
+    # capitalised name (proper: the termhood rule does not apply to it)
+    phrases = ["side of the water", "pure food", "people who live", "water", "side", "pure", "food",
+               "people", "live", "Clean Rivers".lower()]
+    n = [len(p.split()) for p in phrases]
+    docs = [40, 40, 40, 150, 150, 10, 12, 180, 150, 40]
+    occ = [40, 80, 40, 400, 400, 12, 14, 900, 300, 80]
+    props = pd.DataFrame(0, index=range(len(phrases)), columns=list(PROPS_COLUMNS))
+    props["occ"] = props["mid"] = props["ctx"] = occ
+    props.loc[phrases.index("people who live"), "ctx"] = 4  # one passage's contexts, reprinted
+    props.loc[phrases.index("clean rivers"), "cap"] = 80  # capitalised in every use inside a sentence
+    ix = SimpleNamespace(phrases=pd.DataFrame({"phrase": phrases, "n": n, "docs": docs, "occ": occ}),
+                         props=props, meta={"documents": 200})
+    th = dict(zip(phrases, termhood(ix)))
+    assert th["side of the water"] < 0.3 < th["pure food"], th
+    assert th["people who live"] < th["side of the water"]
+    kinds, why = phrase_kinds(ix)
+    got = dict(zip(phrases, kinds))
+    assert got["side of the water"] == "scrap" and "generic expression" in why[0]
+    assert got["pure food"] == "idea" and got["clean rivers"] == "idea"

@@ -359,7 +359,68 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
         last = words[i].rsplit(" ", 1)[-1]
         if uni_kind.get(last) == "name":
             kinds[i], why[i] = "name", f"ends in a person's name ({last!r})"
+    # A lowercase phrase of several words that the corpus uses like a generic expression ("side of the water",
+    # "people who live"): below TERMHOOD_MIN by the termhood model above; phrases without props are left alone
+    th = termhood(ix)
+    for j in np.flatnonzero((n > 1) & ~proper & (kinds == "idea") & (np.nan_to_num(th, nan=1.0) < TERMHOOD_MIN)):
+        i = int(j)
+        kinds[i], why[i] = "scrap", f"used like a generic expression (termhood {th[i]:.2f})"
     return kinds, why
+
+
+# ------------------------------------------------------------------------------------------------- termhood
+# A generic expression ("side of the water", "people who live", "free and at peace") and the name of an idea
+# differ in how the corpus uses them, not in any word list: a name is capitalised, repeated within the
+# documents that discuss it (Church & Gale 1995, Church 2000: content terms are bursty, a second mention
+# follows the first), said afresh rather than inside one reprinted passage, made of rarer words and of fewer
+# function words. TERMHOOD_WEIGHTS combine these in a logistic model fitted on the judged phrases of the
+# State of the Union's tuning decades only (bench/fit_termhood.py; held-out decades: bench/eval/README.md).
+TERMHOOD_FEATURES = ("cap", "log_mentions_per_doc", "fresh", "mean_word_log_df", "function_share", "det")
+TERMHOOD_WEIGHTS: dict[str, float] = {"const": -6.52, "cap": 1.5, "log_mentions_per_doc": 0.89, "fresh": 6.78,
+                                      "mean_word_log_df": -0.43, "function_share": -3.04, "det": -0.56}
+TERMHOOD_MIN = 0.3  # a lowercase phrase of several words below this probability is read as a generic expression
+
+
+def termhood_features(ix: Any) -> pd.DataFrame:
+    """Per phrase_id: the corpus's evidence that a phrase is a term (TERMHOOD_FEATURES; see above)."""
+    ph = ix.phrases
+    props = ix.props
+    occ = props["occ"].to_numpy().astype(float)
+    mid = np.maximum(props["mid"].to_numpy().astype(float), 1.0)
+    docs = np.maximum(ph["docs"].to_numpy().astype(float), 1.0)
+    n_docs = max(float(ix.meta.get("documents", 0)), 1.0)
+    uni = ph[ph["n"] == 1]
+    log_df = dict(zip(uni["phrase"], np.log(np.maximum(uni["docs"].to_numpy(dtype=float), 1.0) / n_docs)))
+    floor = float(np.log(1.0 / n_docs))
+    mean_df = np.empty(len(ph))
+    func = np.empty(len(ph))
+    for i, phrase in enumerate(ph["phrase"].to_numpy()):
+        toks = phrase.split(" ")
+        content = [t for t in toks if t not in STOPWORDS]
+        mean_df[i] = float(np.mean([log_df.get(t, floor) for t in content])) if content else 0.0
+        func[i] = (len(toks) - len(content)) / len(toks)
+    return pd.DataFrame({
+        "cap": props["cap"].to_numpy() / mid,
+        "log_mentions_per_doc": np.log(np.maximum((ph["occ"] if "occ" in ph else props["occ"]).to_numpy(dtype=float),
+                                                  1.0) / docs),
+        "fresh": fresh_share(ix),
+        "mean_word_log_df": mean_df,
+        "function_share": func,
+        "det": props["det"].to_numpy() / mid,
+    })
+
+
+def termhood(ix: Any) -> np.ndarray:
+    """Per phrase_id: the probability, by TERMHOOD_WEIGHTS, that a phrase names an idea rather than being a
+    generic expression; NaN where no props are known."""
+    cached = getattr(ix, "_termhood", None)
+    if cached is not None:
+        return cached
+    f = termhood_features(ix)
+    z = TERMHOOD_WEIGHTS["const"] + sum(TERMHOOD_WEIGHTS[c] * f[c].to_numpy() for c in TERMHOOD_FEATURES)
+    out = np.where(ix.props["occ"].to_numpy() > 0, 1.0 / (1.0 + np.exp(-z)), np.nan)
+    ix._termhood = out
+    return out
 
 
 def idea_mask(ix: Any, *, include_names: bool = False) -> np.ndarray:
