@@ -336,3 +336,27 @@ def test_a_generic_expression_is_told_from_a_name_by_how_the_corpus_uses_it() ->
     got = dict(zip(phrases, kinds))
     assert got["side of the water"] == "scrap" and "generic expression" in why[0]
     assert got["pure food"] == "idea" and got["clean rivers"] == "idea"
+
+
+def test_a_nations_adjective_and_its_people_are_not_ideas_but_a_plural_country_is() -> None:
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from policypulse.discover.ngrams import PROPS_COLUMNS
+
+    # "the Afghan people" makes "Afghan" an adjective and the rarer "Afghans" its people; "the Philippine
+    # people" makes "Philippine" one, but "the Philippines", more frequent than it, is a country
+    docs = {"afghan": 15, "afghan people": 5, "afghans": 3, "philippine": 23, "philippine people": 4,
+            "philippines": 35, "cuba": 40}
+    phrases = list(docs)
+    props = pd.DataFrame(0, index=range(len(phrases)), columns=list(PROPS_COLUMNS))
+    props["occ"] = props["mid"] = props["ctx"] = props["cap"] = [2 * d for d in docs.values()]
+    ix = SimpleNamespace(phrases=pd.DataFrame({"phrase": phrases, "n": [len(p.split()) for p in phrases],
+                                               "docs": list(docs.values())}),
+                         props=props, meta={"documents": 200})
+    kinds, why = phrase_kinds(ix)
+    got = dict(zip(phrases, kinds))
+    assert got["afghan"] == "word" and got["philippine"] == "word", got
+    assert got["afghans"] == "people" and "plural of 'afghan'" in why[phrases.index("afghans")]
+    assert got["philippines"] == "idea" and got["cuba"] == "idea"

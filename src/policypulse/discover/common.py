@@ -197,8 +197,8 @@ PEOPLE_HEADS = frozenset(
     "people americans families family owners members workers citizens children kids parents students teachers "
     "men women folks friends republicans democrats seniors neighbors colleagues guests audience "
     "owner member worker citizen child kid parent student teacher man woman friend neighbor colleague guest "
-    "veteran veterans voters voter ministers minister officials leaders teenagers doctors dentists nurses soldiers "
-    "troops civilians".split())
+    "veteran veterans voters voter ministers minister officials leaders leader teenagers doctors dentists nurses "
+    "soldiers troops civilians peoples".split())
 # Days and months are proper nouns but no idea; a capitalised single word with a nationality's or a party's
 # ending is an adjective ("Syrian", "Republican"), or its people ("Iraqis").
 CALENDAR = frozenset(
@@ -235,7 +235,7 @@ NUMBER_WORDS = frozenset(
     "half".split())
 _ORDINAL = re.compile(r"\d+(st|nd|rd|th)?")
 # A number with these is a date, a count or an occasion, not an idea ("96th congress", "fiftieth anniversary").
-NUMBERED_HEADS = frozenset("anniversary birthday congress session sessions".split())
+NUMBERED_HEADS = frozenset("anniversary birthday congress session sessions states".split())  # "forty eight states"
 ADDRESSEE_SHARE = 0.5  # a word in the opening or sign-off of half of all documents is the audience addressed
 
 
@@ -359,6 +359,17 @@ def phrase_kinds(ix: Any) -> tuple[np.ndarray, list[str]]:
         last = words[i].rsplit(" ", 1)[-1]
         if uni_kind.get(last) == "name":
             kinds[i], why[i] = "name", f"ends in a person's name ({last!r})"
+    # A capitalised single word said before "people" is a nation's adjective ("the Afghan people", "the Iraqi
+    # people"; a country is "the people of Cuba"), and its plural, rarer than it, is that nation's people
+    # ("Iraqis", "Afghans"; "the Philippines", more frequent than "Philippine", is a country)
+    uni_id = {w: int(i) for i, w in zip(np.flatnonzero(n == 1), words[n == 1])}
+    nations = {w for w in (p.split(" ")[0] for p in words[n == 2] if p.endswith(" people"))
+               if w in uni_id and proper[uni_id[w]] and kinds[uni_id[w]] == "idea"}
+    for w in nations:
+        kinds[uni_id[w]], why[uni_id[w]] = "word", "an adjective of a nation (said before 'people')"
+    for w, i in uni_id.items():
+        if w.endswith("s") and w[:-1] in nations and proper[i] and kinds[i] == "idea" and docs[i] < docs[uni_id[w[:-1]]]:
+            kinds[i], why[i] = "people", f"a nation's people (the plural of {w[:-1]!r})"
     # A lowercase phrase of several words that the corpus uses like a generic expression ("side of the water",
     # "people who live"): below TERMHOOD_MIN by the termhood model above; phrases without props are left alone
     th = termhood(ix)
