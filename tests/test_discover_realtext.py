@@ -360,3 +360,25 @@ def test_a_nations_adjective_and_its_people_are_not_ideas_but_a_plural_country_i
     assert got["afghan"] == "word" and got["philippine"] == "word", got
     assert got["afghans"] == "people" and "plural of 'afghan'" in why[phrases.index("afghans")]
     assert got["philippines"] == "idea" and got["cuba"] == "idea"
+
+
+def test_a_capitalised_name_of_several_words_is_weighted_in_emerging(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from policypulse.discover.common import proper_names
+
+    em_mod = importlib.import_module("policypulse.discover.emerging")  # the module (the package exports the function)
+
+    store = _speeches(tmp_path)
+    with policypulse.open(store) as c:
+        ix = phrase_index(c)
+        named = proper_names(ix)
+        assert named[ix.phrase_id("clean rivers program")]
+        assert not named[ix.phrase_id("distinguished members")]  # lowercase in the salutation
+        base = em_mod.emerging(c, date_from="1980-01-01", date_to="1995-12-31", by="year", limit=10, n_boot=0)
+        monkeypatch.setattr(em_mod, "NAME_WEIGHT", 1.0)
+        plain = em_mod.emerging(c, date_from="1980-01-01", date_to="1995-12-31", by="year", limit=10, n_boot=0)
+    b = dict(zip(base["phrase"], base["score"]))
+    p = dict(zip(plain["phrase"], plain["score"]))
+    assert b["clean rivers program"] == pytest.approx(1.3 * p["clean rivers program"])

@@ -434,6 +434,16 @@ def termhood(ix: Any) -> np.ndarray:
     return out
 
 
+def proper_names(ix: Any) -> np.ndarray:
+    """Per phrase_id: a capitalised name of several words (every content word capitalised in at least
+    PROPER_SHARE of its uses inside sentences, two or more such uses): "Atoms for Peace", "Soil Bank"."""
+    props = ix.props
+    mid = props["mid"].to_numpy().astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = np.where(mid > 0, props["cap"].to_numpy() / np.maximum(mid, 1), 0.0)
+    return (ix.phrases["n"].to_numpy() > 1) & (mid >= 2) & (cap >= PROPER_SHARE)
+
+
 def idea_mask(ix: Any, *, include_names: bool = False) -> np.ndarray:
     """Per phrase_id: may it be listed as an idea (names of people and groups too with ``include_names``)?"""
     cached = getattr(ix, "_kinds", None)
