@@ -401,15 +401,22 @@ def termhood_features(ix: Any) -> pd.DataFrame:
     docs = np.maximum(ph["docs"].to_numpy().astype(float), 1.0)
     n_docs = max(float(ix.meta.get("documents", 0)), 1.0)
     uni = ph[ph["n"] == 1]
-    log_df = dict(zip(uni["phrase"], np.log(np.maximum(uni["docs"].to_numpy(dtype=float), 1.0) / n_docs)))
+    log_df = pd.Series(np.log(np.maximum(uni["docs"].to_numpy(dtype=float), 1.0) / n_docs),
+                       index=uni["phrase"].to_numpy())
+    log_df = log_df[~log_df.index.duplicated()]
     floor = float(np.log(1.0 / n_docs))
-    mean_df = np.empty(len(ph))
-    func = np.empty(len(ph))
-    for i, phrase in enumerate(ph["phrase"].to_numpy()):
-        toks = phrase.split(" ")
-        content = [t for t in toks if t not in STOPWORDS]
-        mean_df[i] = float(np.mean([log_df.get(t, floor) for t in content])) if content else 0.0
-        func[i] = (len(toks) - len(content)) / len(toks)
+    # every token of every phrase, vectorised (a loop over millions of phrases would cost seconds)
+    toks = ph["phrase"].str.split(" ").explode()
+    row = np.repeat(np.arange(len(ph)), ph["phrase"].str.count(" ").to_numpy() + 1)
+    tok = toks.to_numpy(dtype=object)
+    is_func = pd.Index(tok).isin(list(STOPWORDS))
+    val = pd.Series(tok).map(log_df).fillna(floor).to_numpy()
+    n_tok = np.bincount(row, minlength=len(ph)).astype(float)
+    n_func = np.bincount(row, weights=is_func.astype(float), minlength=len(ph))
+    n_content = n_tok - n_func
+    sum_df = np.bincount(row, weights=np.where(is_func, 0.0, val), minlength=len(ph))
+    mean_df = np.where(n_content > 0, sum_df / np.maximum(n_content, 1.0), 0.0)
+    func = n_func / np.maximum(n_tok, 1.0)
     return pd.DataFrame({
         "cap": props["cap"].to_numpy() / mid,
         "log_mentions_per_doc": np.log(np.maximum((ph["occ"] if "occ" in ph else props["occ"]).to_numpy(dtype=float),
