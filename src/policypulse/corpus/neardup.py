@@ -119,25 +119,31 @@ def _token_hashes(unique: list[str]) -> np.ndarray:
     return out
 
 
-def _shingle_hashes(th: np.ndarray, offsets: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of every word 5-gram (a document of fewer tokens: one shingle of all) and its document."""
+def _shingle_minima(th: np.ndarray, offsets: np.ndarray, lens: np.ndarray, sig: np.ndarray) -> None:
+    """Lower ``sig`` (flat, ``(n + 1) * K`` values) to the minimum of every word 5-gram's mixed hash in its bin.
+
+    A document of fewer tokens has one shingle of all of them. A 5-gram that would run from one document into
+    the next lands in row ``n`` (never read): marking it there costs a scatter over the documents' last four
+    positions, where dropping it costs two boolean selections over every shingle (measured: signatures of
+    20,000 documents 0.95 against 1.24-1.44 CPU s, the same values).
+    """
     N, n = len(th), len(lens)
     M = N - SHINGLE + 1
-    parts_h, parts_d = [], []
     if M > 0:
         h = th[:M] * _SHINGLE_MULT[0]
         tmp = np.empty(M, dtype=np.uint64)
         for j in range(1, SHINGLE):
             np.multiply(th[j : j + M], _SHINGLE_MULT[j], out=tmp)
             h += tmp
-        valid = np.ones(M, dtype=bool)
+        _mix_shingles(h, tmp)
+        np.right_shift(h, _U(57), out=tmp)  # the bin: the top 7 bits
+        key = tmp.view(np.int64)
+        key += np.repeat(np.arange(0, n * K, K, dtype=np.int64), lens)[:M]
         ends = offsets[1:]
         for k in range(1, SHINGLE):  # a 5-gram starting in a document's last 4 tokens would run into the next
             idx = ends - k
-            valid[idx[(idx >= 0) & (idx < M)]] = False
-        doc = np.repeat(np.arange(n), lens)[:M]
-        parts_h.append(h[valid])
-        parts_d.append(doc[valid])
+            key[idx[(idx >= 0) & (idx < M)]] = n * K
+        np.minimum.at(sig, key, h.astype(np.uint16))  # the value: the bottom 16 bits
     short = np.flatnonzero((lens < SHINGLE) & (lens > 0))
     if len(short):
         starts = offsets[:-1][short]
@@ -145,14 +151,17 @@ def _shingle_hashes(th: np.ndarray, offsets: np.ndarray, lens: np.ndarray) -> tu
         for j in range(SHINGLE - 1):
             has = lens[short] > j
             h[has] += th[starts[has] + j] * _SHINGLE_MULT[j]
-        parts_h.append(h)
-        parts_d.append(short)
-    hv = np.concatenate(parts_h) if parts_h else np.zeros(0, dtype=np.uint64)
-    dv = np.concatenate(parts_d) if parts_d else np.zeros(0, dtype=np.intp)
-    hv ^= hv >> _U(29)  # one round of mixing: the bin comes from the top bits, the value from the bottom
-    hv *= _U(0xBF58476D1CE4E5B9)
-    hv ^= hv >> _U(32)
-    return hv, dv
+        _mix_shingles(h, np.empty_like(h))
+        np.minimum.at(sig, (h >> _U(57)).astype(np.intp) + short * K, h.astype(np.uint16))
+
+
+def _mix_shingles(h: np.ndarray, tmp: np.ndarray) -> None:
+    """One round of mixing, in place: the bin comes from the top bits, the value from the bottom."""
+    np.right_shift(h, _U(29), out=tmp)
+    h ^= tmp
+    h *= _U(0xBF58476D1CE4E5B9)
+    np.right_shift(h, _U(32), out=tmp)
+    h ^= tmp
 
 
 CHUNK_DOCS = 1024
@@ -187,13 +196,9 @@ def _signatures(norms: pa.Array) -> np.ndarray:
     flat = pc.list_flatten(lists)
     enc = pc.dictionary_encode(flat)
     th = _token_hashes(enc.dictionary.to_pylist())[np.asarray(enc.indices)]
-    lens = np.diff(offsets)
-    hv, dv = _shingle_hashes(th, offsets, lens)
-    sig: np.ndarray = np.full(n * K, _EMPTY, dtype=np.uint16)  # flat here, reshaped to (n, K) below
-    key = (hv >> _U(57)).astype(np.intp)
-    key += dv * K
-    np.minimum.at(sig, key, (hv & _U(0xFFFF)).astype(np.uint16))
-    sig = sig.reshape(n, K)
+    flat_sig: np.ndarray = np.full((n + 1) * K, _EMPTY, dtype=np.uint16)  # row n: see _shingle_minima
+    _shingle_minima(th, offsets, np.diff(offsets), flat_sig)
+    sig = flat_sig[: n * K].reshape(n, K)
     empty = sig == _EMPTY
     if empty.any():
         out = sig.copy()
