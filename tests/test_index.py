@@ -422,3 +422,27 @@ def test_cached_per_document_arrays_equal_the_parquet_columns(store: Path, tmp_p
     orphan.write_bytes(b"x")
     token_index.remove_orphans(Store(copy))
     assert not orphan.exists()
+
+
+def test_cached_arrays_are_stored_narrow_and_read_as_computed(store: Path, tmp_path: Path) -> None:
+    from policypulse.corpus import norms as norms_mod
+
+    st = Store(store)
+    name = st.segment_paths()[0].name
+    table = norms_mod.read_segment(st.path / "segments" / name, ["norm", *token_index.META_COLUMNS])
+    want = token_index.segment_meta(table, table.column("norm"))
+    with np.load(token_index.meta_path(st, name)) as z:  # on disk: 32-bit days and word counts
+        assert z["day"].dtype == np.int32 and z["words"].dtype == np.int32
+    got = token_index.read_segment_meta(st, name)
+    assert got is not None and set(got) == set(want)
+    for key, arr in want.items():
+        assert got[key].dtype == arr.dtype and np.array_equal(got[key], arr), key
+    # a cache written before (np.savez, 64-bit arrays) reads the same
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    with open(token_index.meta_path(Store(copy), name), "wb") as fh:
+        np.savez(fh, **want)  # type: ignore[arg-type]
+    old = token_index.read_segment_meta(Store(copy), name)
+    assert old is not None
+    for key, arr in want.items():
+        assert old[key].dtype == arr.dtype and np.array_equal(old[key], arr), key

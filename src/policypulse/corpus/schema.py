@@ -39,14 +39,17 @@ COLUMNS = DOCUMENT_SCHEMA.names
 STORED_SCHEMA = pa.schema([f for f in DOCUMENT_SCHEMA if f.name != "norm"])
 
 # Parquet settings of a segment, chosen by measurement on the benchmark corpus (docs/architecture.md,
-# decision 10). Text: zstd level 6 (ratio 2.91 against 2.77 at level 3 and 2.32 at level 1, the old default;
-# about 55 MB/s per core to write against 125; level 9 gains 2% more at half that speed). Signatures at
-# level 1 (near-random bytes: zstd takes 2% off them, only the empty-bucket markers); the rest zstd 3;
-# dictionaries only for the columns that repeat (source, date kinds, origin file).
+# decisions 10 and 11). Text: zstd level 4 (a 9,274-document segment: 11.09 MB in 0.26-0.32 CPU s, against
+# 10.78 MB in 0.56-0.61 s at level 6 and 11.31 MB in 0.22-0.24 s at level 3; level 6 was a tenth of ingest's
+# CPU). Signatures at level 1 (near-random bytes: zstd takes 2% off them, only the empty-bucket markers); the
+# rest zstd 3; dictionaries only for the columns that repeat (source, date kinds, origin file). No min/max
+# statistics for the text and the signatures: nothing filters on them, and a text's min and max were written
+# out in full in every page header and row group (about 12 bytes a document, 0.8% of a segment).
 PARQUET_OPTIONS: dict[str, object] = {
     "compression": "zstd",
-    "compression_level": {name: {"text": 6, "minhash": 1}.get(name, 3) for name in STORED_SCHEMA.names},
+    "compression_level": {name: {"text": 4, "minhash": 1}.get(name, 3) for name in STORED_SCHEMA.names},
     "use_dictionary": ["source", "date_precision", "date_source", "origin_file"],
+    "write_statistics": [name for name in STORED_SCHEMA.names if name not in ("text", "minhash")],
 }
 
 # dups/v{N}.parquet: every document of version N folded into another (near-duplicate or retweet).
