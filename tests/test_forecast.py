@@ -92,3 +92,13 @@ def test_overdispersed_fades_get_a_two_sided_interval_that_covers_the_truth():
     assert scored >= 25
     assert given / scored >= 0.7
     assert covered / given >= 0.85
+
+
+def test_abandonment_draws_follow_gotts_delta_t():
+    from policypulse.lifecycle.forecast import _abandonment_draws
+
+    # P(still in use t periods on | in use for `age`) = age / (age + t): median age, 2.5% quantile age/39.
+    t = _abandonment_draws(40.0, 200_000, np.random.default_rng(3))
+    assert np.median(t) == pytest.approx(40.0, rel=0.02)
+    assert np.mean(t < 40.0 / 39.0) == pytest.approx(0.025, abs=0.002)
+    assert np.mean(t > 40.0 * 39.0) == pytest.approx(0.025, abs=0.002)

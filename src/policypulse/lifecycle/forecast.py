@@ -146,7 +146,8 @@ def forecast_last_mention(
     mentions fall below one after it); if fewer than one mention is expected after the series ends, the
     last mention has probably happened already and the point is the observed last mention.
     Interval: see `_last_mention_draws` (a negative binomial decay model: parameter uncertainty,
-    overdispersion, serial correlation and the chance of the final stray mention).
+    overdispersion, serial correlation and the chance of the final stray mention); its lower end also
+    allows the idea to be dropped abruptly (`_abandonment_draws`).
     """
     cov_idx = np.flatnonzero(s.covered)
     recent = cov_idx[-RECENT_WINDOW[s.by] :]
@@ -168,9 +169,15 @@ def forecast_last_mention(
     if n_boot > 0:
         draws = _last_mention_draws(model, exposure, t_end, n_boot, rng, cap)
         if draws is not None:
+            # The lower end allows an abrupt end (a slogan dropped while still said): the last mention is
+            # the earlier of the decay's end and an abandonment time; the upper end is the decay's alone,
+            # since abandonment can only bring the end forward.
+            mentioned = np.flatnonzero(s.docs > 0)
+            age = float(s.n - mentioned[0]) if mentioned.size else 1.0
+            early = to_index(np.minimum(draws, t_end + _abandonment_draws(age, draws.size, rng)))
             draws = to_index(draws)
             q = (
-                np.quantile(draws, (1 - level) / 2, method="lower"),
+                np.quantile(early, (1 - level) / 2, method="lower"),
                 np.quantile(draws, 1 - (1 - level) / 2, method="higher"),
             )
             lo = int(q[0]) if np.isfinite(q[0]) else None
@@ -179,6 +186,15 @@ def forecast_last_mention(
                 hi = None
     pt = int(point) if np.isfinite(point) else None
     return Forecast(pt, lo, hi, remaining_after_end)
+
+
+def _abandonment_draws(age: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n draws of the periods until an idea `age` periods old is dropped, from Gott's (1993) delta-t
+    argument: with nothing special about the present moment of a life, P(still in use t periods on) =
+    age / (age + t), so t = age (1 / u - 1) for u uniform. A prior for what one idea's counts cannot show:
+    that it can be dropped abruptly at any time."""
+    u = rng.uniform(size=n)
+    return age * (1.0 / np.maximum(u, 1e-12) - 1.0)
 
 
 MAX_GRID = 6000  # future periods simulated for the interval; a last mention beyond them is "no end in sight"
