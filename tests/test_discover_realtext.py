@@ -382,3 +382,23 @@ def test_a_capitalised_name_of_several_words_is_weighted_in_emerging(tmp_path: P
     b = dict(zip(base["phrase"], base["score"]))
     p = dict(zip(plain["phrase"], plain["score"]))
     assert b["clean rivers program"] == pytest.approx(1.3 * p["clean rivers program"])
+
+
+def test_a_capitalised_successor_of_a_capitalised_programme_is_weighted_and_says_so() -> None:
+    import importlib
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from policypulse.discover.ngrams import PROPS_COLUMNS
+
+    su = importlib.import_module("policypulse.discover.successors")
+    props = pd.DataFrame(0, index=range(3), columns=list(PROPS_COLUMNS))
+    props["mid"] = [10, 10, 1]
+    props["cap"] = [9, 2, 1]  # "Race to the Top" capitalised; "high school" rarely; one use is no evidence
+    cap = su._capitalised(SimpleNamespace(props=props))
+    assert cap.tolist() == [True, False, False]
+    row = {"near": 1.0, "handover": 0.4, "rate_correlation": -0.2, "pickup": 0.0, "named": True}
+    text = su._explain("no child left behind", row, "2011-01-01", 0.34, ["schools"])
+    assert text.endswith(f"a capitalised name like 'no child left behind' (x{su.NAME_WEIGHT})")
+    assert "capitalised" not in su._explain("welfare reform", {**row, "named": False}, "1995-01-01", 0.5, [])

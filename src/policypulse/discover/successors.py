@@ -35,6 +35,7 @@ import pandas as pd
 from policypulse.discover.common import (
     FRAGMENT_SHARE,
     LIFECYCLE_FIELDS,
+    PROPER_SHARE,
     burst,
     check_limit,
     emergence_of,
@@ -46,6 +47,7 @@ from policypulse.discover.common import (
     series_of,
 )
 from policypulse.discover.context import cosine as sketch_cosine
+from policypulse.discover.emerging import NAME_WEIGHT
 from policypulse.discover.stopwords import is_boundary
 from policypulse.errors import UsageError
 from policypulse.lifecycle.series import RECENT_WINDOW, RUN_LENGTH, shift_periods
@@ -424,8 +426,14 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
     span = (g.periods[ws].date(), shift_periods(g.periods[we], 1, by).date() - dt.timedelta(days=1))  # any year
     old_text = _window_context(corpus, old, span)
     pooled = {} if watch else pooled_contexts(corpus, [r["name"] for r in rows], g.periods, ws, we, by)
+    # A programme known by a capitalised name is succeeded by another so named (No Child Left Behind by Race to
+    # the Top; a topic of the same years, "high school", is no successor): as in emerging, such a candidate's
+    # score is weighted NAME_WEIGHT when the old idea is a capitalised name itself
+    capitalised = _capitalised(ix)
+    old_named = pid_old is not None and bool(capitalised[pid_old])
     out = []
     for r in rows:
+        r["named"] = old_named and "phrase_id" in r and bool(capitalised[r["phrase_id"]])
         excl = old_tokens | {t for toks, _ in _phrase_tokens(r["idea"].query) for t in toks}
         ctx = pooled[r["name"]] if r["name"] in pooled else _window_context(corpus, r["idea"], span)
         text_cos, shared_now = cosine(old_text, ctx, words.idf, words.default_idf, excl, words.logp)
@@ -434,7 +442,7 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
         out.append({
             "phrase": r["name"] if not watch else " ".join(match_tokens(r["name"])),
             "idea": r["name"],
-            "score": cos * (1.0 + max(r["handover"], 0.0)) / 2.0,
+            "score": cos * (1.0 + max(r["handover"], 0.0)) / 2.0 * (NAME_WEIGHT if r["named"] else 1.0),
             "handover": r["handover"],
             "context": cos,
             "rate_correlation": r["rate_correlation"],
@@ -541,8 +549,19 @@ def _explain(old: str, r: dict[str, Any], onset: Any, cos: float, shared: list[s
     words = f" (shared words: {', '.join(shared[:5])})" if shared else ""
     when = ("in or near the decline" if r.get("near", 1.0) >= 1.0 else
             f"well {'before' if r.get('early') else 'after'} the decline (nearness {r['near']:.2f})")
+    named = f"; a capitalised name like {old!r} (x{NAME_WEIGHT})" if r.get("named") else ""
     return (f"born {onset} {when} of {old!r}; context {cos:.2f}{words}; hand-over {r['handover']:.2f} "
-            f"(rates correlate {r['rate_correlation']:+.2f}, picks up {100 * r['pickup']:.0f}% of the lost rate)")
+            f"(rates correlate {r['rate_correlation']:+.2f}, picks up {100 * r['pickup']:.0f}% of the lost rate)"
+            f"{named}")
+
+
+def _capitalised(ix: Any) -> np.ndarray:
+    """Per phrase_id: capitalised in at least PROPER_SHARE of two or more uses inside sentences (any length)."""
+    props = ix.props
+    mid = props["mid"].to_numpy().astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = np.where(mid > 0, props["cap"].to_numpy() / np.maximum(mid, 1), 0.0)
+    return (mid >= 2) & (cap >= PROPER_SHARE)
 
 
 class _WordStats:
