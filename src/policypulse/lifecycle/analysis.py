@@ -302,12 +302,12 @@ def _basis(s: Series, dt: Any) -> str | None:
     per_period = dt.recent_rate * float(s.exposure[cov[-RECENT_WINDOW[s.by]:]].mean())
     parts = [
         f"a rate of use of {_rate_words(dt.recent_rate)} (about {per_period:.2g} "
-        f"a {s.by} at today's corpus volume), from {dt.rate_mentions} mentions over {dt.rate_periods} "
-        f"covered {unit(dt.rate_periods)}",
+        f"a {s.by} at today's corpus volume), from {dt.rate_mentions} document{'' if dt.rate_mentions == 1 else 's'} "
+        f"using it over {dt.rate_periods} covered {unit(dt.rate_periods)}",
         (f"{dt.silent_periods} covered {unit(dt.silent_periods)} since the last use, silent but for {len(dt.echoes)} "
          f"echo{'es' if len(dt.echoes) > 1 else ''}" if dt.echoes else
          f"{dt.silent_periods} covered {unit(dt.silent_periods)} of silence since the last use")
-        + f", in which {dt.expected:.1f} mentions would have been expected",
+        + f", in which {dt.expected:.1f} documents using it would have been expected",
     ]
     if dt.dispersion > 1.05:
         parts.append(f"counts {dt.dispersion:.1f} times as variable as chance alone (allowed for)")
