@@ -396,7 +396,6 @@ def termhood_features(ix: Any) -> pd.DataFrame:
     """Per phrase_id: the corpus's evidence that a phrase is a term (TERMHOOD_FEATURES; see above)."""
     ph = ix.phrases
     props = ix.props
-    occ = props["occ"].to_numpy().astype(float)
     mid = np.maximum(props["mid"].to_numpy().astype(float), 1.0)
     docs = np.maximum(ph["docs"].to_numpy().astype(float), 1.0)
     n_docs = max(float(ix.meta.get("documents", 0)), 1.0)
