@@ -147,14 +147,17 @@ class Shards:
             return segs[0], rows[0]
         return np.concatenate(segs), np.concatenate(rows)
 
-    def scored_hits(self, query: Any, terms: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]]:
-        """Per shard with hits of a phrase of ``terms``: ``(seg, row, BM25 score, explanation of the first hit)``."""
+    def scored_hits(self, query: Any, terms: list[str], convert: Callable[[Any, Any, int], Any] | None = None
+                    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]]:
+        """Per shard with hits of a phrase of ``terms``: ``(seg, row, BM25 score, explanation of the first hit)``;
+        ``convert(searcher, query, limit)`` turns one shard's hits into arrays (default ``_search``)."""
+        convert = convert or _search
         # the phrase's rarest term bounds its hits in a shard; a shard without one is not searched
         plans = [(searcher, min(searcher.doc_freq("norm", t) for t in terms)) for searcher in self.searchers]
         plans = [(searcher, bound) for searcher, bound in plans if bound]
 
         def search(plan: tuple[Any, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]] | None:
-            found = _search(plan[0], query, plan[1])
+            found = convert(plan[0], query, plan[1])
             if found is None:
                 return None
             segs, rows, scores, first = found

@@ -12,7 +12,6 @@ over-long token) goes to the scan of the parent engine, so every query is answer
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from collections.abc import Sequence
@@ -340,23 +339,7 @@ class IndexedEngine(DuckDBEngine):
         first hit)``; ``Shards.scored_hits`` with the cheaper conversion of hits (``pairs.hit_arrays``)."""
         from policypulse.query.pairs import hit_arrays
 
-        # the phrase's rarest term bounds its hits in a shard; a shard without one is not searched
-        plans = [(searcher, min(searcher.doc_freq("norm", t) for t in terms)) for searcher in self.index.searchers]
-        plans = [(searcher, bound) for searcher, bound in plans if bound]
-
-        def search(plan: tuple[Any, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]] | None:
-            found = hit_arrays(plan[0], query, plan[1])
-            if found is None:
-                return None
-            segs, rows, scores, first = found
-            return segs, rows, scores, json.loads(query.explain(plan[0], first).to_json())
-
-        # tantivy releases the GIL while it searches: frequent terms are searched on all cores at once
-        if len(plans) > 1 and sum(bound for _, bound in plans) >= token_index.PARALLEL_MIN_BOUND:
-            found = list(token_index._pool().map(search, plans))
-        else:
-            found = [search(plan) for plan in plans]
-        return [f for f in found if f is not None]
+        return self.index.scored_hits(query, terms, hit_arrays)
 
     def _pair_index(self) -> Any:
         """The store's word-pair index for this version (query/pairs.py), or None; looked up once."""
