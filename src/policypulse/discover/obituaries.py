@@ -24,12 +24,16 @@ from policypulse.discover.common import (
     phrase_index,
 )
 from policypulse.errors import UsageError
+from policypulse.lifecycle.death import REPEAT_FACTOR
 from policypulse.lifecycle.series import MIN_SILENCE, RECENT_WINDOW, SMOOTH_WIDTH
 from policypulse.options import as_date
 from policypulse.text import tokens as match_tokens
 
 PRESELECT = 150  # phrases (at least; 5 per requested row) given the full lifecycle analysis
 CERTAIN = 10.0  # in the ranking, a death p-value below 1e-10 counts as certain: size decides among them
+# A discovered phrase is listed only when the lifecycle finds it more likely dead than still in use
+# (docs/methods.md, Obituaries): its death_probability, calibrated on real history, at least this
+MIN_DEATH_PROBABILITY = 0.5
 
 COLUMNS = ["phrase", "score", "peak_docs", "significance", "death_p_value", "q_value", "evidence", "last_mention",
            "total_docs", "kind", "explanation"]
@@ -90,17 +94,19 @@ def obituaries(corpus: Any, ideas: Any = None, *, ideas_file: str | Path | None 
                min_docs: int = 5, n_boot: int = 50, seed: int = 0, died_from: str | dt.date | None = None,
                died_to: str | dt.date | None = None, include_names: bool = False,
                progress: Any = None) -> pd.DataFrame:
-    """Dead phrases (or dead ideas of ``ideas``/``ideas_file``), ranked by peak documents x significance.
+    """Dead phrases (or dead ideas of ``ideas``/``ideas_file``), most notable death first.
 
-    ``score`` = documents in the peak window (the 3 busiest consecutive periods) x -log10(death
-    p-value), the latter capped at 10 in the product, x (1/2 + cohesion) for discovered phrases (their
-    normalised PMI, as in ``emerging``): a big idea that fell silent is more notable than a
-    small one or one whose silence is only just significant, and beyond p = 1e-10 size alone decides. ``as_of``
+    For discovered phrases ``score`` = documents in the peak window (the 3 busiest consecutive periods,
+    reprinted passages counted once) x the lifecycle's ``death_probability`` x (1/2 + cohesion) (their
+    normalised PMI, as in ``emerging``): the expected size of a death, so that a programme in steady use
+    that fell silent ranks by how likely it is gone, not by how long its history was. For a watchlist's
+    ideas ``score`` = peak documents x -log10(death p-value), capped at 10 in the product. ``as_of``
     judges the corpus as it stood on that date. Without ideas every phrase of the phrase statistics is
     screened: those whose silence after the last mention is unlikely at their rate in the year before it
     (the death test's leave-last-out rate, at least 2 earlier mentions) get the full lifecycle analysis,
-    and a phrase is listed when it is dead with a p-value under the Benjamini-Hochberg threshold that
-    holds the false discovery rate at ``alpha`` over all phrases screened. Only phrases a reader accepts
+    and a phrase is listed when the lifecycle finds its silence unlikely at one look (dead or dormant,
+    p < ``alpha``) and the idea more likely gone than in use (death_probability >= 1/2); each row says
+    how strong the evidence is (``evidence``, ``q_value``). Only phrases a reader accepts
     as ideas are screened (``common.phrase_kinds``; names too with ``include_names``); ``died_from`` and
     ``died_to`` keep those whose last mention falls between them ("what died in the 1970s"). Each row's
     ``explanation`` says when it peaked, when it was last used and how unlikely the silence is.
@@ -229,17 +235,20 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
     p_screen = np.exp(-expected)
     ok = eligible & (p_screen <= alpha)
     cand = np.flatnonzero(ok)
-    proxy = peak[cand] * fresh[cand] * np.minimum(expected[cand] / np.log(10.0), CERTAIN) * (0.5 + coh[cand])
+    # the ranking's death probability with the plug-in p (at most the lifecycle's: an upper bound), for the order
+    uses = np.maximum(nnz[cand], 2) - 1.0
+    proxy = peak[cand] * fresh[cand] * (0.5 + coh[cand]) / (1.0 + uses * np.minimum(1.0, p_screen[cand] / REPEAT_FACTOR))
     cand = cand[np.argsort(-proxy, kind="stable")][: max(PRESELECT, 5 * limit)]
     rows = []
     for pid in cand:
         phrase = ix.phrases["phrase"].iat[pid]
         life = lifecycle_fields(g.series(int(pid)), by, phrase, n_boot=0, seed=seed, as_of=cut, alpha=alpha)
-        p = life["death_p_value"]
-        if life["status"] not in ("dead", "dormant") or p is None or p >= alpha:
+        p, prob = life["death_p_value"], life["death_probability"]
+        if (life["status"] not in ("dead", "dormant") or p is None or p >= alpha or prob is None
+                or prob < MIN_DEATH_PROBABILITY):
             continue
-        sig, score = _notability(peak[pid] * fresh[pid], p)
-        score = score * (0.5 + float(coh[pid]))
+        sig, _ = _notability(peak[pid] * fresh[pid], p)
+        score = peak[pid] * fresh[pid] * float(prob) * (0.5 + float(coh[pid]))
         rows.append({"phrase_id": int(pid), "phrase": phrase, "score": float(score), "peak_docs": int(peak[pid]),
                      "significance": float(sig), "total_docs": int(total[pid]), "kind": str(kinds[pid]), **life})
     # Honest strength of each entry: the Benjamini-Hochberg q-value over every phrase that could have been
