@@ -15,13 +15,14 @@ from policypulse.discover.common import (
     MAX_SIGNIFICANCE,
     check_limit,
     cohesion,
+    distinct_longest,
     explain_death,
     fresh_share,
-    greedy_distinct,
     idea_mask,
     lifecycle_fields,
     period_index,
     phrase_index,
+    termhood,
 )
 from policypulse.errors import UsageError
 from policypulse.lifecycle.death import REPEAT_FACTOR
@@ -98,7 +99,8 @@ def obituaries(corpus: Any, ideas: Any = None, *, ideas_file: str | Path | None 
 
     For discovered phrases ``score`` = documents in the peak window (the 3 busiest consecutive periods,
     reprinted passages counted once) x the lifecycle's ``death_probability`` x (1/2 + cohesion) (their
-    normalised PMI, as in ``emerging``): the expected size of a death, so that a programme in steady use
+    normalised PMI, as in ``emerging``) x (1/2 + termhood) (``common.termhood``, how the corpus uses it:
+    a name rather than a generic expression): the expected size of a death, so that a programme in steady use
     that fell silent ranks by how likely it is gone, not by how long its history was. For a watchlist's
     ideas ``score`` = peak documents x -log10(death p-value), capped at 10 in the product. ``as_of``
     judges the corpus as it stood on that date. Without ideas every phrase of the phrase statistics is
@@ -225,6 +227,8 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
     eligible &= idea_mask(ix, include_names=include_names)
     kinds = ix._kinds[0]
     coh = cohesion(ix)
+    # idea-likeness of a lowercase or capitalised phrase alike (common.termhood; 1/2 where unknown)
+    th = np.nan_to_num(termhood(ix), nan=0.5)
     if died_from is not None:
         eligible &= last >= period_index(g.periods, died_from, by, side="left")
     if died_to is not None:
@@ -237,7 +241,8 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
     cand = np.flatnonzero(ok)
     # the ranking's death probability with the plug-in p (at most the lifecycle's: an upper bound), for the order
     uses = np.maximum(nnz[cand], 2) - 1.0
-    proxy = peak[cand] * fresh[cand] * (0.5 + coh[cand]) / (1.0 + uses * np.minimum(1.0, p_screen[cand] / REPEAT_FACTOR))
+    proxy = (peak[cand] * fresh[cand] * (0.5 + coh[cand]) * (0.5 + th[cand])
+             / (1.0 + uses * np.minimum(1.0, p_screen[cand] / REPEAT_FACTOR)))
     cand = cand[np.argsort(-proxy, kind="stable")][: max(PRESELECT, 5 * limit)]
     rows = []
     for pid in cand:
@@ -248,7 +253,7 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
                 or prob < MIN_DEATH_PROBABILITY):
             continue
         sig, _ = _notability(peak[pid] * fresh[pid], p)
-        score = peak[pid] * fresh[pid] * float(prob) * (0.5 + float(coh[pid]))
+        score = peak[pid] * fresh[pid] * float(prob) * (0.5 + float(coh[pid])) * (0.5 + float(th[pid]))
         rows.append({"phrase_id": int(pid), "phrase": phrase, "score": float(score), "peak_docs": int(peak[pid]),
                      "significance": float(sig), "total_docs": int(total[pid]), "kind": str(kinds[pid]), **life})
     # Honest strength of each entry: the Benjamini-Hochberg q-value over every phrase that could have been
@@ -263,7 +268,7 @@ def _phrase_obituaries(corpus: Any, cut: dt.date | None, by: str, alpha: float, 
     out = pd.DataFrame(rows)
     keep = [not ix.is_fragment(pid, total, FRAGMENT_SHARE) for pid in out["phrase_id"]]
     out = out[keep].sort_values(["score", "phrase"], ascending=[False, True]).reset_index(drop=True)
-    take = greedy_distinct(range(len(out)), list(out["phrase"]), limit)
+    take = distinct_longest(range(len(out)), list(out["phrase"]), [total[pid] for pid in out["phrase_id"]], limit)
     out = out.iloc[take].reset_index(drop=True)
     if n_boot:  # intervals (peak, forecast) only for the phrases shown
         lives = [lifecycle_fields(g.series(int(pid)), by, ph, n_boot=n_boot, seed=seed, as_of=cut, alpha=alpha)
