@@ -112,11 +112,17 @@ class PeakRSS:
     RUSAGE_CHILDREN misses grandchildren nobody waits for (ingest's worker processes are children of
     multiprocessing's fork server), so it undercounts a process that works in a pool; a process that ends
     between two samples loses its last ``interval`` of CPU here.
+
+    ``wait_s``: seconds the tree's threads spent runnable but waiting for a core (the kernel's schedstat, read
+    about once a second; a thread that ends loses its last second). CPU + wait over wall is how many cores the
+    command would have kept busy had nothing else run: it tells a pipeline that idles from one that is starved
+    of cores by other work on the machine.
     """
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.pid, self.interval, self.peak = pid, interval, 0
         self._cpu: dict[tuple[int, float], float] = {}  # (pid, create_time) -> user + system seconds
+        self._wait: dict[tuple[int, float, str], float] = {}  # (pid, create_time, thread id) -> run-queue seconds
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
@@ -125,12 +131,29 @@ class PeakRSS:
         """CPU seconds of the process tree (see the class)."""
         return sum(self._cpu.values())
 
+    @property
+    def wait_s(self) -> float:
+        """Seconds the tree's threads waited for a core while runnable (see the class)."""
+        return sum(self._wait.values())
+
+    def _sched(self, p: psutil.Process) -> None:
+        key = (p.pid, p.create_time())
+        for tid in os.listdir(f"/proc/{p.pid}/task"):
+            try:
+                with open(f"/proc/{p.pid}/task/{tid}/schedstat") as fh:
+                    self._wait[(*key, tid)] = int(fh.read().split()[1]) / 1e9
+            except (OSError, IndexError, ValueError):
+                pass
+
     def _run(self) -> None:
         try:
             root = psutil.Process(self.pid)
         except psutil.NoSuchProcess:
             return
+        every = max(1, round(1.0 / self.interval))
+        n = 0
         while not self._stop.is_set():
+            n += 1
             try:
                 procs = [root, *root.children(recursive=True)]
                 rss = 0
@@ -139,7 +162,9 @@ class PeakRSS:
                         rss += p.memory_info().rss
                         t = p.cpu_times()
                         self._cpu[(p.pid, p.create_time())] = t.user + t.system
-                    except psutil.NoSuchProcess:
+                        if n % every == 1 or every == 1:
+                            self._sched(p)
+                    except (psutil.NoSuchProcess, FileNotFoundError):
                         pass
                 self.peak = max(self.peak, rss)
             except psutil.NoSuchProcess:
@@ -170,7 +195,8 @@ def run_measured(cmd: list[str], **kw: Any) -> dict[str, Any]:
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if proc.returncode != 0:
         log(f"FAILED ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
-    return {"wall_s": wall, "cpu_s": cpu, "tree_cpu_s": max(cpu, mon.cpu_s), "load_before": load0, "load": [round(x, 2) for x in os.getloadavg()],
+    return {"wall_s": wall, "cpu_s": cpu, "tree_cpu_s": max(cpu, mon.cpu_s), "wait_s": mon.wait_s,
+            "load_before": load0, "load": [round(x, 2) for x in os.getloadavg()],
             "peak_rss_gb": mon.peak / 2**30, "rc": proc.returncode, "stdout": out, "stderr": err[-2000:]}
 
 
@@ -361,6 +387,11 @@ def profile_ingest(n: int, docs: int = 20_000) -> str:
             f"own time:\n\n```\n" + "\n".join(lines[start:start + 19]) + "\n```\n")
 
 
+def _cores(r: dict[str, Any]) -> str:
+    """Cores the command used on average, and how many it kept runnable (would have used on an idle machine)."""
+    return f"{r['tree_cpu_s'] / r['wall_s']:.2f} / {(r['tree_cpu_s'] + r.get('wait_s', 0.0)) / r['wall_s']:.2f}"
+
+
 def section_ingest(n: int, mach: dict[str, Any], quarter: bool = True, profile: bool = True) -> dict[str, Any]:
     corpus = ensure_corpus(n)
     res: dict[str, Any] = {"full": ingest_pair(corpus, label(n))}
@@ -373,10 +404,10 @@ def section_ingest(n: int, mach: dict[str, Any], quarter: bool = True, profile: 
         ratio = pp["mb_s"] / dk["mb_s"]
         rows.append([f"{key} ({r['docs']:,} docs, {r['input_bytes'] / 1e9:.2f} GB)", "policypulse ingest",
                      f"{pp['wall_s']:.1f} s", f"{pp['mb_s']:.1f}", f"{r['docs'] / pp['wall_s']:,.0f}",
-                     f"{pp['tree_cpu_s']:.1f} s", f"{pp['peak_rss_gb']:.2f} GB", f"{pp['store_bytes'] / 1e9:.2f} GB", f"{ratio:.2f}x",
-                     f"{pp['load_before'][0]} / {pp['load'][0]}"])
+                     f"{pp['tree_cpu_s']:.1f} s", _cores(pp), f"{pp['peak_rss_gb']:.2f} GB",
+                     f"{pp['store_bytes'] / 1e9:.2f} GB", f"{ratio:.2f}x", f"{pp['load_before'][0]} / {pp['load'][0]}"])
         rows.append(["", "DuckDB read_json -> regexp_replace -> Parquet", f"{dk['wall_s']:.1f} s",
-                     f"{dk['mb_s']:.1f}", f"{r['docs'] / dk['wall_s']:,.0f}", f"{dk['tree_cpu_s']:.1f} s",
+                     f"{dk['mb_s']:.1f}", f"{r['docs'] / dk['wall_s']:,.0f}", f"{dk['tree_cpu_s']:.1f} s", _cores(dk),
                      f"{dk['peak_rss_gb']:.2f} GB", f"{dk['out_bytes'] / 1e9:.2f} GB", "1.00x",
                      f"{dk['load_before'][0]} / {dk['load'][0]}"])
     full = res["full"]
@@ -406,7 +437,8 @@ def section_ingest(n: int, mach: dict[str, Any], quarter: bool = True, profile: 
                   "lower(text), '[^\\p{L}\\p{N}#]+', '  ', 'g')) || ' ' AS norm FROM read_json(...)) TO ... (FORMAT "
                   "parquet, COMPRESSION zstd)` with DuckDB's default threads (2); MB/s = JSONL bytes / wall seconds; "
                   "peak RSS sampled every 50 ms over the whole process tree (psutil)")
-    text += md_table(["input", "pipeline", "wall", "MB/s", "docs/s", "CPU time (user+sys, process tree)", "peak RSS",
+    text += md_table(["input", "pipeline", "wall", "MB/s", "docs/s", "CPU time (user+sys, process tree)",
+                      "cores used / runnable (CPU / wall; CPU + run-queue wait / wall)", "peak RSS",
                       "output size", "ratio vs DuckDB (MB/s)", "1-min load before / after"], rows)
     text += "\n\n## Targets (issues 2 and 19)\n\n" + md_table(["check", "target", "measured", "result"], checks)
     if prof:
