@@ -110,7 +110,7 @@ def obituaries(
     spark_master: SparkMaster = None,
     version: Version = None,
 ) -> None:
-    """Phrases (or the ideas of --ideas) declared dead, most notable first: peak volume x significance."""
+    """Phrases (or the ideas of --ideas) declared dead, most notable first (peak volume x death probability)."""
     import policypulse
     from policypulse.discover import obituaries as find
 
