@@ -158,3 +158,13 @@ def test_report_is_self_contained(sotu_store: tuple[Path, dict], tmp_path: Path)
     html = out.read_text()
     assert html.count("report-chart\" id=") == 2 and "uPlot" in html and "Probably dead" in html \
         and "14 January 1969" in html
+
+
+def test_a_single_mention_reads_in_plain_words(sotu_store: tuple[Path, dict]) -> None:
+    """Said once in a yearly series: a lifespan of 'at least 1 year' (not '12 months') and a note that one
+    mention gives no rate of use, not 'rests on 0 mentions'."""
+    store, _ = sotu_store
+    proc = run("lifecycle", str(store), "axis of evil", "--by", "year")
+    out = " ".join((proc.stdout + proc.stderr).split())
+    assert "at least 1 year" in out and "12 months" not in out
+    assert "one mention gives no rate of use" in out and "rests on 0" not in out

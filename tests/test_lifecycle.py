@@ -710,3 +710,15 @@ def test_death_probability_discounts_a_single_look_as_the_verdict_level_does():
     # A silence that says nothing (p / 0.2 >= 1) leaves the prior: 1 in 3 for three uses.
     assert death_probability(0.5, 3) == pytest.approx(1 / 3)
     assert death_probability(0.01, 1) is None and death_probability(None, 5) is None
+
+
+def test_echo_quotes_and_spans_read_as_written():
+    """An echo's quote keeps the text's punctuation after the match, and one yearly period is '1 year'."""
+    from policypulse.lifecycle.verdict import span_words
+    from policypulse.report.present import facts
+
+    rows = dict(facts({"echoes": 1, "echo_quotes": [{"date": "1988-01-25", "left": "declared", "match": "war on poverty",
+                                                      "right": ", and poverty won."}]}, "year"))
+    assert rows["Echo, 25 Jan 1988"] == "…declared war on poverty, and poverty won.…"
+    assert span_words(365.0) == "1 year" and span_words(366.0) == "1 year"
+    assert span_words(400.0) == "13 months" and span_words(800.0) == "2 years" and span_words(30.0) == "30 days"

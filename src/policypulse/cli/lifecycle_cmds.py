@@ -58,13 +58,11 @@ def _p(p: float | None) -> str:
 
 def _days(days: float | None) -> str:
     """A span of days in the unit people think in ('' when missing)."""
+    from policypulse.lifecycle.verdict import span_words
+
     if days is None or days != days:  # None or NaN
         return ""
-    if days >= 730:
-        return f"{days / 365.25:.0f} years"
-    if days >= 60:
-        return f"{days / 30.44:.0f} months"
-    return f"{days:.0f} days"
+    return span_words(days)
 
 
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

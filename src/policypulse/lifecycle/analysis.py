@@ -345,7 +345,9 @@ def _coverage_warning(s: Series, dt: Any, status: str) -> str | None:
             f"{verb} no coverage (not counted as silence)"
         )
     if status in ("dead", "dormant") and dt.rate_mentions < THIN_MENTIONS:
-        parts.append(f"the recent rate rests on {dt.rate_mentions} mention{'' if dt.rate_mentions == 1 else 's'}")
+        # rate_mentions counts documents behind the rate besides the first (which starts the clock).
+        parts.append("one mention gives no rate of use to judge the silence by" if dt.rate_mentions == 0 else
+                     f"the rate of use rests on {dt.rate_mentions} document{'' if dt.rate_mentions == 1 else 's'}")
     cov = s.covered
     if s.n and (~cov).mean() > GAPPY_SHARE:
         parts.append(f"{int((~cov).sum()):,} of {s.n:,} periods are coverage gaps")

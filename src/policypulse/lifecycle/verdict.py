@@ -42,10 +42,12 @@ def percent(p: float) -> str:
     return f"{v:.0f}%"
 
 
-def _span(days: float) -> str:
-    """A length of time as people say it: '94 years', '20 months', '12 days'."""
+def span_words(days: float) -> str:
+    """A length of time as people say it: '94 years', '1 year', '20 months', '12 days'."""
     if days >= 730:
         return f"{days / 365.25:.0f} years"
+    if 360 <= days <= 372:  # one calendar year (a yearly series' single period), not '12 months'
+        return "1 year"
     if days >= 60:
         return f"{days / 30.44:.0f} months"
     return f"{days:.0f} days"
@@ -73,7 +75,7 @@ def _gone_quiet(lc: IdeaLifecycle, name: str, last: str) -> str:
                 f"tell whether it is dead{odds}.")
     since = ""
     if lc.last_mention is not None and lc.series_end is not None and lc.series_end > lc.last_mention:
-        since = f"the {_span(float((lc.series_end - lc.last_mention).days))} since"
+        since = f"the {span_words(float((lc.series_end - lc.last_mention).days))} since"
     since = since or "the silence since"
     if expected < 3.0:
         many = "fewer than one mention" if expected < 1.0 else f"about {expected:.0f} mention" + (

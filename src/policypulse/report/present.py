@@ -140,12 +140,10 @@ def forecast_label(lc: dict[str, Any], by: str) -> str:
 def _days(days: Any) -> str:
     if days is None or (isinstance(days, float) and math.isnan(days)):
         return ""
+    from policypulse.lifecycle.verdict import span_words
+
     d = float(days)
-    if d >= 730:
-        return f"about {d / 365.25:.0f} years"
-    if d >= 60:
-        return f"about {d / 30.44:.0f} months"
-    return f"{d:.0f} days"
+    return span_words(d) if d < 60 else f"about {span_words(d)}"
 
 
 def facts(lc: dict[str, Any], by: str) -> list[tuple[str, str]]:
@@ -187,7 +185,10 @@ def facts(lc: dict[str, Any], by: str) -> list[tuple[str, str]]:
     if isinstance(echoes, (int, float)) and echoes:
         add("Echoes after its death", f"{int(echoes)} retrospective mention{'' if int(echoes) == 1 else 's'}, not counted as use")
         for q in lc.get("echo_quotes") or []:
-            add(f"Echo, {day_label(q.get('date'))}", f"…{q.get('left', '')} {q.get('match', '')} {q.get('right', '')}…")
+            right = str(q.get("right") or "")
+            # Punctuation after the match is written as in the text: "war on poverty, and", not "poverty , and".
+            sep = "" if right[:1] in ",.;:!?)]'’\"" else " "
+            add(f"Echo, {day_label(q.get('date'))}", f"…{q.get('left', '')} {q.get('match', '')}{sep}{right}…")
     elif isinstance(echoes, list) and echoes:
         add("Echoes after its death", f"{len(echoes)} retrospective mention{'' if len(echoes) == 1 else 's'}, not counted as use")
     return rows
