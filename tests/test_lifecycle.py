@@ -320,13 +320,14 @@ def test_read_counts_with_totals(tmp_path):
     assert list(f["docs"]) == [3, 5, 0, 0] and list(f["total_docs"]) == [100, 120, 0, 90]  # March is a gap
     assert "coverage gaps" in f.attrs["notes"][0]
     lc = analyse(f, by, idea="x", n_boot=0)
-    # The rate leaves out the first mention (it starts the clock): Gamma(3 + 5 - 1, 220); the silence is
-    # April's 90 documents (the March gap adds nothing). Predictive P(0) = (220 / 310) ** 7 -- Solow's
-    # (1993) conditional test on the exposure clock -- checked against the integral of exp(-90 * rate)
-    # over that gamma density.
-    ref, _ = integrate.quad(lambda r: math.exp(-90 * r) * stats.gamma.pdf(r, 7, scale=1 / 220), 0, 1)
-    assert lc.death_p_value == pytest.approx((220 / 310) ** 7)
+    # The rate leaves out the first mention and the documents it used up (it starts the clock: the first
+    # document and, its place in January unknown, half of January's other 99): 3 + 5 - 1 = 7 uses in
+    # 220 - 50.5 = 169.5 documents, a share of documents with posterior Beta(7, 169.5 - 7 + 1); the silence
+    # is April's 90 documents (the March gap adds nothing). Predictive P(0) = E[(1 - r) ** 90], checked
+    # against the integral over that beta density; close to the gamma-Poisson (169.5 / 259.5) ** 7.
+    ref, _ = integrate.quad(lambda r: (1 - r) ** 90 * stats.beta.pdf(r, 7, 163.5), 0, 1)
     assert lc.death_p_value == pytest.approx(ref, rel=1e-6)
+    assert lc.death_p_value == pytest.approx((169.5 / 259.5) ** 7, rel=0.15)
     assert lc.status == "dormant"
 
 
@@ -497,10 +498,15 @@ def test_silence_probability_carries_rate_uncertainty_and_dispersion():
     a, b, exposure = 20.0, 10000.0, 5000.0
     plug_in = math.exp(-a / b * exposure)
     p1 = silence_p(a, b, exposure, 1.0)
-    assert p1 == pytest.approx((b / (b + exposure)) ** a) and p1 > plug_in  # the predictive is wider
+    # The beta predictive of a share of documents: exactly the discrete conditional test (all x uses in the
+    # first e of e + n documents: C(e, x) / C(e + n, x)), near the gamma-Poisson form for a small share.
+    assert p1 == pytest.approx(math.comb(10000, 20) / math.comb(15000, 20), rel=1e-9)
+    assert p1 == pytest.approx((b / (b + exposure)) ** a, rel=0.01) and p1 > plug_in  # the predictive is wider
+    assert silence_p(3.0, 3.0, 5.0, 1.0) == pytest.approx(1 / math.comb(8, 3))  # said in every document
     assert silence_p(a, b, exposure, 3.0) > p1  # overdispersed counts make silence less surprising
-    # Negative binomial check: mean 10 with variance 3 x 10 has P(0) = 3 ** (-10 / 2).
-    assert silence_p(1e9, 1e9 / (10 / exposure), exposure, 3.0) == pytest.approx(3.0 ** -5, rel=1e-6)
+    # Negative binomial check: mean 10 with variance 3 x 10 has P(0) = 3 ** (-10 / 2) (within 1%: a share
+    # of 0.2% of documents is binomial, not Poisson, over the silence's documents).
+    assert silence_p(1e9, 1e9 / (10 / exposure), exposure, 3.0) == pytest.approx(3.0 ** -5, rel=0.01)
 
 
 def test_repeated_looks_at_living_overdispersed_ideas_rarely_call_them_dead():
@@ -521,8 +527,10 @@ def test_repeated_looks_at_living_overdispersed_ideas_rarely_call_them_dead():
 
 def test_steady_idea_reproduces_solow_1993_on_the_exposure_clock():
     # Solow (1993): n sightings in (0, T] of a stationary Poisson process, the last at t_n; P(no sighting
-    # after t_n) = (t_n / T) ** n. With the clock started by the first mention (which is not counted) and
-    # counted in periods of constant exposure, a steady, underdispersed idea gets exactly that p.
+    # after t_n) = (t_n / T) ** n. In documents (discrete trials) the same conditional argument gives
+    # C(e, x) / C(e + n, x): all x uses after the first fall in the e documents before the silence's n. With
+    # the clock started by the first mention (its document and half of its month's others used up) a
+    # steady, underdispersed idea gets exactly that p, and Solow's continuous form within 1%.
     from policypulse.lifecycle.death import death_test
     from policypulse.lifecycle.series import from_frame
 
@@ -531,8 +539,14 @@ def test_steady_idea_reproduces_solow_1993_on_the_exposure_clock():
     dt = death_test(from_frame(frame(docs, np.full(120, 500, dtype=np.int64)), "month"))
     m = np.flatnonzero(docs)
     t1, tn, end = int(m[0]), int(m[-1]), 119
-    solow = ((tn + 1 - t1) / (end + 1 - t1)) ** (m.size - 1)  # periods as bins ending at t + 1
-    assert dt.p_value == pytest.approx(solow, rel=1e-9) and dt.dispersion == 1.0 and not dt.used_decay_model
+    e = (tn + 1 - t1) * 500 - 250.5  # documents from the first use to the last period of use
+    n = (end - tn) * 500
+    x = m.size - 1
+    exact = math.exp(math.lgamma(e + 1) - math.lgamma(e - x + 1) - math.lgamma(e + n + 1) + math.lgamma(e + n - x + 1))
+    assert dt.p_value == pytest.approx(exact, rel=1e-9) and dt.dispersion == 1.0 and not dt.used_decay_model
+    # Solow's form with periods as bins ending at t + 1 and the clock started mid-month
+    solow = ((tn + 1 - t1 - 0.5) / (end + 1 - t1 - 0.5)) ** x
+    assert dt.p_value == pytest.approx(solow, rel=0.01)
 
 
 def test_resurrection_screen_never_skips_a_silence_the_full_test_calls_dead():

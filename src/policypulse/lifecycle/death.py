@@ -198,17 +198,25 @@ def dispersion_at(profile: dict[int, float], periods: int) -> float:
 
 
 def silence_p(a: float, b: float, exposure: float, phi: float) -> float:
-    """P(no mention over `exposure` documents) for rate ~ Gamma(a, b) and counts with dispersion phi.
+    """P(no mention over `exposure` documents) for a rate of use with posterior (a, b) and counts with
+    dispersion phi.
 
-    Given the rate, the silence's count is gamma-mixed Poisson (negative binomial) with mean
-    rate * exposure and variance phi times that: P(0) = phi ** (-mean / (phi - 1)) = exp(-rate * c),
-    c = exposure * log(phi) / (phi - 1). Averaging exp(-rate * c) over the gamma posterior gives
-    (b / (b + c)) ** a: the predictive probability that carries the rate's uncertainty.
+    A document mentions the idea or not, so the share r of documents using it has a beta posterior,
+    Beta(a, b - a + 1): with a = x uses in b = e documents since the first use (which starts the clock), the
+    predictive E[(1 - r)^E_s] is exactly the conditional test that all x uses fall in the first e of the
+    e + E_s documents (Solow's 1993 test in discrete trials). Overdispersed counts (phi > 1) are silent more
+    often: the silence's documents count as c = E_s log(phi) / (phi - 1) independent ones (the negative
+    binomial's P(0) = phi ** (-mean / (phi - 1))). For a small share this is the gamma-Poisson predictive
+    (b / (b + c)) ** a; for a large one (an idea in most of a period's few documents, as in one address a
+    year) a silence is stronger evidence than a Poisson count would make it.
     """
     if a <= 0 or b <= 0 or exposure <= 0:
         return 1.0
     c = exposure if phi <= 1.0 + 1e-9 else exposure * math.log(phi) / (phi - 1.0)
-    return math.exp(-a * math.log1p(c / b))
+    if b < a - 1e-9:  # more uses than documents (counts of mentions, not documents): the Poisson form
+        return math.exp(-a * math.log1p(c / b))
+    beta = max(b - a, 0.0) + 1.0
+    return math.exp(math.lgamma(beta + c) + math.lgamma(a + beta) - math.lgamma(beta) - math.lgamma(a + beta + c))
 
 
 def _count_p(a: float, b: float, exposure: float, phi: float, k: int) -> float:
@@ -223,6 +231,15 @@ def _count_p(a: float, b: float, exposure: float, phi: float, k: int) -> float:
         return float(stats.poisson.cdf(k, mean))
     r = mean * mean / (var - mean)
     return float(stats.nbinom.cdf(k, r, r / (r + mean)))
+
+
+def _clock_start(s: Series, first: int, periods: np.ndarray) -> float:
+    """Documents of a rate window used up by the first use, which starts the clock: the first document
+    itself and, its place in its period unknown, half of the period's other documents (all of it when the
+    period has one document, as a yearly series of addresses has)."""
+    if first not in periods:
+        return 0.0
+    return (float(s.exposure[first]) + 1.0) / 2.0
 
 
 @dataclass(frozen=True)
@@ -252,10 +269,8 @@ def _silence_evidence(s: Series, first: int, last_use: int, silent: np.ndarray, 
     # Every use in the window counts, the last one included: with a = x and b = the window's exposure the
     # predictive p is exactly Solow's (1993) conditional test applied to the window, ((E_w) / (E_w + E_s))^x.
     # Only the first mention is left out when the window starts on it: it starts the clock.
-    x = float(docs[win].sum())
-    if first in win:
-        x -= 1.0
-    e = float(s.exposure[win].sum())
+    x = float(docs[win].sum()) - (1.0 if first in win else 0.0)
+    e = float(s.exposure[win].sum()) - _clock_start(s, first, win)
     if x <= 0 or e <= 0:
         return None
     rate = x / e
@@ -285,7 +300,7 @@ def _silence_evidence(s: Series, first: int, last_use: int, silent: np.ndarray, 
     recent = hist[-RECENT_WINDOW[s.by]:]
     if recent.size < win.size and _correlated(hist_profile):
         xr = float(docs[recent].sum()) - (1.0 if first in recent else 0.0)
-        er = float(s.exposure[recent].sum())
+        er = float(s.exposure[recent].sum()) - _clock_start(s, first, recent)
         if xr > 0 and er > 0:
             p = max(p, silence_p(xr / phi_hist, er / phi_hist, exposure, phi_sil))
     # A burst is not a new normal: when the rate window is a recent stretch above the rate of the whole
@@ -294,7 +309,7 @@ def _silence_evidence(s: Series, first: int, last_use: int, silent: np.ndarray, 
     # higher than its window's, so this never weakens the verdict on a decline.
     if win.size < hist.size:
         xh = float(docs[hist].sum()) - (1.0 if first in hist else 0.0)
-        eh = float(s.exposure[hist].sum())
+        eh = float(s.exposure[hist].sum()) - _clock_start(s, first, hist)
         if xh > 0 and eh > 0 and xh / eh < x / e:
             p = max(p, silence_p(xh / phi_hist, eh / phi_hist, exposure, phi_sil))
     return _Evidence(p, rate * exposure, rate, int(x), int(win.size), phi_sil, used_model, a, b)
@@ -433,10 +448,11 @@ def _surely_alive(cd: np.ndarray, ce: np.ndarray, cc: np.ndarray, first: int, pr
     """A cheap screen before the full test of the silence between mentions `prev` and `nxt`: True when
     even the highest rate any admissible window could give leaves the silence unsurprising.
 
-    The full test's p is at least exp(-rate * E) (E the silence's exposure; dispersion and the rate's
-    uncertainty only raise it, a decay model only lowers the rate), and its rate window is a run of at
-    least min(min_window, covered periods so far) covered periods ending at `prev`. The largest rate of
-    all such runs bounds the window's rate, so p >= exp(-max_rate * E) >= level proves "not dead".
+    The full test's p is at least (1 - rate) ** E (E the silence's exposure; by Jensen, the beta
+    predictive is at least the plug-in; dispersion only raises it, a decay model only lowers the rate), and
+    its rate window is a run of at least min(min_window, covered periods so far) covered periods ending at
+    `prev`. The largest rate of all such runs (the first use's documents taken out of a run starting on it)
+    bounds the window's rate, so p >= (1 - max_rate) ** E >= level proves "not dead".
     (cd, ce, cc: cumulative documents, covered exposure and covered periods, with a leading 0.)
     """
     k0 = min(min_window, int(cc[prev + 1] - cc[first]))
@@ -447,6 +463,14 @@ def _surely_alive(cd: np.ndarray, ce: np.ndarray, cc: np.ndarray, first: int, pr
     good = expo > 0
     if not good.any():
         return False
-    max_rate = float(np.max((cd[prev + 1] - cd[starts[good]]) / expo[good]))
+    rates = (cd[prev + 1] - cd[starts[good]]) / expo[good]
+    at_first = starts[good] == first
+    if at_first.any():
+        e1 = ce[first + 1] - ce[first]
+        rates[at_first] = (cd[prev + 1] - cd[first] - 1.0) / np.maximum(expo[good][at_first] - (e1 + 1.0) / 2.0,
+                                                                         1e-9)
+    max_rate = float(np.max(rates))
+    if max_rate >= 1.0:
+        return False
     silence = float(ce[nxt] - ce[prev + 1])
-    return math.exp(-max_rate * silence) >= level
+    return silence * math.log1p(-max_rate) >= math.log(level)
