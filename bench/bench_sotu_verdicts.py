@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from unittest import mock
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -100,6 +102,16 @@ def main() -> None:
         share = "-" if r["share"] is None else f"{r['share']:.2f}"
         lines.append(f"| {r['run']} | {r['method']} | {r['dead_silences']} | {r['used_again']} | {share} "
                      f"| {r['ideas_called_dead']} | {r['ideas_wrongly']} |")
+    # Each silence policypulse called dead, at its first dead call, so that a reader can judge them one by one.
+    v = with_echo.verdicts
+    dead = v[v["policypulse"].astype(bool) & v["scored"].astype(bool)].sort_values("cut")
+    first = dead.groupby(["idea", "silence_since"], sort=False).first().reset_index().sort_values("cut")
+    lines += ["", "Silences called dead (with the echo model), each at its first dead call:", "",
+              "| idea | last use | first called dead | death p | probability of death | used again within 20 years |",
+              "|---|---|---|---|---|---|"]
+    for r in first.itertuples():
+        lines.append(f"| {r.idea} | {pd.Timestamp(r.silence_since):%Y} | {pd.Timestamp(r.cut):%Y} "
+                     f"| {r.death_p_value:.2g} | {r.death_probability:.2f} | {'yes' if r.used_again else 'no'} |")
     lines += ["", "Calibration (with the echo model): stated probability of death against renewed use.", "",
               *_markdown(with_echo.calibration), "",
               f"Dead verdicts resting on echoes: {len(echoed)} (idea, cut) pairs over "
