@@ -13,6 +13,7 @@ import shutil
 import socket
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -348,6 +349,79 @@ def test_emerging_and_successors_pages_render_their_results(server: str, browser
     d.get(server + "/obituaries")
     _wait(d, "#obituaries-table")
     _shot(d, "obituaries")
+
+
+def test_obituaries_judge_more_than_four_ideas_typed_in_the_form(server: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(server + "/obituaries")
+    boxes = _wait(d, "form.tool-form") and d.find_elements(By.CSS_SELECTOR, "form.tool-form input[name=q]")
+    assert len(boxes) == 10  # as many as Compare takes (the form once held four)
+    typed = ["big society", "service integration", "budgets", "housing", "report", "third way"]
+    for box, idea in zip(boxes, typed):
+        box.send_keys(idea)
+    d.find_element(By.CSS_SELECTOR, "form.tool-form button[type=submit]").click()
+    _wait(d, "#obituaries-table")
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(d.current_url).query)
+    assert [q for q in query["q"] if q] == typed
+    judged = [a.text for a in d.find_elements(By.CSS_SELECTOR, "#obituaries-table td.phrase a")]
+    assert "third way" in judged  # the sixth idea, dead since 2004, was judged
+    assert "budgets" not in judged  # said every year: alive
+    kept = [b.get_attribute("value") for b in d.find_elements(By.CSS_SELECTOR, "form.tool-form input[name=q]")]
+    assert kept[:6] == typed and kept[6:] == [""] * 4
+    _shot(d, "obituaries-six-ideas")
+    too_many = [("q", f"idea {i}") for i in range(11)]
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(f"{server}/api/obituaries?{urllib.parse.urlencode(too_many)}")
+    assert err.value.code == 400 and "at most 10 ideas" in json.loads(err.value.read())["error"]
+
+
+def test_no_line_stub_stands_beside_a_coverage_gap(gap_server: str, browser: Any) -> None:
+    """A steep rise across a gap (zero, a gap, then 100%) draws nothing at the gap's edges.
+
+    uPlot draws the line through the gap and clips the gap away; the clip stopped at the last covered
+    period's x, and the stroke's width left a stub of the rising segment standing there (New Deal in the
+    SOTU demo, 2024 beside the 2025 gap) and another under the next point.
+    """
+    d = browser
+    d.get(gap_server + "/idea?q=new+deal&by=year")
+    _wait(d, "#timeline", "data-points")
+    d.execute_script("""
+      var el = document.createElement('div'); el.id = 'stub-test'; el.dataset.by = 'year';
+      el.dataset.measure = 'share'; el.style.width = '1000px'; document.querySelector('main').appendChild(el);
+      var rows = [];
+      for (var y = 1800; y <= 1998; y++) {  // over 120 periods: only lone points get dots
+        var gap = y === 1997;
+        rows.push({period: y + '-01-01', period_end: y + '-12-31', value: gap ? null : (y === 1998 ? 100 : 0),
+                   coverage: gap ? 'gap' : 'ok'});
+      }
+      PP.lifeChart(el, rows, {name: 'stub'});
+    """)
+    _wait(d, "#stub-test canvas")
+    time.sleep(0.5)  # uPlot sets its scales and draws after the task that made it
+    got = d.execute_script("""
+      var u = PP.charts['stub-test'], pr = devicePixelRatio || 1, ctx = u.ctx;
+      var x0 = Math.round(u.valToPos(PP.ts('1996-01-01'), 'x', true));
+      var x1 = Math.round(u.valToPos(PP.ts('1998-01-01'), 'x', true));
+      var yZero = u.valToPos(0, 'y', true), yTop = u.valToPos(100, 'y', true);
+      function blue(x, ya, yb) {  // pixels of the series' colour (#1f5fa8) in column x between ya and yb
+        var n = 0, h = Math.floor(yb - ya);
+        if (!(h > 0)) return 0;
+        var px = ctx.getImageData(x, Math.ceil(ya), 1, h).data;
+        for (var i = 0; i < px.length; i += 4) if (px[i + 2] - px[i] > 60 && px[i + 2] > 100 && px[i + 3] > 0) n++;
+        return n;
+      }
+      var beside = 0, under = 0, k;
+      for (k = x0 - 4; k <= x0 + 4; k++) beside += blue(k, yTop - 2, yZero - 5 * pr);
+      for (k = x1 - 2; k <= x1 + 2; k++) under += blue(k, yTop + 6 * pr, yZero - 5 * pr);
+      var line = blue(x0 - 20 * pr, yZero - 3 * pr, yZero + 3 * pr);  // the covered line itself is still drawn
+      return {beside: beside, under: under, line: line, drawn: u.root.parentNode.getAttribute('data-drawn'),
+              x0: x0, x1: x1, yZero: yZero, yTop: yTop};
+    """)
+    assert got["line"] > 0 and got["drawn"] == "198"
+    assert got["beside"] == 0, got  # before: 20 pixels of a stub rising from 1996
+    assert got["under"] == 0, got
 
 
 def test_precedents_search_by_keyboard_draws_the_timeline(server: str, browser: Any) -> None:

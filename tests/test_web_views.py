@@ -386,3 +386,57 @@ def test_discovery_pages_default_to_a_period_the_corpus_covers(client: TestClien
         html = client.get(path).text
         assert re.search(r'<option value="year"\s+selected', html), path
         assert client.get(path, params={"by": "quarter"}).text.count('value="quarter" selected') >= 1, path
+
+
+def _placeholders(html: str) -> dict[str, str]:
+    """The placeholder of the header's search box and of the Successors and Precedents boxes."""
+    found = {}
+    for name, pattern in (("idea", r'<input id="q"[^>]*placeholder="([^"]*)"'),
+                          ("successor", r'<input id="successors-q"[^>]*placeholder="([^"]*)"'),
+                          ("precedent", r'<textarea id="text"[^>]*placeholder="([^"]*)"')):
+        m = re.search(pattern, html)
+        if m:
+            found[name] = m.group(1)
+    return found
+
+
+def test_search_boxes_offer_no_other_corpus_s_ideas(client: TestClient) -> None:
+    """A store that is not the demo gets neutral examples: no American demo idea, no British one."""
+    from policypulse.web.help import NEUTRAL_EXAMPLES
+
+    shown = {**_placeholders(client.get("/successors").text), **_placeholders(client.get("/precedents").text)}
+    assert shown == {"idea": NEUTRAL_EXAMPLES.idea + "   (press / to search)", "successor": NEUTRAL_EXAMPLES.successor,
+                     "precedent": NEUTRAL_EXAMPLES.precedent}
+    html = client.get("/").text
+    for foreign in ("great society", "war on poverty", "big society", "mental health", "troubled families"):
+        assert foreign not in html.casefold(), foreign
+
+
+def test_every_syntax_example_parses() -> None:
+    """The help shows only queries the parser accepts ('"a" NOT "b"' was shown once: a syntax error)."""
+    from policypulse.query.parser import parse
+    from policypulse.web.help import NEUTRAL_EXAMPLES, SOTU_EXAMPLES
+
+    for ex in (NEUTRAL_EXAMPLES, SOTU_EXAMPLES):
+        for example, _ in ex.syntax:
+            parse(example)
+
+
+def test_demo_store_s_examples_are_its_own_ideas(sotu_store: tuple[Path, dict]) -> None:
+    """On the State of the Union store every example of the boxes and the syntax help is in the addresses."""
+    from policypulse.web.help import SOTU_EXAMPLES
+
+    sotu = TestClient(create_app(str(sotu_store[0])))
+    shown = {**_placeholders(sotu.get("/successors").text), **_placeholders(sotu.get("/precedents").text)}
+    assert shown["successor"] == SOTU_EXAMPLES.successor and shown["precedent"] == SOTU_EXAMPLES.precedent
+    assert shown["idea"].startswith(SOTU_EXAMPLES.idea)
+    html = sotu.get("/").text
+    assert "big society" not in html.casefold() and "mental health" not in html.casefold()
+    asked = [SOTU_EXAMPLES.idea.split("e.g. ")[1], SOTU_EXAMPLES.successor.split("e.g. ")[1]]
+    asked += [example for example, _ in SOTU_EXAMPLES.syntax if not example.startswith("#")]
+    for q in asked:
+        rows = sotu.get("/api/track", params={"q": q, "by": "year"}).json()
+        assert sum(r["docs"] for r in rows) >= 2, q  # the corpus says it (and a query that fails would be a dict)
+    words = set(SOTU_EXAMPLES.precedent.removeprefix("e.g. ").split()) - {"a", "to", "for"}
+    for w in words:  # every word of the description is in the addresses
+        assert sum(r["docs"] for r in sotu.get("/api/track", params={"q": w, "by": "year"}).json()) > 0, w

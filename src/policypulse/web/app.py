@@ -45,7 +45,7 @@ from policypulse.timeline import PERIOD_DTYPE, period_grid
 from policypulse.web import discovery, slow
 from policypulse.web.cache import Busy, CorpusPool, ResultCache
 from policypulse.web.discovery import NotBuiltError
-from policypulse.web.help import QUERY_HELP, common_words_warning, suggest
+from policypulse.web.help import NEUTRAL_EXAMPLES, Examples, common_words_warning, examples, suggest
 
 T = TypeVar("T")
 WEB_DIR = Path(str(resources.files("policypulse") / "web"))
@@ -358,6 +358,14 @@ class Dashboard:
         version = Store(self.store).version
         self._manifest = (key, version) if key is not None else None
         return version
+
+    def examples(self, version: int) -> Examples:
+        """The search boxes' examples for this store (its own ideas for the demo corpus, neutral otherwise)."""
+        def compute() -> Examples:
+            with self.pool.borrow(version) as c:
+                found = c.store.connection(version).execute("SELECT DISTINCT source FROM docs LIMIT 2").fetchall()
+            return examples([str(r[0]) for r in found])
+        return self.cache.get(("examples", version), compute)
 
     def corpus_label(self, version: int) -> str:
         """How exports name the corpus."""
@@ -673,9 +681,14 @@ def create_app(store: str | Path, *, token: str | None = None, allowed_hosts: li
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("q", "")
         context.setdefault("by", "year")
+        current = board.version()
+        try:
+            shown = board.examples(current)
+        except Exception:  # an error page must still render when the store cannot be read
+            shown = NEUTRAL_EXAMPLES
         return templates.TemplateResponse(request, name, {
             "version": __version__, "store": board.store, "store_label": board.label,
-            "store_version": board.version(), "query_help": QUERY_HELP, "measures": measures.MEASURES,
+            "store_version": current, "examples": shown, "measures": measures.MEASURES,
             **context}, status_code=status_code)
 
     discovery.register(app, board.store, board.version, page)

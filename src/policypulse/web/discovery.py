@@ -31,7 +31,7 @@ from policypulse.web.cache import CorpusPool, ResultCache
 CACHE_SIZE = 64
 GRID_BY = ("month", "quarter", "year")  # phrase statistics are kept per month: no finer periods
 MAX_TEXT = 5000  # characters of a precedents description
-MAX_IDEAS = 8
+MAX_IDEAS = 10  # as many as Compare takes
 CHART_SERIES = 5  # lines on a page's chart: more is unreadable on a projector
 
 Page = Callable[..., HTMLResponse]
@@ -269,7 +269,7 @@ def register(app: FastAPI, store: str | Path, version: Callable[[], int], page: 
     @app.get("/api/obituaries")
     def api_obituaries(q: Ideas = None, as_of: str | None = None, by: str = "month",
                        limit: int = Query(20, ge=1, le=100), format: str = "json") -> Response:
-        ideas = tuple(_query(x) for x in q or [] if x.strip())[:MAX_IDEAS]
+        ideas = tuple(_query(x) for x in _ideas(q))
         rows = disc.obituaries(version(), ideas, _date(as_of, "as_of"), _grid_by(by), limit)
         what = "-".join(_slug(i) for i in ideas) if ideas else "all-phrases"
         return _rows(rows, format, f"policypulse-obituaries-{what}-per-{by}.csv")
@@ -320,10 +320,12 @@ def register(app: FastAPI, store: str | Path, version: Callable[[], int], page: 
     @app.get("/obituaries", response_class=HTMLResponse)
     def obituaries_page(request: Request, q: Ideas = None, as_of: str = "", by: str = "",
                         limit: int = Query(20, ge=1, le=100)) -> HTMLResponse:
-        ideas = [x for x in q or [] if x.strip()][:MAX_IDEAS]
+        given = [x for x in q or [] if x.strip()]
+        ideas = given[:MAX_IDEAS]
         by = by or disc.fitting_by(version())
 
         def compute() -> dict[str, Any]:
+            _ideas(given)  # more than the form holds: say so rather than judge some of them
             rows = _with_verdicts(disc.obituaries(version(), tuple(_query(x) for x in ideas), _date(as_of, "as_of"),
                                                   _grid_by(by), limit))
             qs = [r["idea"] if r.get("idea") else quoted(r["phrase"]) for r in rows[:CHART_SERIES]]
@@ -331,7 +333,7 @@ def register(app: FastAPI, store: str | Path, version: Callable[[], int], page: 
 
         csv = _csv_href("/api/obituaries", [("q", i) for i in ideas] + [("as_of", as_of), ("by", by), ("limit", limit)])
         return discovery_page(request, "obituaries.html", compute, active="obituaries", ideas=ideas, as_of=as_of,
-                              by=by, limit=limit, csv_href=csv)
+                              by=by, limit=limit, csv_href=csv, max_ideas=MAX_IDEAS)
 
     @app.get("/successors", response_class=HTMLResponse)
     def successors_page(request: Request, q: str = "", by: str = "",
@@ -370,6 +372,14 @@ def register(app: FastAPI, store: str | Path, version: Callable[[], int], page: 
                               limit=limit, by="year", csv_href=csv)
 
     return disc
+
+
+def _ideas(q: list[str] | None) -> list[str]:
+    """The non-empty ideas of a q=...&q=... list; more than MAX_IDEAS is a usage error, not a silent cut."""
+    ideas = [x for x in q or [] if x.strip()]
+    if len(ideas) > MAX_IDEAS:
+        raise UsageError(f"at most {MAX_IDEAS} ideas at once, got {len(ideas)}")
+    return ideas
 
 
 def _text(text: str) -> str:

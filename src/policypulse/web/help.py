@@ -6,18 +6,65 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+from dataclasses import dataclass
 
 from policypulse.query.matching import tokens
 
+# Told with neutral phrases, not one country's ideas: any store that is not the demo gets these.
 QUERY_HELP: list[tuple[str, str]] = [
-    ("big society", "the phrase: these words next to each other, in this order (any case, any punctuation between)"),
-    ('"big society" OR "#bigsociety"', "either phrase (quote phrases when you combine them)"),
-    ('"troubled families" AND funding', "both in the same document"),
-    ('"big society" NOT "big society of friends"', "the first without the second"),
-    ('NEAR/5("police", "mental health")', "both within 5 words of each other"),
-    ("levell*", "a trailing * matches any ending of the last word (levelling, levelled)"),
-    ("#bigsociety", "the hashtag only"),
+    ("carbon tax", "the phrase: these words next to each other, in this order (any case, any punctuation between)"),
+    ('"carbon tax" OR "emissions trading"', "either phrase (quote phrases when you combine them)"),
+    ('"school meals" AND funding', "both in the same document"),
+    ('"free trade" AND NOT "free trade area"', "the first without the second"),
+    ('NEAR/5("housing", "crisis")', "both within 5 words of each other"),
+    ("privati*", "a trailing * matches any ending of the last word (privatise, privatisation, privatized)"),
+    ("#climate", "the hashtag only"),
 ]
+# The same syntax told with the State of the Union's own ideas, for the demo store (an American corpus).
+SOTU_QUERY_HELP: list[tuple[str, str]] = [
+    ("great society", "the phrase: these words next to each other, in this order (any case, any punctuation between)"),
+    ('"great society" OR "war on poverty"', "either phrase (quote phrases when you combine them)"),
+    ('"health care" AND insurance', "both in the same document"),
+    ('"new deal" AND NOT "fair deal"', "the first without the second"),
+    ('NEAR/5("tax", "cut")', "both within 5 words of each other"),
+    ("terror*", "a trailing * matches any ending of the last word (terror, terrorism, terrorists)"),
+    ("#hashtag", "the hashtag only (in social-media corpora)"),
+]
+
+
+@dataclass(frozen=True)
+class Examples:
+    """What the search boxes suggest: taken from the store's own corpus where we know it, neutral otherwise."""
+
+    idea: str  # the search box in the header
+    successor: str  # the declining idea on the Successors page
+    precedent: str  # the description on the Precedents page
+    syntax: list[tuple[str, str]]  # the query-syntax help
+    rule: tuple[str, str, str, str]  # the matching rule shown on a phrase: it, two forms it finds, one it does not
+    corpus: bool  # the examples are the corpus's own ideas
+
+
+# Examples checked on the demo store: each is said in the addresses, and Successors and Precedents answer them.
+SOTU_EXAMPLES = Examples(idea="an idea, e.g. great society", successor="e.g. war on poverty",
+                         precedent="e.g. a program to train unemployed workers for new jobs",
+                         syntax=SOTU_QUERY_HELP,
+                         rule=("great society", "Great Society's", "great-society", "great societies"), corpus=True)
+NEUTRAL_EXAMPLES = Examples(idea="an idea: a word or a phrase",
+                            successor="an idea whose use declined (Obituaries lists some)",
+                            precedent="the initiative in your own words: what it does, for whom, and how",
+                            syntax=QUERY_HELP, rule=("carbon tax", "Carbon Tax's", "carbon-tax", "carbon taxes"),
+                            corpus=False)
+
+
+def examples(sources: list[str]) -> Examples:
+    """The search boxes' examples for a store whose documents come from ``sources``.
+
+    Only the bundled State of the Union corpus (source ``sotu``) has examples known to be in it; any other
+    store gets neutral wording, so that an American corpus is never offered a British idea and vice versa.
+    """
+    return SOTU_EXAMPLES if sources and set(sources) == {"sotu"} else NEUTRAL_EXAMPLES
+
+
 # The words a query may not consist of alone: they are in most documents of any English corpus.
 COMMON_SHARE = 0.5
 _STOP = frozenset(

@@ -95,6 +95,16 @@
     return out;
   }
   function xpx(u, s) { return u.valToPos(s, "x", true); }
+  // uPlot's line runs through a missing value and clips [last covered x, next covered x] away, but the
+  // stroke is wider than that edge: a steep segment toward the far side of a gap left a stub standing at
+  // the last covered period (and under the next one). Widen each clipped gap by the stroke's half-width and
+  // a pixel of antialiasing, in canvas pixels; the covered periods' own line loses no more than that.
+  function gapClip(width) {
+    return function (u, si, i0, i1, gaps) {
+      var pad = width * (devicePixelRatio || 1) / 2 + 1;
+      return gaps.map(function (g) { return [g[0] - pad, g[1] + pad]; });
+    };
+  }
   // a mark's label beside x, on the left of it when it would run off the plot's right edge
   function markText(u, ctx, text, x, y) {
     var pr = devicePixelRatio || 1, w = ctx.measureText(text).width;
@@ -264,7 +274,7 @@
       legend: { show: true, live: true },
       series: [
         { label: "Period", value: function (u, v) { return v === null ? "" : label(v, by); } },
-        { label: opts.name || el.dataset.q, stroke: COLORS[0], width: 2, spanGaps: false,
+        { label: opts.name || el.dataset.q, stroke: COLORS[0], width: 2, spanGaps: false, gaps: gapClip(2),
           value: function (u, v, si, i) { return i === null || i === undefined ? "" : v === null ? "no documents collected" : fmtNum(v, measure); },
           points: { show: true, size: 6, fill: COLORS[0], stroke: COLORS[0],
                     filter: function () { return showAll ? null : lone; } } }
@@ -297,7 +307,7 @@
       var ys = s.rows.map(function (r) { return r.value === null || r.value === undefined ? null : r.value; });
       var lone = lonePoints(ys), showAll = xs.length <= 120, color = COLORS[k % COLORS.length];
       data.push(ys);
-      defs.push({ label: s.name, stroke: color, width: 2, spanGaps: false,
+      defs.push({ label: s.name, stroke: color, width: 2, spanGaps: false, gaps: gapClip(2),
                   value: function (u, v, si, i) { return i === null || i === undefined ? "" : v === null ? "no documents collected" : fmtNum(v, measure); },
                   points: { show: true, size: 5, fill: color, stroke: color,
                             filter: function () { return showAll ? null : lone; } } });
