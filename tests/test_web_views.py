@@ -440,3 +440,36 @@ def test_demo_store_s_examples_are_its_own_ideas(sotu_store: tuple[Path, dict]) 
     words = set(SOTU_EXAMPLES.precedent.removeprefix("e.g. ").split()) - {"a", "to", "for"}
     for w in words:  # every word of the description is in the addresses
         assert sum(r["docs"] for r in sotu.get("/api/track", params={"q": w, "by": "year"}).json()) > 0, w
+
+
+@pytest.mark.parametrize("path", ["/api/lifecycle", "/api/figure", "/api/help"])
+def test_a_slow_request_s_own_count_never_holds_the_event_loop(gap_store: str, path: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count a lifecycle, a figure or 'did you mean' makes first (to refuse a bad query at once) runs on a
+    thread: on the event loop it held every other request for its whole time (5-50 ms at 1M, seconds for a
+    pair of common words), and a cheap count waited behind four slow requests (bench/bench_web.py, slow)."""
+    from policypulse.web import app as web_app, slow
+
+    real = web_app.track_rows
+
+    def rows(corpus: policypulse.Corpus, q: str, by: str) -> dict:
+        if q == "schools":
+            time.sleep(2)  # an expensive count
+        return real(corpus, q, by)
+
+    monkeypatch.setattr(web_app, "track_rows", rows)
+    monkeypatch.setattr(slow, "lifecycle_job", lambda *a: {})
+    monkeypatch.setattr(slow, "figure_job", lambda *a: b"")
+    with TestClient(create_app(gap_store, slow_processes=False)) as c:
+        done: list[float] = []
+        t = threading.Thread(target=lambda: (c.get(path, params={"q": "schools", "by": "month"}),
+                                             done.append(time.perf_counter())))
+        t0 = time.perf_counter()
+        t.start()
+        time.sleep(0.3)
+        r = c.get("/api/track", params={"q": "farms", "by": "year"})
+        cheap = time.perf_counter() - t0
+        assert r.status_code == 200
+        t.join()
+    assert done and done[0] - t0 >= 2  # the slow request did count
+    assert cheap < 1.5, f"the cheap count waited {cheap:.2f} s behind {path}'s count"
