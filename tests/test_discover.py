@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -164,6 +165,8 @@ def test_the_true_successor_ranks_above_the_distractor(corpus, sim: tuple[Path, 
     assert 0 < top["handover"] <= 1 and 0 < top["context"] <= 1
     assert "council" in top["shared_context"] or "health" in top["shared_context"]
     assert old in top["explanation"] and "context" in top["explanation"]
+    # born as the period reads ("born 2008-01" by month), never a day the data cannot give ("2008-01-01")
+    assert re.match(r"born \d{4}-\d{2} ", top["explanation"]) and "-01-01" not in top["explanation"]
 
 
 def test_successors_with_a_watchlist(corpus, sim: tuple[Path, DiscoverSim], tmp_path: Path) -> None:

@@ -438,6 +438,7 @@ def test_precedents_search_by_keyboard_draws_the_timeline(server: str, browser: 
     assert int(bars.get_attribute("data-points")) == 16
     summary = d.find_element(By.ID, "precedents-summary").text
     assert summary.startswith("Earliest strong match: 2010-02-15")  # the first document with all three words
+    assert d.find_element(By.TAG_NAME, "body").text.count("Ranking:") == 1  # said once, in the summary
     assert d.execute_script("return document.querySelectorAll('main script, main img').length") == 0
     _shot(d, "precedents")
 

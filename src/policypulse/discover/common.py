@@ -493,7 +493,8 @@ def neglog10_gamma_poisson_sf(k: Any, d0: Any, e0: Any, e1: Any) -> np.ndarray:
     return np.clip(np.where(k <= 0, 0.0, out), 0.0, MAX_SIGNIFICANCE)
 
 
-def _when(day: Any, by: str) -> str:
+def period_words(day: Any, by: str) -> str:
+    """A period as a reader names it: "1967" by year, "1967 Q2" by quarter, "1967-04" otherwise."""
     d = pd.Timestamp(day)
     return str(d.year) if by == "year" else (f"{d.year} Q{(d.month - 1) // 3 + 1}" if by == "quarter"
                                              else f"{d.year}-{d.month:02d}")
@@ -518,15 +519,15 @@ def explain_birth(row: dict[str, Any], by: str) -> str:
     earlier = ("never used before" if before == 0 else
                f"from {before} earlier document{'s' if before != 1 else ''} "
                f"({_pct(row['rate_before'])} of documents)")
-    return (f"born {_when(row['onset'], by)}, {earlier}; in {since} documents since "
+    return (f"born {period_words(row['onset'], by)}, {earlier}; in {since} documents since "
             f"({_pct(row['rate_since_onset'])}{reprint}), {row['burst_ratio']:.0f}x the earlier rate's upper bound, "
             f"{_p_text(row['significance'])} (gamma-Poisson); cohesion {row.get('cohesion', 0.0):.2f}")
 
 
 def explain_death(row: dict[str, Any], by: str) -> str:
     """One line: peaked when (how big), last used when, how unlikely the silence is if it were alive."""
-    peak = f"peaked {_when(row['peak'], by)}" if row.get("peak") else "no clear peak"
-    last = f"last used {_when(row['last_mention'], by)}" if row.get("last_mention") else "never used"
+    peak = f"peaked {period_words(row['peak'], by)}" if row.get("peak") else "no clear peak"
+    last = f"last used {period_words(row['last_mention'], by)}" if row.get("last_mention") else "never used"
     p = row.get("death_p_value")
     sig = "" if p is None else f"; silence since {_p_text(min(MAX_SIGNIFICANCE, -np.log10(max(float(p), 1e-300))))}"
     text = (f"{peak} ({row.get('peak_docs', 0)} documents in its busiest stretch, {row.get('total_docs', 0)} "

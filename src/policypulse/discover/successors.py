@@ -42,6 +42,7 @@ from policypulse.discover.common import (
     greedy_distinct,
     idea_mask,
     lifecycle_fields,
+    period_words,
     overlaps,
     phrase_index,
     series_of,
@@ -468,7 +469,7 @@ def successors(corpus: Any, idea: str | Idea, *, ideas_file: str | Path | None =
             excl = old_tokens | {t for toks, _ in _phrase_tokens(r["idea"].query) for t in toks}
             shared = cosine(old_words, ctx, words.idf, words.default_idf, excl, words.logp)[1]
         row["shared_context"] = shared
-        row["explanation"] = _explain(old.name, row["_r"], row["onset"], row["context"], shared)
+        row["explanation"] = _explain(old.name, row["_r"], period_words(row["onset"], by), row["context"], shared)
     out.sort(key=lambda r: (-r["score"], r["phrase"]))
     out = out[:limit]
     life = [lifecycle_fields(pd.DataFrame({"period": g.periods, "docs": r["_r"]["docs"],
@@ -545,7 +546,8 @@ def _window_context(corpus: Any, idea: Idea, span: tuple[Any, Any]) -> Counter[s
     return context_counts(list(found["norm"]), _phrase_tokens(idea.query), TEXT_WINDOW)
 
 
-def _explain(old: str, r: dict[str, Any], onset: Any, cos: float, shared: list[str]) -> str:
+def _explain(old: str, r: dict[str, Any], onset: str, cos: float, shared: list[str]) -> str:
+    """One line: when the successor was born (as the period reads: "1967", "2014-03"), context and hand-over."""
     words = f" (shared words: {', '.join(shared[:5])})" if shared else ""
     when = ("in or near the decline" if r.get("near", 1.0) >= 1.0 else
             f"well {'before' if r.get('early') else 'after'} the decline (nearness {r['near']:.2f})")
