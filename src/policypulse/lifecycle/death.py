@@ -266,9 +266,10 @@ def _silence_evidence(s: Series, first: int, last_use: int, silent: np.ndarray, 
         docs[hist], s.exposure[hist].astype(float), quadratic=hist.size >= HUMP_MIN))
     win = rate_window(Series(s.by, s.periods, docs, s.mentions, s.exposure, s.covered), first, last_use,
                       hist_profile)
-    # Every use in the window counts, the last one included: with a = x and b = the window's exposure the
-    # predictive p is exactly Solow's (1993) conditional test applied to the window, ((E_w) / (E_w + E_s))^x.
-    # Only the first mention is left out when the window starts on it: it starts the clock.
+    # Every use in the window counts, the last one included: with a = x and b = the window's documents the
+    # predictive p is exactly the conditional test that all x uses fall before the silence, C(E_w, x) /
+    # C(E_w + E_s, x) (Solow 1993 in discrete trials). When the window starts on the first mention, that
+    # mention and the documents it used up are left out (`_clock_start`): it starts the clock.
     x = float(docs[win].sum()) - (1.0 if first in win else 0.0)
     e = float(s.exposure[win].sum()) - _clock_start(s, first, win)
     if x <= 0 or e <= 0:

@@ -96,9 +96,10 @@
   }
   function xpx(u, s) { return u.valToPos(s, "x", true); }
   // uPlot's line runs through a missing value and clips [last covered x, next covered x] away, but the
-  // stroke is wider than that edge: a steep segment toward the far side of a gap left a stub standing at
-  // the last covered period (and under the next one). Widen each clipped gap by the stroke's half-width and
-  // a pixel of antialiasing, in canvas pixels; the covered periods' own line loses no more than that.
+  // stroke is wider than that edge: a steep segment toward the far side of a gap left a short piece of
+  // line standing at the last covered period (and under the next one). Widen each clipped gap by the
+  // stroke's half-width and a pixel of antialiasing, in canvas pixels; the covered periods' own line loses
+  // no more than that.
   function gapClip(width) {
     return function (u, si, i0, i1, gaps) {
       var pad = width * (devicePixelRatio || 1) / 2 + 1;
